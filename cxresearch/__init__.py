@@ -1,0 +1,55 @@
+"""cxresearch — reproducible customer-experience research.
+
+The public names are imported lazily (PEP 562) so that ``import cxresearch`` stays cheap
+for the CLI and for notebooks that need only part of the package; ``dir(cxresearch)``
+and static type checkers still see all of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "CxError": "cxresearch.errors",
+    "DataError": "cxresearch.errors",
+    "ParamsError": "cxresearch.errors",
+    "ReportError": "cxresearch.errors",
+    "Estimate": "cxresearch.results",
+    "Comparison": "cxresearch.results",
+    "load_responses": "cxresearch.data.loaders",
+    "nps": "cxresearch.stats.metrics",
+    "csat": "cxresearch.stats.metrics",
+    "ces": "cxresearch.stats.metrics",
+    "ces_mean": "cxresearch.stats.metrics",
+    "mean_rating": "cxresearch.stats.metrics",
+    "metric_by": "cxresearch.stats.metrics",
+    "load_params": "cxresearch.params",
+    "driver_importance": "cxresearch.stats.drivers",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from cxresearch.data.loaders import load_responses
+    from cxresearch.errors import CxError, DataError, ParamsError, ReportError
+    from cxresearch.params import load_params
+    from cxresearch.results import Comparison, Estimate
+    from cxresearch.stats.drivers import driver_importance
+    from cxresearch.stats.metrics import ces, ces_mean, csat, mean_rating, metric_by, nps
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cxresearch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
