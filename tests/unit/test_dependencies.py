@@ -7,10 +7,16 @@ conda route honest.
 from __future__ import annotations
 
 import re
-import tomllib
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10 has no tomllib; tomli is its backport
+    tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parents[2]
 # conda-forge names that differ from PyPI names
