@@ -96,6 +96,8 @@ class Comparison:
     n_b: int
     confidence: float = 0.95
     alternative: str = "two-sided"
+    effect_size_ci_low: float = float("nan")
+    effect_size_ci_high: float = float("nan")
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy frame."""

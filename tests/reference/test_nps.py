@@ -1,0 +1,118 @@
+"""NPS and its intervals pinned to hand formulas, Rocks' own R code and R survey.
+
+Rocks' R package NPS (github.com/brendan-r/NPS, commit cd9473e) was sourced into R 4.2
+from its files R/nps_global.R, R/nps.R, R/nps_interval_estimators.R and R/nps_tests.R:
+
+    options(nps.breaks = c(0, 6, 8, 10), nps.100 = FALSE, digits = 15)
+    for (f in c("nps_global.R", "nps.R", "nps_interval_estimators.R", "nps_tests.R")) source(f)
+
+``nps_test_`` takes counts in the order (detractors, passives, promoters); its default
+pseudo-observations for ``test = "adjusted.wald"`` are c(0.75, 1.50, 0.75).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from cxresearch.stats.intervals import nps_interval
+from cxresearch.stats.metrics import nps
+from cxresearch.stats.weighting import kish_effective_n
+
+Z95 = 1.959963984540054  # qnorm(0.975)
+
+# 60 promoters (10), 25 passives (7), 15 detractors (0): n = 100
+SCORES_100 = [10] * 60 + [7] * 25 + [0] * 15
+
+
+def test_wald_hand_formula():
+    # NPS = 60% − 15% = 45; var = p + q − (p − q)² = .60 + .15 − .45² = .5475
+    # SE = sqrt(.5475 / 100); interval = 45 ± 100 · z · SE
+    se = math.sqrt((0.60 + 0.15 - 0.45**2) / 100)
+    est = nps(SCORES_100, method="wald")
+    assert est.value == pytest.approx(45.0, abs=1e-10)
+    assert est.ci_low == pytest.approx(100 * (0.45 - Z95 * se), abs=1e-10)
+    assert est.ci_high == pytest.approx(100 * (0.45 + Z95 * se), abs=1e-10)
+    assert (est.n, est.n_effective, est.weighted) == (100, 100.0, False)
+    # R: nps_test_(c(15, 25, 60), test = "wald")$int -> 0.30497590874858 0.59502409125142
+    assert est.ci_low == pytest.approx(30.497590874858, abs=1e-9)
+    assert est.ci_high == pytest.approx(59.502409125142, abs=1e-9)
+
+
+def test_adjusted_wald_hand_formula():
+    # Rocks (2016): add 0.75 promoters, 1.5 passives, 0.75 detractors, n + 3 = 103;
+    # p = 60.75/103, q = 15.75/103, interval = 100·[(p − q) ± z·sqrt((p + q − (p − q)²)/103)]
+    p, q = 60.75 / 103, 15.75 / 103
+    half = Z95 * math.sqrt((p + q - (p - q) ** 2) / 103)
+    est = nps(SCORES_100)  # adjusted-Wald is the default
+    assert est.method == "adjusted-wald"
+    assert est.value == pytest.approx(45.0, abs=1e-10)  # the point estimate is not adjusted
+    assert est.ci_low == pytest.approx(100 * (p - q - half), abs=1e-10)
+    assert est.ci_high == pytest.approx(100 * (p - q + half), abs=1e-10)
+    # R: nps_test_(c(15, 25, 60), test = "adjusted.wald")$int
+    #    -> 0.293431112017341 0.580355295749649
+    assert est.ci_low == pytest.approx(29.3431112017341, abs=1e-9)
+    assert est.ci_high == pytest.approx(58.0355295749649, abs=1e-9)
+
+
+def test_adjusted_wald_small_sample_matches_rocks_package():
+    # 6 promoters, 2 passives, 2 detractors (n = 10)
+    scores = [9, 10, 10, 3, 7, 8, 9, 10, 6, 10]
+    est = nps(scores)
+    assert est.value == pytest.approx(40.0, abs=1e-10)
+    # R: nps_test_(c(2, 2, 6), test = "adjusted.wald")$int
+    #    -> -0.125855799688081  0.741240415072696
+    assert est.ci_low == pytest.approx(-12.5855799688081, abs=1e-9)
+    assert est.ci_high == pytest.approx(74.1240415072696, abs=1e-9)
+
+
+def test_adjusted_wald_is_clipped_at_100():
+    # R: nps_test_(c(0, 0, 12), test = "adjusted.wald")$int
+    #    -> 0.541958750922716 1.058041249077284; the upper bound exceeds 100 and is clipped.
+    est = nps([10] * 12)
+    assert est.value == pytest.approx(100.0, abs=1e-10)
+    assert est.ci_low == pytest.approx(54.1958750922716, abs=1e-9)
+    assert est.ci_high == 100.0
+
+
+def test_interval_at_other_confidence_uses_the_right_quantile():
+    # z = qnorm(0.95) = 1.644853626951472 for a 90% interval (hand formula as above)
+    z90 = 1.644853626951472
+    se = math.sqrt((0.60 + 0.15 - 0.45**2) / 100)
+    low, high = nps_interval(0.60, 0.15, 100, confidence=0.90, method="wald")
+    assert float(low) == pytest.approx(100 * (0.45 - z90 * se), abs=1e-10)
+    assert float(high) == pytest.approx(100 * (0.45 + z90 * se), abs=1e-10)
+
+
+# 20 weighted answers used for the survey reference values
+S20 = [10, 9, 0, 7, 8, 6, 10, 3, 9, 9, 5, 10, 7, 2, 9, 10, 8, 4, 10, 9]
+W20 = [1.2, 0.8, 2.5, 1.0, 0.6, 1.9, 0.7, 1.4, 1.1, 0.9, 2.2, 0.5, 1.3, 1.7, 0.8, 1.0, 1.6, 0.4]
+W20 += [1.2, 0.9]
+
+
+def test_weighted_nps_matches_r_survey_point_estimate():
+    # R (survey 4.x):
+    #   d <- svydesign(ids = ~1, weights = ~w, data = data.frame(s = s, w = w))
+    #   svymean(~I(100 * ((s >= 9) - (s <= 6))), d)   # mean -4.2194092827
+    est = nps(S20, weights=W20)
+    assert est.value == pytest.approx(-4.2194092827, abs=1e-8)
+    assert est.weighted is True
+    assert est.n == 20
+
+
+def test_weighted_nps_uses_kish_effective_n():
+    # Kish: (Σw)² / Σw²; R: sum(w)^2 / sum(w^2) -> 16.4960352422907
+    w = np.asarray(W20)
+    assert kish_effective_n(W20) == pytest.approx(w.sum() ** 2 / (w**2).sum(), rel=1e-12)
+    assert kish_effective_n(W20) == pytest.approx(16.4960352422907, abs=1e-10)
+    est = nps(S20, weights=W20, method="wald")
+    assert est.n_effective == pytest.approx(16.4960352422907, abs=1e-10)
+    # Wald interval on the weighted shares with n = n_effective (hand formula)
+    s = np.asarray(S20)
+    p = w[s >= 9].sum() / w.sum()
+    q = w[s <= 6].sum() / w.sum()
+    half = Z95 * math.sqrt((p + q - (p - q) ** 2) / 16.4960352422907)
+    assert est.ci_low == pytest.approx(100 * (p - q - half), abs=1e-8)
+    assert est.ci_high == pytest.approx(100 * (p - q + half), abs=1e-8)
