@@ -1,0 +1,140 @@
+"""The ``cxresearch`` command: ``report``, ``validate``, ``demo``.
+
+``make report`` runs ``cxresearch report --jobs 2``. Errors in the user's input (CxError)
+end in one clean paragraph on stderr and exit code 2, never a traceback: a consultant
+running the batch needs the file and the key to fix, not the call stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cxresearch import __version__
+from cxresearch.errors import CxError
+
+EXIT_INVALID = 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and documentation)."""
+    parser = argparse.ArgumentParser(
+        prog="cxresearch",
+        description="Reproducible customer-experience research: client reports from data + params.",
+    )
+    parser.add_argument("--version", action="version", version=f"cxresearch {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    report = commands.add_parser(
+        "report",
+        help="render every client's reports (HTML/PDF), manifests and reports/index.html",
+        description="Validate all params first, then execute each client × run × analysis "
+        "notebook and render it. Unchanged reports are skipped.",
+    )
+    report.add_argument(
+        "params", nargs="*", type=Path, metavar="PARAMS",
+        help="params files (default: every params/*.yaml under the current directory)",
+    )  # fmt: skip
+    report.add_argument(
+        "--jobs", "-j", type=_positive_int, default=1, metavar="N",
+        help="notebooks to execute at the same time (default 1)",
+    )  # fmt: skip
+    report.add_argument(
+        "--output", "-o", type=Path, default=Path("reports"), metavar="DIR",
+        help="reports folder (default: reports)",
+    )  # fmt: skip
+    report.add_argument(
+        "--force", action="store_true", help="render even reports that are up to date"
+    )
+
+    validate = commands.add_parser(
+        "validate",
+        help="check params files and their data without rendering",
+        description="Load each params file and its data, check columns, filters and waves.",
+    )
+    validate.add_argument(
+        "params", nargs="*", type=Path, metavar="PARAMS",
+        help="params files (default: every params/*.yaml under the current directory)",
+    )  # fmt: skip
+
+    demo = commands.add_parser("demo", help="write the synthetic demo data set")
+    demo.add_argument("--output", "-o", type=Path, default=None, metavar="PATH",
+                      help="where to write the responses file")  # fmt: skip
+    demo.add_argument("--seed", type=int, default=None, metavar="N", help="random seed")
+    return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    from cxresearch.report.runner import run_reports
+
+    result = run_reports(args.params or None, output=args.output, jobs=args.jobs, force=args.force)
+    return result.exit_code
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from cxresearch.report.manifest import display_path
+    from cxresearch.report.runner import EXIT_INVALID as INVALID
+    from cxresearch.report.runner import default_params, validate_clients
+
+    root = Path.cwd()
+    paths = list(args.params) or default_params(root)
+    checks = validate_clients(paths, root=root)
+    for check in checks:
+        if check.ok and check.params is not None:
+            params = check.params
+            shape = f"{len(params.runs)} run(s) × {len(params.report.analyses)} analysis(es)"
+            where = display_path(check.path, root)
+            print(f"ok      {where}: {params.client}, {shape}, {len(check.frame)} rows")
+        else:
+            print(f"invalid {check.error}")
+    return INVALID if any(not c.ok for c in checks) else 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from cxresearch.data import demo
+
+    argv: list[str] = []
+    if args.output is not None:
+        argv += ["--output", str(args.output)]
+    if args.seed is not None:
+        argv += ["--seed", str(args.seed)]
+    code = demo.main(argv)
+    return int(code or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cxresearch`` command; returns the exit code."""
+    # Progress lines use "…" and messages quote Finnish text; a console without UTF-8
+    # should show a replacement, not stop the batch with UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    args = build_parser().parse_args(argv)
+    command = {"report": _report, "validate": _validate, "demo": _demo}[args.command]
+    try:
+        return command(args)
+    except CxError as exc:
+        # One paragraph: the message already names the file, key or column to fix.
+        message = " ".join(str(exc).split()) if "\n" not in str(exc) else str(exc)
+        print(f"cxresearch {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("cxresearch: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,654 @@
+"""Batch rendering of client reports: validate every params file, execute, render, record.
+
+``cxresearch report`` runs :func:`run_reports`. The steps, in order:
+
+1. :func:`validate_clients` reads every params file and its data once (mapping, scales,
+   column check, ``data.filter`` and each run's filter, current wave), so a typo fails in
+   seconds. A bad client is reported and skipped; the others go on.
+2. Each client × run × analysis whose cache key (:func:`~cxresearch.report.manifest.cache_key`)
+   matches its manifest entry is skipped as up to date; the others execute
+   ``notebooks/<analysis>.ipynb`` with papermill in a pool of threads (each kernel is its
+   own process, so threads suffice and share the parent's imports).
+3. Outputs are written to temporary files beside their targets and moved into place only
+   when everything succeeded, so a failure never replaces an earlier good report; the
+   failing executed notebook is kept as ``<analysis>.failed.ipynb``.
+4. Manifests and ``reports/index.html`` are written; the exit code is 2 if a params file or
+   its data was bad, else 1 if a notebook failed, else 0.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+
+from cxresearch.errors import CxError, ParamsError
+from cxresearch.params import Params, find_params, load_params
+from cxresearch.report import manifest as mf
+from cxresearch.report.render import TEMPLATE_DIR, render_html, render_pdf
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+@dataclass
+class ClientCheck:
+    """Outcome of validating one params file (step 1)."""
+
+    path: Path
+    params: Params | None = None
+    frame: Any = None  # the client's rows (after data.filter), kept for the index page
+    data_sha256: str = ""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class ReportJob:
+    """One client × run × analysis to render."""
+
+    params: Params
+    check: ClientCheck
+    run: str
+    analysis: str
+    notebook: Path
+    folder: Path  # <output>/<client>/<run>
+    key: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.params.client}/{self.run}/{self.analysis}"
+
+    def outputs(self) -> list[Path]:
+        names = [f"{self.analysis}.ipynb", f"{self.analysis}.html"]
+        if "pdf" in self.params.report.formats:
+            names.append(f"{self.analysis}.pdf")
+        return [self.folder / name for name in names]
+
+
+@dataclass
+class ReportOutcome:
+    job: ReportJob
+    status: str  # "ok" | "failed" | "up to date"
+    seconds: float = 0.0
+    failure: ExecutionFailure | None = None
+    kept: Path | None = None  # the .failed.ipynb of a failure
+
+
+@dataclass
+class BatchResult:
+    """What :func:`run_reports` did."""
+
+    checks: list[ClientCheck]
+    outcomes: list[ReportOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        if any(not c.ok for c in self.checks):
+            return EXIT_INVALID
+        if any(o.status == "failed" for o in self.outcomes):
+            return EXIT_FAILED
+        return EXIT_OK
+
+
+def default_params(root: str | Path) -> list[Path]:
+    """``<root>/params/*.yaml`` (and ``*.yml``), sorted; ParamsError if there are none."""
+    found = find_params(Path(root) / "params")
+    if not found:
+        raise ParamsError(f"no params files (*.yaml) in {Path(root) / 'params'}")
+    return found
+
+
+def validate_client(path: str | Path, *, root: str | Path) -> ClientCheck:
+    """Validate one params file and its data; never raises for bad input.
+
+    Loads the params, loads the data once with the params' mapping and scales, checks
+    that every column the params name exists, applies ``data.filter`` and each run's filter
+    (a value that never occurs is an error), checks that every run has answers in the
+    current wave and that each analysis has its notebook. The first problem becomes
+    ``error``.
+    """
+    from cxresearch.data import load_responses, select_rows
+
+    check = ClientCheck(path=Path(path))
+    root = Path(root).resolve()
+    try:
+        # By absolute path: Params resolves relative data paths from its file's location,
+        # which must not depend on the working directory (the batch changes it).
+        params = load_params(Path(path).resolve())
+        check.params = params
+        frame = load_responses(
+            params.data_path,
+            mapping=params.data.mapping or None,
+            scales=params.data.scales or None,
+        )
+        params.check_columns(list(frame.columns))
+        where = f"{params.path}"
+        frame = select_rows(frame, params.data.filter, source=f"{where}: data.filter")
+        current = params.waves.current
+        for i, run in enumerate(params.runs):
+            rows = select_rows(frame, run.filter, source=f"{where}: runs[{i}].filter ({run.name})")
+            # As cxresearch.session.open_run requires: the current wave has answers in every
+            # run (earlier waves may be missing; the report then shows the waves it has).
+            if "wave" in rows.columns and not rows["wave"].eq(current).any():
+                raise ParamsError(
+                    f"{where}: waves.current: no responses in wave {current!r} after the "
+                    f"filters of run {run.name!r} (data {params.data_path})"
+                )
+        for analysis in params.report.analyses:
+            notebook = Path(root) / "notebooks" / f"{analysis}.ipynb"
+            if not notebook.is_file():
+                raise ParamsError(
+                    f"{where}: report.analyses lists {analysis!r} but {notebook} does not exist"
+                )
+        check.frame = frame
+        check.data_sha256 = str(frame.attrs.get("source_sha256") or "") or mf.file_sha256(
+            params.data_path
+        )
+    except CxError as exc:
+        check.error = _relative_to(str(exc), root)
+    except Exception as exc:  # a bug or an unforeseen file problem: report it, go on
+        check.error = _relative_to(f"{path}: unexpected {type(exc).__name__}: {exc}", root)
+    return check
+
+
+def _relative_to(message: str, root: Path) -> str:
+    # Messages name files by absolute path; within the project the relative path is what
+    # the user typed and is all the index page should show of this machine's folders.
+    return message.replace(f"{root}{os.sep}", "")
+
+
+def validate_clients(paths: Sequence[str | Path], *, root: str | Path) -> list[ClientCheck]:
+    """Validate every params file; a client name used twice is an error for the later file."""
+    checks = [validate_client(p, root=root) for p in paths]
+    seen: dict[str, Path] = {}
+    for check in checks:
+        if check.params is None or not check.ok:
+            continue
+        first = seen.setdefault(check.params.client, check.path)
+        if first != check.path:
+            this, other = (mf.display_path(p, root) for p in (check.path, first))
+            check.error = (
+                f"{this}: client {check.params.client!r} is also used by {other}; "
+                "their reports would overwrite each other"
+            )
+    return checks
+
+
+def plan_jobs(checks: Sequence[ClientCheck], *, root: Path, output: Path) -> list[ReportJob]:
+    """Every client × run × analysis of the valid checks, with its cache key."""
+    versions = mf.package_versions()
+    sources = mf.package_sources_sha256()
+    notebook_sha: dict[Path, str] = {}
+    jobs = []
+    for check in checks:
+        if not check.ok or check.params is None:
+            continue
+        params = check.params
+        for run in params.runs:
+            for analysis in params.report.analyses:
+                notebook = root / "notebooks" / f"{analysis}.ipynb"
+                if notebook not in notebook_sha:
+                    notebook_sha[notebook] = mf.file_sha256(notebook)
+                key = mf.cache_key(
+                    data_sha256=check.data_sha256,
+                    params_sha256=params.sha256,
+                    notebook_sha256=notebook_sha[notebook],
+                    sources_sha256=sources,
+                    versions=versions,
+                    run=run.name,
+                    analysis=analysis,
+                )
+                folder = output / params.client / run.name
+                jobs.append(ReportJob(params, check, run.name, analysis, notebook, folder, key))
+    return jobs
+
+
+def _previous_entries(output: Path, client: str) -> dict[tuple[str, str], dict[str, Any]]:
+    manifest = mf.read_manifest(mf.manifest_path(output, client)) or {}
+    entries = manifest.get("reports", [])
+    return {(str(e.get("run")), str(e.get("analysis"))): e for e in entries if isinstance(e, dict)}
+
+
+def is_up_to_date(job: ReportJob, previous: dict[str, Any] | None) -> bool:
+    """True if the manifest entry has the job's key, succeeded, and its files exist."""
+    return (
+        previous is not None
+        and previous.get("cache_key") == job.key
+        and previous.get("status") == "ok"
+        and all(path.is_file() for path in job.outputs())
+    )
+
+
+@dataclass(frozen=True)
+class ExecutionFailure:
+    """Why a report failed: the failing cell (index in ``notebooks/<analysis>.ipynb``,
+    0-based, None when no cell is to blame) and its first line, and the exception."""
+
+    cell_index: int | None
+    source_line: str
+    ename: str
+    evalue: str
+
+    def describe(self) -> str:
+        where = (
+            f"cell {self.cell_index} `{self.source_line}`: " if self.cell_index is not None else ""
+        )
+        return f"{where}{self.ename}: {self.evalue}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def _kernel_manager_class() -> type:
+    # Built on first use so that `cxresearch validate` does not import jupyter_client.
+    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class ReportKernelManager(AsyncKernelManager):
+        """The ``python3`` kernel of *this* interpreter, over IPC.
+
+        A ``python3`` kernelspec found first on the Jupyter path (e.g. one a user
+        registered in ~/.local) could start another Python with other packages; the spec
+        here is ipykernel's own for ``sys.executable``, so nothing is registered anywhere.
+        IPC sockets also avoid ipykernel 7's "running over TCP without encryption" line per
+        kernel. Each kernel gets its own socket path: jupyter_client's default ("kernel-ipc"
+        in the working directory) is shared by kernels started at the same time, and two
+        kernels on one socket fail with "Invalid Signature" (measured with --jobs 2).
+        """
+
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc" if os.name == "posix" else "tcp"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            if self.transport != "ipc":
+                return "127.0.0.1"
+            name = f"cxresearch-{os.getpid()}-{uuid.uuid4().hex[:12]}-ipc"
+            return os.path.join(tempfile.gettempdir(), name)
+
+        @property
+        def kernel_spec(self) -> KernelSpec:
+            return KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+
+    return ReportKernelManager
+
+
+# Per-cell and per-notebook times papermill records; cleared so that an unchanged report's
+# .ipynb is byte-identical too.
+_TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+def _stabilise(nb: Any, final_path: Path) -> Any:
+    meta = nb.metadata.setdefault("papermill", {})
+    for key in _TIMING_KEYS:
+        if key in meta:
+            meta[key] = None
+    meta["output_path"] = str(final_path)
+    added = 0
+    for cell in nb.cells:
+        cell_meta = cell.get("metadata", {}).get("papermill", {})
+        for key in _TIMING_KEYS:
+            if key in cell_meta:
+                cell_meta[key] = None
+        tags = cell.get("metadata", {}).get("tags", [])
+        # papermill gives the cells it adds (parameters; error banners at the top and above
+        # the failing cell) a random id each run.
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            added += 1
+            cell["id"] = f"papermill-{added}"
+    return nb
+
+
+def write_notebook(nb: Any, path: Path) -> None:
+    """Write a notebook atomically (temporary file in the same folder, then rename)."""
+    import nbformat
+
+    with mf.temporary_beside(path) as tmp:
+        nbformat.write(nb, str(tmp))
+        os.replace(tmp, path)
+
+
+def _failure_from(exc: Any, nb: Any) -> ExecutionFailure:
+    # papermill counts cells in the executed notebook, which has the injected-parameters
+    # cell; the author edits notebooks/<analysis>.ipynb, which does not.
+    cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    injected = sum(
+        "injected-parameters" in c.metadata.get("tags", []) for c in cells[: exc.cell_index]
+    )
+    lines = [line.strip() for line in str(exc.source or "").splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    evalue = " ".join(str(exc.evalue).split())
+    return ExecutionFailure(exc.cell_index - injected, first[:100], str(exc.ename), evalue)
+
+
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    *,
+    parameters: dict[str, Any],
+    cwd: Path,
+    final_path: Path,
+) -> tuple[Any, ExecutionFailure | None]:
+    """Run ``notebook`` with papermill into ``output``.
+
+    Returns the executed, stabilised notebook (None if papermill produced none) and the
+    failure, if any. A failing cell is not an exception here: it is an outcome to report.
+    """
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        nb = pm.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(cwd),
+            record_timing=False,
+            kernel_manager_class=_kernel_manager_class(),
+            # The outputs are collected; a graceful shutdown only adds waiting (and under
+            # load jupyter_client's SIGINT fallback prints a KeyboardInterrupt traceback).
+            shutdown_kernel="immediate",
+        )
+    except PapermillExecutionError as exc:
+        nb = nbformat.read(str(output), as_version=4)
+        return _stabilise(nb, final_path), _failure_from(exc, nb)
+    except Exception as exc:  # kernel died, timeout, unreadable notebook: still an outcome
+        evalue = " ".join(str(exc).split())
+        partial = None
+        if output.is_file() and output.stat().st_size > 0:
+            partial = _stabilise(nbformat.read(str(output), as_version=4), final_path)
+        return partial, ExecutionFailure(None, "", type(exc).__name__, evalue)
+    return _stabilise(nb, final_path), None
+
+
+def page_title(params: Params, run: str) -> str:
+    """``<title>`` of a report: the params title, plus the run's title for a segment run.
+
+    The same wording as ``cxresearch.session.RunSession.title`` uses for the heading, so
+    that browser tabs of the runs of one client can be told apart.
+    """
+    selected = params.run(run)
+    if selected.title:
+        return f"{params.title} — {selected.title}"
+    return params.title if selected.name == "all" else f"{params.title} — {selected.name}"
+
+
+def render_job(job: ReportJob, *, root: Path) -> ReportOutcome:
+    """Execute one notebook and write its outputs; failures become a ``failed`` outcome."""
+    import nbformat
+
+    params = job.params
+    job.folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    final = job.folder / f"{job.analysis}.ipynb"
+    failed_copy = job.folder / f"{job.analysis}.failed.ipynb"
+    parameters = {"params_path": str(params.path.resolve()), "run": job.run}
+    with mf.temporary_beside(final) as nb_tmp:
+        nb, failure = execute_notebook(
+            job.notebook, nb_tmp, parameters=parameters, cwd=root, final_path=final
+        )
+        if failure is None:
+            try:
+                title = page_title(params, job.run)
+                page = render_html(nb, title=title, language=params.language)
+                pdf = render_pdf(page) if "pdf" in params.report.formats else None
+            except CxError as exc:
+                failure = ExecutionFailure(None, "", type(exc).__name__, str(exc))
+        if failure is not None:
+            if nb is not None:
+                write_notebook(nb, failed_copy)
+            return ReportOutcome(
+                job,
+                "failed",
+                time.perf_counter() - started,
+                failure,
+                failed_copy if nb is not None else None,
+            )
+        with (
+            mf.temporary_beside(job.folder / f"{job.analysis}.html") as html_tmp,
+            mf.temporary_beside(job.folder / f"{job.analysis}.pdf") as pdf_tmp,
+        ):
+            nbformat.write(nb, str(nb_tmp))  # stabilised: no times, no random ids
+            html_tmp.write_text(page, encoding="utf-8", newline="\n")
+            if pdf is not None:
+                pdf_tmp.write_bytes(pdf)
+            # Everything is on disk: now replace the previous report in one go.
+            os.replace(nb_tmp, final)
+            os.replace(html_tmp, job.folder / f"{job.analysis}.html")
+            if pdf is not None:
+                os.replace(pdf_tmp, job.folder / f"{job.analysis}.pdf")
+    failed_copy.unlink(missing_ok=True)
+    return ReportOutcome(job, "ok", time.perf_counter() - started)
+
+
+def _render_safely(job: ReportJob, *, root: Path) -> ReportOutcome:
+    # A disk or permission problem with one report must not abort the others.
+    started = time.perf_counter()
+    try:
+        return render_job(job, root=root)
+    except Exception as exc:
+        failure = ExecutionFailure(None, "", type(exc).__name__, " ".join(str(exc).split()))
+        return ReportOutcome(job, "failed", time.perf_counter() - started, failure)
+
+
+# Set for the kernels of a batch (setdefault: a value the user exported wins).
+# PYTHONHASHSEED fixes set iteration order of strings; SOURCE_DATE_EPOCH fixes the dates
+# matplotlib writes into SVG/PDF; MATPLOTLIBRC supplies svg.hashsalt (otherwise SVG ids are
+# random per run) while a matplotlibrc in the project root still wins; one BLAS thread per
+# kernel keeps float reductions in one order and avoids oversubscribing 2 cores with --jobs.
+KERNEL_ENVIRONMENT = {
+    "PYTHONHASHSEED": "0",
+    "SOURCE_DATE_EPOCH": "0",
+    "MATPLOTLIBRC": str(TEMPLATE_DIR / "matplotlibrc"),
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+@contextmanager
+def batch_environment(root: Path) -> Iterator[None]:
+    """Kernel environment variables and the working directory for one batch.
+
+    papermill's ``cwd`` option chdirs the whole process and changes back when a notebook
+    ends; with several threads one thread's change-back would move another's kernel start.
+    Being in ``root`` for the whole batch makes every such change a no-op.
+    """
+    saved = {name: os.environ.get(name) for name in KERNEL_ENVIRONMENT}
+    cwd = Path.cwd()
+    for name, value in KERNEL_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    os.chdir(root)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
+def _progress_line(done: int, total: int, outcome: ReportOutcome) -> str:
+    head = f"[{done}/{total}] {outcome.job.label} …"
+    if outcome.status == "up to date":
+        return f"{head} up to date"
+    if outcome.status == "ok":
+        return f"{head} ok {outcome.seconds:.1f} s"
+    failure = outcome.failure
+    what = f"{failure.ename}" if failure is not None else "error"
+    return f"{head} FAILED {outcome.seconds:.1f} s ({what})"
+
+
+def run_reports(
+    paths: Sequence[str | Path] | None = None,
+    *,
+    root: str | Path | None = None,
+    output: str | Path = "reports",
+    jobs: int = 1,
+    force: bool = False,
+    stream: IO[str] | None = None,
+) -> BatchResult:
+    """Validate, execute and render every client's reports; write manifests and the index.
+
+    Parameters
+    ----------
+    paths
+        Params files; by default every ``params/*.yaml`` under ``root``.
+    root
+        Project root (where ``notebooks/`` is; the notebooks' working directory). Default:
+        the current directory.
+    output
+        Reports folder, relative to ``root`` unless absolute.
+    jobs
+        Notebooks executed at the same time (threads; each kernel is a process).
+    force
+        Render even the reports whose cache key says they are up to date.
+    stream
+        Where progress lines and the summary go (default ``sys.stdout``).
+
+    Returns
+    -------
+    BatchResult
+        Per-client checks and per-report outcomes; ``exit_code`` is 2 if a params file or
+        its data was bad, else 1 if a notebook failed, else 0.
+    """
+    from cxresearch.report.index import write_index
+
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    out = stream if stream is not None else sys.stdout
+    root_dir = Path(root if root is not None else Path.cwd()).resolve()
+    out_dir = (root_dir / output).resolve()
+    started = time.perf_counter()
+    params_paths = list(paths) if paths else default_params(root_dir)
+    checks = validate_clients(params_paths, root=root_dir)
+    for check in checks:
+        if not check.ok:
+            print(f"skipped: {check.error}", file=out, flush=True)
+    all_jobs = plan_jobs(checks, root=root_dir, output=out_dir)
+    result = BatchResult(checks)
+    previous: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    todo = []
+    lock = threading.Lock()
+
+    def report(outcome: ReportOutcome) -> None:
+        with lock:
+            result.outcomes.append(outcome)
+            print(_progress_line(len(result.outcomes), len(all_jobs), outcome), file=out)
+            out.flush()
+
+    for job in all_jobs:
+        client = job.params.client
+        if client not in previous:
+            previous[client] = _previous_entries(out_dir, client)
+        if not force and is_up_to_date(job, previous[client].get((job.run, job.analysis))):
+            report(ReportOutcome(job, "up to date"))
+        else:
+            todo.append(job)
+    if todo:
+        with batch_environment(root_dir), ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_render_safely, job, root=root_dir) for job in todo]
+            for future in as_completed(futures):
+                report(future.result())
+    _write_manifests(result, previous, root=root_dir, output=out_dir)
+    write_index(out_dir, checks=checks, root=root_dir)
+    result.seconds = time.perf_counter() - started
+    out.write(format_summary(result, root=root_dir, output=out_dir))
+    out.flush()
+    return result
+
+
+def _write_manifests(
+    result: BatchResult,
+    previous: dict[str, dict[tuple[str, str], dict[str, Any]]],
+    *,
+    root: Path,
+    output: Path,
+) -> None:
+    by_client: dict[str, list[ReportOutcome]] = {}
+    for outcome in result.outcomes:
+        by_client.setdefault(outcome.job.params.client, []).append(outcome)
+    for client, outcomes in by_client.items():
+        # Entries of runs/analyses not rendered this time (e.g. removed from the params)
+        # are dropped: the manifest describes what the params ask for now.
+        entries = []
+        for outcome in outcomes:
+            job = outcome.job
+            old = previous.get(client, {}).get((job.run, job.analysis))
+            if outcome.status == "up to date" and old is not None:
+                entries.append(old)
+                continue
+            client_dir = output / client
+            entry: dict[str, Any] = {
+                "run": job.run,
+                "analysis": job.analysis,
+                "cache_key": job.key,
+                "status": outcome.status,
+                "seconds": round(outcome.seconds, 3),
+            }
+            if outcome.status == "ok":
+                entry["files"] = [p.relative_to(client_dir).as_posix() for p in job.outputs()]
+            else:
+                kept = [outcome.kept] if outcome.kept is not None else []
+                entry["files"] = [p.relative_to(client_dir).as_posix() for p in kept]
+                if outcome.failure is not None:
+                    entry["error"] = outcome.failure.as_dict()
+            entries.append(entry)
+        job = outcomes[0].job
+        manifest = mf.build_manifest(
+            job.params, root=root, reports=entries, data_sha256=job.check.data_sha256
+        )
+        mf.write_manifest(mf.manifest_path(output, client), manifest)
+
+
+def format_summary(result: BatchResult, *, root: Path, output: Path) -> str:
+    """The closing lines: counts, each failure with its cell, each skipped params file."""
+    counts = {s: sum(o.status == s for o in result.outcomes) for s in ("ok", "up to date")}
+    failed = [o for o in result.outcomes if o.status == "failed"]
+    invalid = [c for c in result.checks if not c.ok]
+    lines = [
+        f"{len(result.outcomes)} report(s) in {result.seconds:.1f} s: {counts['ok']} rendered, "
+        f"{counts['up to date']} up to date, {len(failed)} failed; "
+        f"{len(invalid)} params file(s) skipped."
+    ]
+    if failed:
+        lines.append("Failed:")
+        for outcome in failed:
+            text = outcome.failure.describe() if outcome.failure else "unknown error"
+            kept = (
+                f" (executed notebook kept: {mf.display_path(outcome.kept, root)})"
+                if outcome.kept is not None
+                else ""
+            )
+            lines.append(f"  {outcome.job.label}: {text}{kept}")
+    if invalid:
+        lines.append("Skipped (bad params or data):")
+        for check in invalid:
+            first, *rest = str(check.error).splitlines() or [""]
+            lines.append(f"  {first}")
+            lines.extend(f"    {line.strip()}" for line in rest)
+    lines.append(f"Index: {mf.display_path(output / 'index.html', root)}")
+    return "\n".join(lines) + "\n"
