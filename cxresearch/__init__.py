@@ -29,16 +29,42 @@ _EXPORTS: dict[str, str] = {
     "metric_by": "cxresearch.stats.metrics",
     "load_params": "cxresearch.params",
     "driver_importance": "cxresearch.stats.drivers",
+    "importance_performance": "cxresearch.stats.drivers",
+    "open_run": "cxresearch.session",
+    "provenance": "cxresearch.report.manifest",
 }
 
-__all__ = sorted(_EXPORTS)
+# Spelled out (not derived from _EXPORTS) so that linters and IDEs can read it;
+# tests/unit/test_package.py checks that the two agree.
+__all__ = [
+    "Comparison",
+    "CxError",
+    "DataError",
+    "Estimate",
+    "ParamsError",
+    "ReportError",
+    "ces",
+    "ces_mean",
+    "csat",
+    "driver_importance",
+    "importance_performance",
+    "load_params",
+    "load_responses",
+    "mean_rating",
+    "metric_by",
+    "nps",
+    "open_run",
+    "provenance",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cxresearch.data.loaders import load_responses
     from cxresearch.errors import CxError, DataError, ParamsError, ReportError
     from cxresearch.params import load_params
+    from cxresearch.report.manifest import provenance
     from cxresearch.results import Comparison, Estimate
-    from cxresearch.stats.drivers import driver_importance
+    from cxresearch.session import open_run
+    from cxresearch.stats.drivers import driver_importance, importance_performance
     from cxresearch.stats.metrics import ces, ces_mean, csat, mean_rating, metric_by, nps
 
 

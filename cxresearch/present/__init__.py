@@ -1,0 +1,90 @@
+"""Presentation: wording (fi/en), number formatting, report tables and charts.
+
+This is the only layer that rounds numbers or chooses words. Charts import matplotlib and
+seaborn, which are slow to import, so :mod:`cxresearch.present.plots` is loaded on first
+use of one of its functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from cxresearch.present.format import (
+    LOW_BASE_FLAG,
+    base_status,
+    change_sentence,
+    escape,
+    estimate_sentence,
+    format_base,
+    format_ci_label,
+    format_comparison,
+    format_estimate,
+    format_interval,
+    format_number,
+    format_percent,
+    format_pvalue,
+    headline_intro,
+    headline_sentences,
+    reading_note,
+    suppress_threshold,
+)
+from cxresearch.present.labels import LANGUAGES, Labels, get_labels
+from cxresearch.present.tables import (
+    Table,
+    benchmark_table,
+    breakdown_table,
+    counts_table,
+    estimate_table,
+    headline_table,
+    key_value_table,
+    target_table,
+)
+
+_PLOTS = ("benchmark_plot", "breakdown_plot", "target_plot", "trend_plot")
+
+__all__ = [
+    "LANGUAGES",
+    "LOW_BASE_FLAG",
+    "Labels",
+    "Table",
+    "base_status",
+    "benchmark_plot",
+    "benchmark_table",
+    "breakdown_plot",
+    "breakdown_table",
+    "change_sentence",
+    "counts_table",
+    "escape",
+    "estimate_sentence",
+    "estimate_table",
+    "format_base",
+    "format_ci_label",
+    "format_comparison",
+    "format_estimate",
+    "format_interval",
+    "format_number",
+    "format_percent",
+    "format_pvalue",
+    "get_labels",
+    "headline_intro",
+    "headline_sentences",
+    "headline_table",
+    "key_value_table",
+    "reading_note",
+    "suppress_threshold",
+    "target_plot",
+    "target_table",
+    "trend_plot",
+]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from cxresearch.present.plots import benchmark_plot, breakdown_plot, target_plot, trend_plot
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PLOTS:
+        value = getattr(importlib.import_module("cxresearch.present.plots"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cxresearch.present' has no attribute {name!r}")

@@ -1,0 +1,149 @@
+"""Report wording in Finnish and English.
+
+Every word a client reads (metric names, column headers, category names, sentences) comes
+from ``labels_fi.yaml`` / ``labels_en.yaml`` next to this module, so a report's language is
+one params key and a translation is a YAML edit, not a code change. Unknown keys fall back
+to the raw key: a touchpoint called ``chatbot`` in the data shows as "chatbot" instead of
+stopping the report.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("fi", "en")
+
+
+class _Missing(dict[str, Any]):
+    # str.format_map leaves a field it has no value for as "{field}" instead of raising,
+    # so a template that names a field the caller did not pass still renders.
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Wording and number conventions of one report language.
+
+    Build it with :func:`get_labels`. Look-ups never raise on an unknown key: they return
+    the key itself (for categories, the raw value from the data).
+
+    Attributes
+    ----------
+    language
+        ``"fi"`` or ``"en"``.
+    texts
+        The parsed YAML: sections ``number``, ``metrics``, ``metrics_short``,
+        ``metric_scale``, ``columns``, ``values``, ``text``, ``counts``, ``tests``,
+        ``tests_short``, ``effect_sizes``.
+    """
+
+    language: str
+    texts: Mapping[str, Any] = field(repr=False)
+
+    def get(self, key: str, default: str | None = None) -> str:
+        """The text at a dotted key such as ``"columns.n"``; ``default`` or the key if absent."""
+        node: Any = self.texts
+        for part in key.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return key if default is None else default
+            node = node[part]
+        return node if isinstance(node, str) else (key if default is None else default)
+
+    __getitem__ = get
+
+    def lookup(self, section: str, key: object, default: str | None = None) -> str:
+        """``texts[section][key]`` without splitting ``key`` on dots (data values may have them)."""
+        node = self.texts.get(section)
+        raw = str(key)
+        if isinstance(node, Mapping):
+            found = node.get(raw)
+            if isinstance(found, Mapping) or found is None:
+                return raw if default is None else default
+            return str(found)
+        return raw if default is None else default
+
+    def text(self, key: str, **fields: object) -> str:
+        """Sentence template ``text.<key>`` filled with ``fields`` (already formatted)."""
+        template = self.lookup("text", key)
+        return string.Formatter().vformat(template, (), _Missing(fields))
+
+    def metric(self, name: str, *, short: bool = False) -> str:
+        """Display name of a metric, e.g. ``nps`` → "Suositteluindeksi (NPS)"."""
+        full = self.lookup("metrics", name)
+        return self.lookup("metrics_short", name, full) if short else full
+
+    def scale(self, name: str) -> str:
+        """Axis label saying what a metric's numbers are, e.g. "% tyytyväisiä (4–5)"."""
+        return self.lookup("metric_scale", name, self.metric(name, short=True))
+
+    def column(self, name: str) -> str:
+        """Column header or grouping name, e.g. ``touchpoint`` → "Kosketuspiste"."""
+        return self.lookup("columns", name)
+
+    def value(self, column: str, value: object) -> str:
+        """Display name of a category, e.g. (``customer_type``, ``former``) → "entinen asiakas".
+
+        Values the labels do not know (a client's own touchpoint names) show as they are.
+        """
+        node = self.texts.get("values")
+        known = node.get(column) if isinstance(node, Mapping) else None
+        raw = str(value)
+        if isinstance(known, Mapping) and isinstance(known.get(raw), str):
+            return str(known[raw])
+        return raw
+
+    def status(self, name: str) -> str:
+        """Display name of a target status (``met``, ``not_met``, ``inconclusive``...)."""
+        return self.value("status", name)
+
+    def test(self, name: str, *, short: bool = False) -> str:
+        """Display name of a statistical test; names the labels do not know pass through.
+
+        ``short`` gives the name used inside sentences ("z-testi"), where the full method
+        ("kahden otoksen z-testi, Rocksin (2016) varianssi") would nest brackets.
+        """
+        full = self.lookup("tests", name)
+        return self.lookup("tests_short", name, full) if short else full
+
+    def effect_size(self, name: str) -> str:
+        """Display name of an effect size, e.g. "Cohen's h" → "Cohenin h"."""
+        return self.lookup("effect_sizes", name)
+
+    def count_step(self, key: str, **fields: object) -> str:
+        """Description of one row-selection step (``counts.<key>``)."""
+        template = self.lookup("counts", key)
+        return string.Formatter().vformat(template, (), _Missing(fields))
+
+
+@cache
+def _read(language: str) -> Mapping[str, Any]:
+    text = (
+        resources.files("cxresearch.present")
+        .joinpath(f"labels_{language}.yaml")
+        .read_text(encoding="utf-8")
+    )
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):  # pragma: no cover - packaging error, not user input
+        raise RuntimeError(f"labels_{language}.yaml is not a mapping")
+    return data
+
+
+def get_labels(language: str = "fi") -> Labels:
+    """Labels for ``language`` (``"fi"`` or ``"en"``).
+
+    Raises
+    ------
+    ValueError
+        If ``language`` is not one of the supported languages.
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+    return Labels(language=language, texts=_read(language))

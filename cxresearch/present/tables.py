@@ -1,0 +1,564 @@
+"""Report tables: statistics frames turned into labelled, rounded, escaped HTML tables.
+
+Every function returns a :class:`Table`: ``table.frame`` holds the display strings (tests
+and Excel exports read it), the notebook shows it as HTML through a pandas ``Styler``
+(``table.to_styler()`` for further styling).
+The HTML is deterministic (the element id is derived from the content, not random, so the
+same inputs give the same report bytes) and every cell and header is HTML-escaped, because
+category names and titles come from client data and params.
+
+Small bases follow :func:`cxresearch.present.format.base_status`: rows under ``min_base``
+carry the flag † and are greyed, rows under the suppression threshold show "–" for the
+value and interval (their n is still shown, so nothing disappears silently).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from cxresearch.present.format import (
+    LOW_BASE_FLAG,
+    base_status,
+    format_ci_label,
+    format_effect,
+    format_interval,
+    format_number,
+    format_pvalue,
+    metric_decimals,
+    suppress_threshold,
+)
+from cxresearch.present.labels import Labels
+from cxresearch.results import Comparison, Estimate
+
+# Columns of metric_by's tidy output that are statistics, not grouping keys.
+ESTIMATE_COLUMNS = frozenset(
+    {"metric", "value", "ci_low", "ci_high", "n", "n_effective", "confidence", "method"}
+    | {"low_base"}
+)
+MUTED = "color: #7b8794"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A report table: display strings plus the notes and row greying that go with them.
+
+    Attributes
+    ----------
+    frame
+        The formatted cells (strings), with translated column headers.
+    notes
+        Footnotes shown under the table (small-base flag, suppression rule).
+    muted
+        Per row: grey it (small or suppressed base).
+    left
+        How many leading (text) columns are left-aligned.
+    """
+
+    frame: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    muted: tuple[bool, ...] = ()
+    left: int = 1
+
+    def to_styler(self) -> Styler:
+        """A Styler with escaped cells, hidden index, deterministic id and notes below."""
+        frame = self.frame
+        # The element id comes from the content, not a random uuid: same inputs, same bytes.
+        digest = hashlib.sha256(frame.to_json(force_ascii=False).encode("utf-8")).hexdigest()
+        styler = Styler(frame, uuid=f"cx{digest[:10]}", cell_ids=False)
+        styler = styler.hide(axis="index").format(escape="html")
+        styler = styler.format_index(escape="html", axis=1)
+        styles: list[Any] = [{"selector": "caption", "props": "caption-side: bottom;"}]
+        for i in range(min(self.left, frame.shape[1])):
+            # Text columns read left-aligned; the report CSS right-aligns numbers.
+            selector = f"td.col{i}, th.col_heading.col{i}"
+            styles.append({"selector": selector, "props": "text-align: left;"})
+        for i in range(self.left, frame.shape[1]):
+            # "37 (31–44)" must not break at its dash (WeasyPrint would wrap it on A4).
+            styles.append({"selector": f"td.col{i}", "props": "white-space: nowrap;"})
+        styler = styler.set_table_styles(styles)
+        if self.notes:
+            styler = styler.set_caption(" ".join(html.escape(note) for note in self.notes))
+        if any(self.muted):
+            flags = list(self.muted)
+
+            def _grey(row: pd.Series) -> list[str]:
+                return [MUTED if flags[int(str(row.name))] else "" for _ in row]
+
+            styler = styler.apply(_grey, axis=1)
+        return styler
+
+    def to_html(self) -> str:
+        """The table as escaped, deterministic HTML."""
+        return str(self.to_styler().to_html())
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _styled(
+    frame: pd.DataFrame,
+    *,
+    notes: Sequence[str] = (),
+    muted: Sequence[bool] | None = None,
+    left: int = 1,
+) -> Table:
+    return Table(
+        frame.reset_index(drop=True), tuple(notes), tuple(muted or [False] * len(frame)), left
+    )
+
+
+def _base_notes(
+    statuses: Sequence[str], labels: Labels, min_base: float, suppress: float
+) -> list[str]:
+    notes = []
+    if "low" in statuses:
+        notes.append(
+            labels.text(
+                "low_base_note", flag=LOW_BASE_FLAG, min_base=format_number(min_base, labels)
+            )
+        )
+    if "suppressed" in statuses:
+        notes.append(labels.text("suppressed_note", suppress=format_number(suppress, labels)))
+    return notes
+
+
+def group_columns(frame: pd.DataFrame) -> list[str]:
+    """The grouping columns of a ``metric_by`` frame (everything that is not a statistic)."""
+    return [c for c in frame.columns if c not in ESTIMATE_COLUMNS]
+
+
+def estimate_table(
+    frame: pd.DataFrame,
+    labels: Labels,
+    *,
+    min_base: float = 30,
+    suppress_below: float | None = None,
+    overall: Estimate | None = None,
+) -> Table:
+    """Format a :func:`~cxresearch.stats.metrics.metric_by` frame for the report.
+
+    Parameters
+    ----------
+    frame
+        One row per group with ``value, ci_low, ci_high, n`` (``n_effective``,
+        ``confidence``, ``metric`` used when present) and the grouping column(s).
+    labels
+        Report language.
+    min_base
+        Rows whose effective base is below this are flagged † and greyed.
+    suppress_below
+        Rows below this base show no value; default ``ceil(min_base / 2)``.
+    overall
+        The whole sample's estimate, shown as a first row ("Kaikki vastaajat").
+
+    Returns
+    -------
+    Table
+        Columns: one per grouping column (category names translated), the metric when the
+        frame holds more than one, the value, the interval, ``n``, effective ``n`` when
+        any row is weighted, and a note column with † for small bases.
+    """
+    required = ["value", "ci_low", "ci_high", "n"]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"frame lacks column(s) {missing}; expected metric_by output")
+    rows = frame.reset_index(drop=True)
+    groups = group_columns(rows)
+    records = rows.to_dict("records")
+    if overall is not None:
+        first: dict[Hashable, Any] = {g: None for g in groups}
+        first.update(
+            metric=overall.metric,
+            value=overall.value,
+            ci_low=overall.ci_low,
+            ci_high=overall.ci_high,
+            n=overall.n,
+            n_effective=overall.n_effective,
+            confidence=overall.confidence,
+        )
+        records.insert(0, first)
+    metrics = list(dict.fromkeys(str(r.get("metric", "")) for r in records))
+    confidence = float(records[0].get("confidence", 0.95)) if records else 0.95
+    weighted = any(
+        not _missing(r.get("n_effective")) and abs(float(r["n_effective"]) - float(r["n"])) > 1e-9
+        for r in records
+    )
+    suppress = suppress_threshold(min_base, suppress_below)
+    out: dict[str, list[str]] = {labels.column(g): [] for g in groups}
+    show_metric = len(metrics) > 1
+    metric_col, value_col = labels.column("metric"), labels.column("value")
+    ci_col, n_col = format_ci_label(confidence, labels, long=True), labels.column("n")
+    neff_col, note_col = labels.column("n_effective"), labels.column("note")
+    extra = [value_col, ci_col, n_col, *([neff_col] if weighted else []), note_col]
+    if show_metric:
+        out[metric_col] = []
+    for name in extra:
+        out[name] = []
+    statuses: list[str] = []
+    for i, record in enumerate(records):
+        is_overall = overall is not None and i == 0
+        for g in groups:
+            value = record.get(g)
+            if is_overall:
+                text = labels.text("overall") if g == groups[0] else ""
+            else:
+                text = (
+                    labels.value(g, value) if not _missing(value) else labels.get("number.missing")
+                )
+            out[labels.column(g)].append(text)
+        metric = str(record.get("metric", ""))
+        if show_metric:
+            out[metric_col].append(labels.metric(metric))
+        status = base_status(
+            record["n"],
+            record.get("n_effective", math.nan),
+            min_base=min_base,
+            suppress_below=suppress_below,
+        )
+        statuses.append(status)
+        digits = metric_decimals(metric)
+        hidden = status in ("suppressed", "empty")
+        out[value_col].append(
+            labels.get("number.missing")
+            if hidden
+            else format_number(record["value"], labels, decimals=digits)
+        )
+        out[ci_col].append(
+            labels.get("number.missing")
+            if hidden
+            else format_interval(record["ci_low"], record["ci_high"], labels, decimals=digits)
+        )
+        out[n_col].append(format_number(record["n"], labels))
+        if weighted:
+            out[neff_col].append(format_number(record.get("n_effective"), labels))
+        out[note_col].append(
+            LOW_BASE_FLAG
+            if status == "low"
+            else labels.status("suppressed")
+            if status == "suppressed"
+            else ""
+        )
+    table = pd.DataFrame(out)
+    if not groups and overall is None:
+        table.insert(0, labels.column("group"), [labels.text("overall")] * len(table))
+    muted = [s in ("low", "suppressed", "empty") for s in statuses]
+    notes = _base_notes(statuses, labels, min_base, suppress)
+    return _styled(table, notes=notes, muted=muted, left=max(1, len(groups)) + int(show_metric))
+
+
+def breakdown_table(
+    frame: pd.DataFrame,
+    labels: Labels,
+    *,
+    changes: pd.DataFrame | None = None,
+    min_base: float = 30,
+    suppress_below: float | None = None,
+) -> Table:
+    """Several metrics by one grouping column, one row per group.
+
+    Parameters
+    ----------
+    frame
+        ``metric_by`` frames of one grouping column stacked (``pd.concat``), told apart by
+        their ``metric`` column.
+    labels
+        Report language.
+    changes
+        Optional :func:`~cxresearch.stats.inference.compare_waves` output for one metric
+        and the same grouping column (current against previous wave); adds the change and
+        its Holm-adjusted p-value.
+    min_base, suppress_below
+        Small-base rule, see :func:`estimate_table`; applied per metric cell.
+
+    Returns
+    -------
+    Table
+        Columns: group, then per metric "value (interval)" with † on small bases and its
+        n, then the change columns.
+    """
+    groups = group_columns(frame)
+    if len(groups) != 1:
+        raise ValueError(f"frame must have exactly one grouping column, found {groups}")
+    group = groups[0]
+    metrics = [str(m) for m in dict.fromkeys(frame["metric"])]
+    keys = list(dict.fromkeys(frame[group]))
+    confidence = float(frame["confidence"].iloc[0]) if "confidence" in frame else 0.95
+    ci = format_ci_label(confidence, labels)
+    out: dict[str, list[str]] = {
+        labels.column(str(group)): [labels.value(str(group), k) for k in keys]
+    }
+    all_hidden = [True] * len(keys)
+    statuses: list[str] = []
+    for metric in metrics:
+        name = labels.metric(metric, short=True)
+        rows = frame[frame["metric"] == metric].set_index(group)
+        values, bases = [], []
+        for i, key in enumerate(keys):
+            if key not in rows.index:
+                values.append(labels.get("number.missing"))
+                bases.append(format_number(0, labels))
+                continue
+            row = rows.loc[key]
+            status = base_status(
+                row["n"],
+                row.get("n_effective", math.nan),
+                min_base=min_base,
+                suppress_below=suppress_below,
+            )
+            statuses.append(status)
+            digits = metric_decimals(metric)
+            if status in ("suppressed", "empty"):
+                values.append(labels.get("number.missing"))
+            else:
+                flag = f" {LOW_BASE_FLAG}" if status == "low" else ""
+                interval = format_interval(row["ci_low"], row["ci_high"], labels, decimals=digits)
+                values.append(
+                    f"{format_number(row['value'], labels, decimals=digits)}{flag} ({interval})"
+                )
+                all_hidden[i] = all_hidden[i] and status != "ok"
+            bases.append(format_number(row["n"], labels))
+        out[labels.column("metric_ci").format(metric=name, ci=ci)] = values
+        out[labels.column("n_of").format(metric=name)] = bases
+    suppress = suppress_threshold(min_base, suppress_below)
+    notes = _base_notes(statuses, labels, min_base, suppress)
+    if changes is not None and len(changes):
+        metric = str(changes["metric"].iloc[0])
+        by_key = changes.set_index(group)
+        digits = metric_decimals(metric)
+        diffs, pvalues = [], []
+        missing = labels.get("number.missing")
+        for key in keys:
+            # A change is shown only when both waves' bases are big enough to show a
+            # result: a suppressed group's change would reveal what the table hides.
+            if (
+                key not in by_key.index
+                or _missing(by_key.loc[key, "difference"])
+                or min(by_key.loc[key, "n_a"], by_key.loc[key, "n_b"]) < suppress
+            ):
+                diffs.append(missing)
+                pvalues.append(missing)
+                continue
+            row = by_key.loc[key]
+            diffs.append(format_number(row["difference"], labels, decimals=digits, signed=True))
+            pvalues.append(_p_only(row["pvalue_adjusted"], labels))
+        out[labels.column("change_of").format(metric=labels.metric(metric, short=True))] = diffs
+        out[labels.column("pvalue_adjusted")] = pvalues
+        first = changes.iloc[0]
+        notes.append(
+            labels.text(
+                "holm_note", current=str(first["wave"]), previous=str(first["previous_wave"])
+            )
+        )
+    return _styled(pd.DataFrame(out), notes=notes, muted=all_hidden)
+
+
+def headline_table(
+    estimates: Mapping[str, Estimate],
+    labels: Labels,
+    *,
+    changes: Mapping[str, Comparison | None] | None = None,
+    min_base: float = 30,
+    suppress_below: float | None = None,
+) -> Table:
+    """Headline metrics of the current wave, with the change from the previous wave.
+
+    Parameters
+    ----------
+    estimates
+        Metric key (``"nps"``, ``"csat"``...) → estimate on the current wave.
+    labels
+        Report language.
+    changes
+        Metric key → comparison with the previous wave (``None``: no previous data).
+    min_base, suppress_below
+        Small-base rule, see :func:`estimate_table`.
+    """
+    frame = pd.DataFrame(
+        [
+            {
+                "metric": est.metric or key,
+                "value": est.value,
+                "ci_low": est.ci_low,
+                "ci_high": est.ci_high,
+                "n": est.n,
+                "n_effective": est.n_effective,
+                "confidence": est.confidence,
+            }
+            for key, est in estimates.items()
+        ]
+    )
+    table = estimate_table(
+        frame, labels, min_base=min_base, suppress_below=suppress_below
+    ).frame.copy()
+    table = table.drop(columns=[labels.column("group"), labels.column("metric")], errors="ignore")
+    names = [labels.metric(est.metric or key) for key, est in estimates.items()]
+    table.insert(0, labels.column("metric"), names)
+    if changes is not None:
+        change_col, p_col = labels.column("change"), labels.column("pvalue")
+        effect_col = labels.column("effect_size")
+        cells: dict[str, list[str]] = {change_col: [], p_col: [], effect_col: []}
+        for key, est in estimates.items():
+            cmp = changes.get(key)
+            status = base_status(
+                est.n, est.n_effective, min_base=min_base, suppress_below=suppress_below
+            )
+            if cmp is None or status in ("suppressed", "empty"):
+                for col in cells:
+                    cells[col].append(labels.get("number.missing"))
+                continue
+            digits = metric_decimals(cmp.metric)
+            cells[change_col].append(
+                format_number(cmp.difference, labels, decimals=digits, signed=True)
+                + f" ({format_interval(cmp.ci_low, cmp.ci_high, labels, decimals=digits)})"
+            )
+            cells[p_col].append(_p_only(cmp.pvalue, labels))
+            cells[effect_col].append(format_effect(cmp, labels))
+        note_col = labels.column("note")
+        position = list(table.columns).index(note_col)
+        for offset, (col, values) in enumerate(cells.items()):
+            table.insert(position + offset, col, values)
+    statuses = [
+        base_status(e.n, e.n_effective, min_base=min_base, suppress_below=suppress_below)
+        for e in estimates.values()
+    ]
+    notes = _base_notes(statuses, labels, min_base, suppress_threshold(min_base, suppress_below))
+    muted = [s in ("low", "suppressed", "empty") for s in statuses]
+    return _styled(table, notes=notes, muted=muted)
+
+
+def counts_table(counts: pd.DataFrame, labels: Labels) -> Table:
+    """The rows kept by each selection step (``RunSession.counts``): step, rows, dropped."""
+    table = pd.DataFrame(
+        {
+            labels.column("step"): counts["description"].astype(str).tolist(),
+            labels.column("rows"): [format_number(v, labels) for v in counts["rows"]],
+        }
+    )
+    return _styled(table)
+
+
+def target_table(frame: pd.DataFrame, labels: Labels, *, min_base: float = 30) -> Table:
+    """Targets against results (``RunSession.target_results()``).
+
+    Columns: what the target is for, metric, target value, actual with interval and base,
+    gap (actual − target) with its interval, p-value and status (met / not met /
+    inconclusive). Statuses of small bases get the † flag.
+    """
+    out: dict[str, list[str]] = {
+        labels.column("target_for"): [],
+        labels.column("metric"): [],
+        labels.column("target"): [],
+        labels.column("actual"): [],
+        labels.column("n"): [],
+        labels.column("gap"): [],
+        labels.column("pvalue"): [],
+        labels.column("status"): [],
+    }
+    muted: list[bool] = []
+    shown_status: list[str] = []
+    for row in frame.to_dict("records"):
+        digits = metric_decimals(str(row["metric"]))
+        status = str(row["status"])
+        base = base_status(row["n"], row.get("n_effective", math.nan), min_base=min_base)
+        hidden = status in ("suppressed", "no_data")
+        out[labels.column("target_for")].append(str(row["label"]))
+        out[labels.column("metric")].append(labels.metric(str(row["metric"]), short=True))
+        out[labels.column("target")].append(format_number(row["target"], labels, decimals=digits))
+        out[labels.column("actual")].append(
+            labels.get("number.missing")
+            if hidden
+            else (
+                format_number(row["value"], labels, decimals=digits)
+                + " ("
+                + format_interval(row["ci_low"], row["ci_high"], labels, decimals=digits)
+                + ")"
+            )
+        )
+        out[labels.column("n")].append(format_number(row["n"], labels))
+        out[labels.column("gap")].append(
+            labels.get("number.missing")
+            if hidden
+            else (
+                format_number(row["difference"], labels, decimals=digits, signed=True)
+                + " ("
+                + format_interval(row["diff_ci_low"], row["diff_ci_high"], labels, decimals=digits)
+                + ")"
+            )
+        )
+        out[labels.column("pvalue")].append(
+            labels.get("number.missing") if hidden else _p_only(row["pvalue"], labels)
+        )
+        flag = f" {LOW_BASE_FLAG}" if base == "low" and not hidden else ""
+        out[labels.column("status")].append(labels.status(status) + flag)
+        muted.append(hidden or base == "low")
+        shown_status.append("suppressed" if status == "suppressed" else base)
+    notes = _base_notes(shown_status, labels, min_base, suppress_threshold(min_base))
+    return _styled(pd.DataFrame(out), notes=notes, muted=muted, left=2)
+
+
+def benchmark_table(frame: pd.DataFrame, labels: Labels) -> Table:
+    """Client result against norms (``RunSession.benchmark_results()``).
+
+    Columns: benchmark name, metric, norm value (with its interval when known), norm base,
+    difference client − norm (with interval when testable), p-value.
+    """
+    out: dict[str, list[str]] = {
+        labels.column("benchmark"): [],
+        labels.column("metric"): [],
+        labels.column("norm_value"): [],
+        labels.column("n"): [],
+        labels.column("difference"): [],
+        labels.column("pvalue"): [],
+    }
+    for row in frame.to_dict("records"):
+        digits = metric_decimals(str(row["metric"]))
+        value = format_number(row["value"], labels, decimals=digits)
+        if not _missing(row.get("ci_low")) and not _missing(row.get("ci_high")):
+            value += f" ({format_interval(row['ci_low'], row['ci_high'], labels, decimals=digits)})"
+        diff = format_number(row["difference"], labels, decimals=digits, signed=True)
+        if not _missing(row.get("diff_ci_low")):
+            interval = format_interval(
+                row["diff_ci_low"], row["diff_ci_high"], labels, decimals=digits
+            )
+            diff += f" ({interval})"
+        out[labels.column("benchmark")].append(str(row["name"]))
+        out[labels.column("metric")].append(labels.metric(str(row["metric"]), short=True))
+        out[labels.column("norm_value")].append(value)
+        out[labels.column("n")].append(format_number(row.get("n"), labels))
+        out[labels.column("difference")].append(diff)
+        out[labels.column("pvalue")].append(_p_only(row.get("pvalue"), labels))
+    return _styled(pd.DataFrame(out), left=2)
+
+
+def key_value_table(items: Mapping[str, object], labels: Labels) -> Table:
+    """A two-column table of names and values (e.g. the provenance footer)."""
+    table = pd.DataFrame(
+        {
+            labels.column("item"): list(items),
+            labels.column("item_value"): [str(v) for v in items.values()],
+        }
+    )
+    return _styled(table, left=2)
+
+
+def _p_only(pvalue: object, labels: Labels) -> str:
+    # In a column headed "p-arvo" the cell shows "0,032" or "< 0,001", not "p = 0,032".
+    text = format_pvalue(pvalue, labels)  # type: ignore[arg-type]
+    return text[1:].replace("\u00a0=\u00a0", "").strip("\u00a0") if text.startswith("p") else text
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,218 @@
+"""notebooks/benchmarking.ipynb on the demo data: what the client's report shows.
+
+The Finnish client (kotiposti) is executed as a researcher would in JupyterLab: from the
+notebooks/ folder with the notebook's own default parameters. The English client
+(northwind) is executed as ``cxresearch report`` does: from the project root with an
+absolute ``params_path`` injected. Both are rendered with the runner's ``render_html``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+import cxresearch
+from cxresearch.data import load_responses
+from cxresearch.present import LOW_BASE_FLAG, estimate_sentence, get_labels
+from cxresearch.report.render import render_html
+from cxresearch.session import open_run
+from cxresearch.stats.metrics import metric_by
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "notebooks" / "benchmarking.ipynb"
+DATA = ROOT / "data" / "demo" / "responses.csv"
+
+
+def _execute(tmp: Path, *, cwd: Path, parameters: dict[str, Any] | None) -> Any:
+    import papermill as pm
+
+    return pm.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp / "executed.ipynb"),
+        parameters=parameters or {},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(cwd),
+    )
+
+
+@pytest.fixture(scope="module")
+def finnish(tmp_path_factory: pytest.TempPathFactory) -> str:
+    nb = _execute(tmp_path_factory.mktemp("fi"), cwd=ROOT / "notebooks", parameters=None)
+    return render_html(nb, title="Kotiposti", language="fi")
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory: pytest.TempPathFactory) -> str:
+    parameters = {"params_path": str(ROOT / "params" / "northwind.yaml"), "run": "all"}
+    nb = _execute(tmp_path_factory.mktemp("en"), cwd=ROOT, parameters=parameters)
+    return render_html(nb, title="Northwind", language="en")
+
+
+def text_of(page: str) -> str:
+    """Visible text of the page body: tags dropped, entities decoded, spaces collapsed."""
+    body = page[page.index("<body") :]
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", body, flags=re.S)
+    return squash(html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def squash(text: str) -> str:
+    # Only ASCII whitespace: the non-breaking spaces of Finnish numbers are part of the text.
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+def rows_of(page: str) -> list[str]:
+    """Every table row's cells as one " | "-joined string."""
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S):
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)
+        rows.append(" | ".join(squash(html.unescape(c)) for c in cells))
+    return rows
+
+
+def section(page: str, heading: str) -> str:
+    """The HTML from the h2/h3 with this text up to the next heading of any level ≤ 3."""
+    match = re.search(rf"<h[23][^>]*>{re.escape(heading)}", page)
+    assert match is not None, f"no heading {heading!r}"
+    end = re.search(r"<h[123][^>]*>", page[match.end() :])
+    return page[match.start() : match.end() + (end.start() if end else len(page))]
+
+
+def current_rows(client: str) -> Any:
+    frame = load_responses(DATA)
+    return frame[(frame["client"] == client) & (frame["wave"] == "2026Q3")]
+
+
+def _no_code_no_errors(page: str) -> None:
+    text = text_of(page)
+    for code in ("open_run(", "import ", "display(", "params_path", "def ", "s.labels"):
+        assert code not in text, code
+    assert "jp-InputArea" not in page and "In [" not in text
+    assert "Traceback" not in text and "Error" not in text
+    assert 'data-mime-type="application/vnd.jupyter.stderr">' not in page  # (the CSS names it)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("client", "language"), [("kotiposti", "fi"), ("northwind", "en")])
+def test_headline_nps_equals_the_metric_on_the_same_rows(
+    client: str, language: str, request: pytest.FixtureRequest
+) -> None:
+    page = request.getfixturevalue("finnish" if language == "fi" else "english")
+    estimate = cxresearch.nps(current_rows(client)["nps"].dropna())
+    sentence = estimate_sentence(estimate, get_labels(language), min_base=30)
+    assert squash(sentence) in text_of(page)
+    labels = get_labels(language)
+    table = rows_of(section(page, labels.text("heading_headline")))
+    headline = [r for r in table if r.startswith(labels.metric("nps") + " |")]
+    assert len(headline) == 1
+    assert f"| {estimate.n} |" in headline[0].replace("\u00a0", "")
+
+
+@pytest.mark.slow
+def test_finnish_report_speaks_finnish(finnish: str) -> None:
+    text = text_of(finnish)
+    for phrase in ("Kotiposti Oy — asiakaskokemus 2026", "Tärkeimmät mittarit",
+                   "Kehitys mittauskierroksittain", "Tulokset ryhmittäin", "Asiakastyyppi",
+                   "Kosketuspiste", "Asiakaspolun vaihe", "Tavoitteet", "Näin luet tuloksia",
+                   "95\u00a0%:n luottamusväli", "Raportin lähtötiedot"):  # fmt: skip
+        assert phrase in text, phrase
+    for english in ("Net Promoter Score", "Headline metrics", "current customer", "95% CI"):
+        assert english not in text, english
+    assert re.search(r"\d,\d{3}", text)  # p-values with a decimal comma
+
+
+@pytest.mark.slow
+def test_english_report_speaks_english(english: str) -> None:
+    text = text_of(english)
+    for phrase in ("Northwind Software — Customer Experience 2026", "Headline metrics",
+                   "Trend over waves", "Customer type", "Touchpoint", "95% CI",
+                   "How to read this report"):  # fmt: skip
+        assert phrase in text, phrase
+    for finnish in ("Suositteluindeksi", "asiakas", "luottamusväli", "Tavoitteet"):
+        assert finnish not in text, finnish
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["fi", "en"])
+def test_trend_and_breakdown_charts_are_images(
+    language: str, request: pytest.FixtureRequest
+) -> None:
+    page = request.getfixturevalue("finnish" if language == "fi" else "english")
+    labels = get_labels(language)
+    trend = section(page, labels.text("heading_trend"))
+    assert trend.count('src="data:image/png;base64,') == 1
+    by_type = section(page, labels.column("customer_type"))
+    assert by_type.count('src="data:image/png;base64,') == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("client", "language"), [("kotiposti", "fi"), ("northwind", "en")])
+def test_breakdown_tables_list_each_customer_type(
+    client: str, language: str, request: pytest.FixtureRequest
+) -> None:
+    page = request.getfixturevalue("finnish" if language == "fi" else "english")
+    labels = get_labels(language)
+    rows = rows_of(section(page, labels.column("customer_type")))
+    counts = current_rows(client)["customer_type"].value_counts()
+    for kind in ("current", "former", "never"):
+        (row,) = [r for r in rows if r.startswith(labels.value("customer_type", kind) + " |")]
+        assert f"| {counts[kind]} |" in row.replace("\u00a0", "").replace(",", "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("client", "language"), [("kotiposti", "fi"), ("northwind", "en")])
+def test_low_bases_are_flagged(client: str, language: str, request: pytest.FixtureRequest) -> None:
+    page = request.getfixturevalue("finnish" if language == "fi" else "english")
+    labels = get_labels(language)
+    rows = current_rows(client)
+    flagged = 0
+    for column in ("customer_type", "journey_stage", "touchpoint", "channel", "region", "size"):
+        groups = metric_by(rows, "nps", by=column)
+        small = groups[(groups["n"] >= 15) & (groups["n"] < 30)]
+        table = rows_of(section(page, labels.column(column)))
+        for value in small[column]:
+            (row,) = [r for r in table if r.startswith(labels.value(column, value) + " |")]
+            assert LOW_BASE_FLAG in row.split(" | ")[1], (column, value, row)
+            flagged += 1
+    assert flagged >= 1  # the demo data has small groups; the check must not pass vacuously
+    assert labels.text("low_base_note", flag=LOW_BASE_FLAG, min_base="30") in text_of(page)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("client", "language"), [("kotiposti", "fi"), ("northwind", "en")])
+def test_target_rows(client: str, language: str, request: pytest.FixtureRequest) -> None:
+    page = request.getfixturevalue("finnish" if language == "fi" else "english")
+    labels = get_labels(language)
+    session = open_run(ROOT / "params" / f"{client}.yaml")
+    expected = session.target_results()
+    rows = rows_of(section(page, labels.text("heading_targets")))[1:]  # drop the header
+    assert len(rows) == len(session.params.targets) == len(expected)
+    for row, (_, target) in zip(rows, expected.iterrows(), strict=True):
+        assert row.startswith(f"{target['label']} |")
+        assert row.endswith(labels.status(target["status"]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["fi", "en"])
+def test_no_code_and_no_traceback(language: str, request: pytest.FixtureRequest) -> None:
+    _no_code_no_errors(request.getfixturevalue("finnish" if language == "fi" else "english"))
+
+
+def test_notebook_is_committed_clean() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1 and parameters[0] is code[0]
+    assert parameters[0].source == 'params_path = "../params/kotiposti.yaml"\nrun = "all"'
+    for cell in code:
+        assert not re.search(r"^\s*(def|class) ", cell.source, flags=re.M), cell.source
+        assert len(cell.source.splitlines()) <= 12, cell.source
+    # Markdown cells are the researcher's notes; the client's words come from the labels.
+    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
+    assert all("remove-cell" in c.metadata.get("tags", []) for c in markdown)
