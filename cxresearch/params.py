@@ -96,12 +96,35 @@ class Weighting(_Strict):
         return value
 
 
+# What a target or norm value may be, per metric: NPS points, percentages (a test against
+# 0 % or 100 % is degenerate, so those ends are open), CES mean on its 1–7 scale.
+_VALUE_RANGE: dict[str, tuple[float, float, bool]] = {
+    "nps": (-100.0, 100.0, True),
+    "csat": (0.0, 100.0, False),
+    "ces": (0.0, 100.0, False),
+    "ces_mean": (1.0, 7.0, True),
+}
+
+
+def _check_value(metric: str, value: float, what: str) -> None:
+    low, high, closed = _VALUE_RANGE[metric]
+    inside = low <= value <= high if closed else low < value < high
+    if not inside:
+        bounds = f"[{low:g}, {high:g}]" if closed else f"({low:g}, {high:g})"
+        raise ValueError(f"{what} {value:g} is outside {bounds}, the range of {metric}")
+
+
 class Target(_Strict):
     metric: Literal["nps", "csat", "ces", "ces_mean"]
     value: float
     touchpoint: str | None = None
     segment: dict[str, str] = Field(default_factory=dict)
     label: str | None = None
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Target:
+        _check_value(self.metric, self.value, "target value")
+        return self
 
 
 class Benchmark(_Strict):
@@ -111,6 +134,22 @@ class Benchmark(_Strict):
     n: int | None = Field(default=None, gt=0)
     ci_low: float | None = None
     ci_high: float | None = None
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Benchmark:
+        _check_value(self.metric, self.value, "norm value")
+        if (self.ci_low is None) != (self.ci_high is None):
+            raise ValueError("give both ci_low and ci_high, or neither")
+        if (
+            self.ci_low is not None
+            and self.ci_high is not None
+            and not self.ci_low <= self.value <= self.ci_high
+        ):
+            raise ValueError(
+                f"the interval {self.ci_low:g} to {self.ci_high:g} does not contain the "
+                f"value {self.value:g}"
+            )
+        return self
 
 
 class Drivers(_Strict):
@@ -203,6 +242,13 @@ class Params(_Strict):
             raise ValueError(f"run names repeat: {repeated}")
         if "drivers" in self.report.analyses and self.drivers is None:
             raise ValueError("report.analyses includes 'drivers' but there is no 'drivers' section")
+        if self.weighting is not None:
+            # Reporting unweighted numbers under a params file that asks for raking would be
+            # wrong, so refuse until raking lands (a 'weight' column in the data is used).
+            raise ValueError(
+                "weighting: raking to margins is not available in this version; remove the "
+                "key or add a 'weight' column to the data"
+            )
         return self
 
     @property

@@ -596,13 +596,6 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
 
     params = load_params(_resolve(params_path))
     selected_run = params.run(run)
-    if params.weighting is not None:
-        # Raking is not implemented yet; silently reporting unweighted numbers under a
-        # params file that asks for weights would be wrong.
-        raise ParamsError(
-            f"{params.path}: weighting: raking to margins is not available in this version; "
-            "remove the key or add a 'weight' column to the data"
-        )
     labels = get_labels(params.language)
     frame = load_responses(params.data_path, mapping=params.data.mapping, scales=params.data.scales)
     params.check_columns(list(frame.columns))

@@ -271,3 +271,39 @@ def test_demo_params_files_are_valid(name: str) -> None:
     assert {t.metric for t in params.targets} >= {"nps", "csat"}
     assert params.benchmarks and all(b.n for b in params.benchmarks)
     assert params.drivers is not None and len(params.drivers.attributes) == 7
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("targets", [{"metric": "nps", "value": 120}], r"targets\.0.*120 is outside \[-100, 100\]"),
+        ("targets", [{"metric": "csat", "value": 100}], r"targets\.0.*100 is outside \(0, 100\)"),
+        ("targets", [{"metric": "ces_mean", "value": 0.5}], r"targets\.0.*outside \[1, 7\]"),
+        ("benchmarks", [{"name": "x", "metric": "ces", "value": 0}], r"benchmarks\.0.*outside"),
+        (
+            "benchmarks",
+            [{"name": "x", "metric": "nps", "value": 30, "ci_low": 32, "ci_high": 40}],
+            r"benchmarks\.0.*does not contain the value 30",
+        ),
+        (
+            "benchmarks",
+            [{"name": "x", "metric": "nps", "value": 30, "ci_low": 20}],
+            r"benchmarks\.0.*both ci_low and ci_high",
+        ),
+    ],
+)
+def test_target_and_norm_values_must_fit_their_metric(
+    tmp_path: Path, key: str, value: object, message: str
+) -> None:
+    path = write(tmp_path, edit(**{key: value}))
+    with pytest.raises(ParamsError, match=message) as info:
+        load_params(path)
+    assert str(path) in str(info.value)
+
+
+def test_weighting_is_refused_at_validation_until_raking_exists(tmp_path: Path) -> None:
+    # A params file asking for raking must fail validation (exit 2 before any notebook
+    # runs), not render unweighted numbers.
+    path = write(tmp_path, edit(weighting={"margins": {"region": {"north": 0.5, "south": 0.5}}}))
+    with pytest.raises(ParamsError, match="raking to margins is not available"):
+        load_params(path)
