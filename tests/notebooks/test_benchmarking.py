@@ -19,39 +19,12 @@ import pytest
 import cxresearch
 from cxresearch.data import load_responses
 from cxresearch.present import LOW_BASE_FLAG, estimate_sentence, get_labels
-from cxresearch.report.render import render_html
 from cxresearch.session import open_run
 from cxresearch.stats.metrics import metric_by
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "benchmarking.ipynb"
 DATA = ROOT / "data" / "demo" / "responses.csv"
-
-
-def _execute(tmp: Path, *, cwd: Path, parameters: dict[str, Any] | None) -> Any:
-    import papermill as pm
-
-    return pm.execute_notebook(
-        str(NOTEBOOK),
-        str(tmp / "executed.ipynb"),
-        parameters=parameters or {},
-        kernel_name="python3",
-        progress_bar=False,
-        cwd=str(cwd),
-    )
-
-
-@pytest.fixture(scope="module")
-def finnish(tmp_path_factory: pytest.TempPathFactory) -> str:
-    nb = _execute(tmp_path_factory.mktemp("fi"), cwd=ROOT / "notebooks", parameters=None)
-    return render_html(nb, title="Kotiposti", language="fi")
-
-
-@pytest.fixture(scope="module")
-def english(tmp_path_factory: pytest.TempPathFactory) -> str:
-    parameters = {"params_path": str(ROOT / "params" / "northwind.yaml"), "run": "all"}
-    nb = _execute(tmp_path_factory.mktemp("en"), cwd=ROOT, parameters=parameters)
-    return render_html(nb, title="Northwind", language="en")
 
 
 def text_of(page: str) -> str:

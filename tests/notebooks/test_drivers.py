@@ -28,39 +28,12 @@ from cxresearch.data.demo import NPS_WEIGHTS, RETENTION_WEIGHTS
 from cxresearch.params import load_params
 from cxresearch.present import drivers as cxd
 from cxresearch.present import get_labels
-from cxresearch.report.render import render_html
 from cxresearch.stats.drivers import PRIORITIES, driver_importance
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "drivers.ipynb"
 DATA = ROOT / "data" / "demo" / "responses.csv"
 IMG = re.compile(r'<img [^>]*src="data:image/png;base64,')
-
-
-def _execute(tmp: Path, *, cwd: Path, parameters: dict[str, Any] | None) -> Any:
-    import papermill as pm
-
-    return pm.execute_notebook(
-        str(NOTEBOOK),
-        str(tmp / "executed.ipynb"),
-        parameters=parameters or {},
-        kernel_name="python3",
-        progress_bar=False,
-        cwd=str(cwd),
-    )
-
-
-@pytest.fixture(scope="module")
-def finnish(tmp_path_factory: pytest.TempPathFactory) -> str:
-    nb = _execute(tmp_path_factory.mktemp("fi"), cwd=ROOT / "notebooks", parameters=None)
-    return render_html(nb, title="Kotiposti", language="fi")
-
-
-@pytest.fixture(scope="module")
-def english(tmp_path_factory: pytest.TempPathFactory) -> str:
-    parameters = {"params_path": str(ROOT / "params" / "northwind.yaml"), "run": "all"}
-    nb = _execute(tmp_path_factory.mktemp("en"), cwd=ROOT, parameters=parameters)
-    return render_html(nb, title="Northwind", language="en")
 
 
 def page_of(language: str, request: pytest.FixtureRequest) -> str:

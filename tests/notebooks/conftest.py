@@ -1,0 +1,46 @@
+"""Shared fixtures for the notebook tests: each test module sets ``NOTEBOOK``.
+
+The Finnish client (kotiposti) runs as a researcher would in JupyterLab: from the
+notebooks/ folder with the notebook's own default parameters. The English client
+(northwind) runs as ``cxresearch report`` does: from the project root with an absolute
+``params_path`` injected. Both are rendered with the runner's ``render_html``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxresearch.report.render import render_html
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def execute(notebook: Path, tmp: Path, *, cwd: Path, parameters: dict[str, Any] | None) -> Any:
+    import papermill as pm
+
+    return pm.execute_notebook(
+        str(notebook),
+        str(tmp / "executed.ipynb"),
+        parameters=parameters or {},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(cwd),
+    )
+
+
+@pytest.fixture(scope="module")
+def finnish(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    notebook = request.module.NOTEBOOK
+    nb = execute(notebook, tmp_path_factory.mktemp("fi"), cwd=ROOT / "notebooks", parameters=None)
+    return render_html(nb, title="Kotiposti", language="fi")
+
+
+@pytest.fixture(scope="module")
+def english(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    notebook = request.module.NOTEBOOK
+    parameters = {"params_path": str(ROOT / "params" / "northwind.yaml"), "run": "all"}
+    nb = execute(notebook, tmp_path_factory.mktemp("en"), cwd=ROOT, parameters=parameters)
+    return render_html(nb, title="Northwind", language="en")
