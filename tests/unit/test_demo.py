@@ -19,14 +19,13 @@ import statsmodels.api as sm
 from cxresearch.data import demo, load_responses
 from cxresearch.data.demo import (
     NPS_WEIGHTS,
-    PHRASES,
-    THEME_PREVALENCE,
     expected_nps,
     generate_demo,
     main,
     simulate_demo,
     write_demo,
 )
+from cxresearch.data.demo_text import PHRASES, THEME_PREVALENCE, nps_group
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "data" / "demo" / "responses.csv"
@@ -243,7 +242,7 @@ def test_coded_themes_match_text_and_documented_prevalence() -> None:
             theme, positive = code[:-1], code[-1] == "+"
             phrases = PHRASES[lang, theme][0 if positive else 1]
             assert any(p in text for p in phrases), (text, code)
-    group = demo.nps_group(commented["nps"].to_numpy())
+    group = nps_group(commented["nps"].to_numpy())
     for theme, design in THEME_PREVALENCE.items():
         mentioned = commented["themes"].str.contains(theme, regex=False).to_numpy()
         for g, p in enumerate(design):

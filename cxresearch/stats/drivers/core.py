@@ -18,6 +18,7 @@ from cxresearch.stats.drivers.checks import (
 )
 from cxresearch.stats.drivers.logistic import fit_logistic
 from cxresearch.stats.drivers.methods import Batch, Spec, estimate, replicate_chunk
+from cxresearch.stats.drivers.methods import _interval as estimate_from_correlation
 from cxresearch.stats.drivers.moments import correlation_stack, pair_counts
 
 __all__ = ["MAX_EXACT", "MAX_EXACT_BINARY", "METHODS", "NOISE_DRIVER", "driver_importance"]
@@ -291,8 +292,9 @@ def driver_importance(
         names.append(NOISE_DRIVER)
     p = len(names)
 
-    counts = pair_counts(values)
-    n_model = int(counts.min()) if missing == "pairwise" else values.shape[0]
+    # After listwise deletion every pair of columns has all the rows; counting them would be
+    # a pass over the data for nothing.
+    n_model = int(pair_counts(values).min()) if missing == "pairwise" else values.shape[0]
     if n_model < p + 2:
         raise DataError(
             f"{n_model} usable rows for {p} drivers: at least drivers + 2 = {p + 2} are needed "
@@ -325,7 +327,12 @@ def driver_importance(
         )
     spec = Spec(method=method, outcome_type=kind, exact=exact, n_permutations=int(n_permutations))
     perm_rng = np.random.Generator(np.random.PCG64(perm_ss))
-    point = estimate(spec, values, w[None, :], perm_rng)
+    if kind == "interval":
+        # Every interval-outcome method is a function of the correlation matrix, which the
+        # checks above needed anyway: reuse it rather than pass over the rows a second time.
+        point = estimate_from_correlation(spec, corr[None], perm_rng)
+    else:
+        point = estimate(spec, values, w[None, :], perm_rng)
     importance = point.importance[0]
     columns: dict[str, Any] = {
         "driver": names,

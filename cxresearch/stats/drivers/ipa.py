@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from cxresearch.errors import DataError
 from cxresearch.stats.drivers.core import driver_importance
@@ -43,7 +42,20 @@ RULE = (
 def _performance(
     x: np.ndarray, w: np.ndarray, *, kind: str, top: tuple[float, float], confidence: float
 ) -> tuple[float, float, float, int]:
-    """Performance of one driver with its interval (Kish's effective n when weighted)."""
+    """Performance of one driver with its interval (Kish's effective n when weighted).
+
+    The intervals are the package's (:func:`~cxresearch.stats.intervals.t_interval`,
+    :func:`~cxresearch.stats.intervals.proportion_interval`), so that IPA and the metric
+    tables agree. The point estimates stay here rather than in
+    :func:`~cxresearch.stats.metrics.mean_rating`/``top_box``: IPA counts a *range* of
+    ratings as top box (``top`` inclusive, half points too), and its weighted SD uses
+    n / (n − 1) on the answers where ``mean_rating`` uses n_eff / (n_eff − 1); the two
+    agree without weights.
+    """
+    # Imported here: scipy.stats and statsmodels add about 0.6 s to importing the drivers
+    # package, which driver_importance does not need.
+    from cxresearch.stats.intervals import proportion_interval, t_interval
+
     present = ~np.isnan(x)
     x, w = x[present], w[present]
     n = int(x.size)
@@ -56,15 +68,13 @@ def _performance(
         if n < 2:
             return mean, np.nan, np.nan, n
         # Weighted variance scaled so that it is the usual s² (n − 1 denominator) at w = 1.
-        var = float(w @ (x - mean) ** 2 / total) * n / (n - 1)
-        half = special.stdtrit(n_eff - 1, 0.5 + confidence / 2) * np.sqrt(var / n_eff)
-        return mean, mean - half, mean + half, n
-    # Top-box share in percent with the Wilson (1927) score interval.
+        sd = np.sqrt(float(w @ (x - mean) ** 2 / total) * n / (n - 1))
+        low, high = t_interval(mean, sd, n_eff, confidence=confidence)
+        return mean, float(low), float(high), n
+    # Top-box share in percent with the Wilson (1927) score interval on Kish's n.
     share = float(w @ ((x >= top[0]) & (x <= top[1])) / total)
-    z = special.ndtri(0.5 + confidence / 2)
-    centre = (share + z**2 / (2 * n_eff)) / (1 + z**2 / n_eff)
-    half = z / (1 + z**2 / n_eff) * np.sqrt(share * (1 - share) / n_eff + z**2 / (4 * n_eff**2))
-    return 100 * share, 100 * (centre - half), 100 * (centre + half), n
+    low, high = proportion_interval(share, n_eff, confidence=confidence, method="wilson")
+    return 100 * share, float(low), float(high), n
 
 
 def importance_performance(

@@ -105,6 +105,9 @@ def correlation_stack(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def pair_counts(values: np.ndarray) -> np.ndarray:
-    """Number of rows where both columns of each pair are present, shape (q, q)."""
-    present = (~np.isnan(np.asarray(values, dtype=np.float64))).astype(np.int64)
-    return present.T @ present
+    """Number of rows where both columns of each pair are present, shape (q, q), int64."""
+    # The product is taken in float64 because numpy multiplies integer matrices without
+    # BLAS: 0.69 s against 0.016 s for 200,000 × 25 here. Every partial sum is a whole
+    # number below 2**53, so the float result is exact.
+    present = (~np.isnan(np.asarray(values, dtype=np.float64))).astype(np.float64)
+    return (present.T @ present).astype(np.int64)
