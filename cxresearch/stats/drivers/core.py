@@ -17,8 +17,13 @@ from cxresearch.stats.drivers.checks import (
     resolve_outcome_type,
 )
 from cxresearch.stats.drivers.logistic import fit_logistic
-from cxresearch.stats.drivers.methods import Batch, Spec, estimate, replicate_chunk
-from cxresearch.stats.drivers.methods import _interval as estimate_from_correlation
+from cxresearch.stats.drivers.methods import (
+    Batch,
+    Spec,
+    estimate,
+    estimate_from_correlation,
+    replicate_chunk,
+)
 from cxresearch.stats.drivers.moments import correlation_stack, pair_counts
 
 __all__ = ["MAX_EXACT", "MAX_EXACT_BINARY", "METHODS", "NOISE_DRIVER", "driver_importance"]

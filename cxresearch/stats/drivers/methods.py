@@ -73,7 +73,12 @@ def _full_r2(corr: np.ndarray) -> np.ndarray:
     return np.einsum("rj,rj->r", corr[:, 1:, 0], _betas(corr))
 
 
-def _interval(spec: Spec, corr: np.ndarray, rng: np.random.Generator) -> Batch:
+def estimate_from_correlation(spec: Spec, corr: np.ndarray, rng: np.random.Generator) -> Batch:
+    """Importance for an interval outcome from a stack of correlation matrices.
+
+    ``corr`` has shape (replicates, 1 + p, 1 + p) with the outcome first, so a caller that
+    already holds the correlation matrix (``driver_importance``) does not recompute it.
+    """
     reps, q, _ = corr.shape
     p = q - 1
     importance = np.full((reps, p), np.nan)
@@ -177,7 +182,7 @@ def _binary(spec: Spec, values: np.ndarray, weights: np.ndarray, rng: np.random.
     reps, p = weights.shape[0], x.shape[1]
     if spec.method == "correlation":
         corr = correlation_stack(values, weights)
-        base = _interval(spec, corr, rng)
+        base = estimate_from_correlation(spec, corr, rng)
         _, mcfadden, bad = _menard(x, y, weights)
         return Batch(importance=base.importance, r2=mcfadden, mc_se=None, not_converged=bad)
     if spec.method == "regression":
@@ -211,7 +216,7 @@ def estimate(
     """Importances for each row of ``weights`` (shape (R, n)) on ``values`` (outcome first)."""
     if spec.outcome_type == "binary":
         return _binary(spec, values, weights, rng)
-    return _interval(spec, correlation_stack(values, weights), rng)
+    return estimate_from_correlation(spec, correlation_stack(values, weights), rng)
 
 
 def replicate_chunk(spec: Spec, n: int, p: int) -> int:
