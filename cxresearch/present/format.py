@@ -45,7 +45,8 @@ def is_percent_metric(metric: str) -> bool:
     return metric in _PERCENT_METRICS
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """None, NaN, or a float-like NaN (pandas NA too); anything not a number is not missing."""
     if value is None:
         return True
     try:
@@ -70,7 +71,7 @@ def format_number(
     signed
         Show "+" on positive numbers (for differences).
     """
-    if _is_missing(value):
+    if is_missing(value):
         return labels.get("number.missing", "–")
     if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
         raise ValueError(f"decimals must be a non-negative integer, got {decimals!r}")
@@ -90,7 +91,7 @@ def format_number(
 
 def format_percent(value: float | None, labels: Labels, *, decimals: int = 0) -> str:
     """A percentage (given on the 0..100 scale), e.g. "42 %" in Finnish, "42%" in English."""
-    if _is_missing(value):
+    if is_missing(value):
         return labels.get("number.missing", "–")
     number = format_number(value, labels, decimals=decimals)
     return labels.get("number.percent", "{value}%").format(value=number)
@@ -116,7 +117,7 @@ def format_interval(
     low: float | None, high: float | None, labels: Labels, *, decimals: int = 0
 ) -> str:
     """Interval bounds joined by an en dash: "37–47"; spaced when a bound is negative."""
-    if _is_missing(low) or _is_missing(high):
+    if is_missing(low) or is_missing(high):
         return labels.get("number.missing", "–")
     lo = format_number(low, labels, decimals=decimals)
     hi = format_number(high, labels, decimals=decimals)
@@ -131,7 +132,7 @@ def format_base(
 ) -> str:
     """ "n = 412", or with weights "n = 412, tehollinen n = 380"."""
     count = format_number(n, labels)
-    if weighted and not _is_missing(n_effective):
+    if weighted and not is_missing(n_effective):
         return labels.get("number.base_effective").format(
             n=count, n_effective=format_number(n_effective, labels)
         )
@@ -140,7 +141,7 @@ def format_base(
 
 def format_pvalue(pvalue: float | None, labels: Labels) -> str:
     """ "p = 0,032" / "p < 0,001" (three decimals, as APA style)."""
-    if _is_missing(pvalue):
+    if is_missing(pvalue):
         return labels.get("number.missing", "–")
     p = float(pvalue)  # type: ignore[arg-type]
     if p < 0.001:
@@ -171,9 +172,9 @@ def base_status(
     The effective base (Kish) is used when known, as in ``metric_by``'s ``low_base``
     column, so a heavily weighted group is flagged like a small one.
     """
-    if _is_missing(n) or n <= 0:
+    if is_missing(n) or n <= 0:
         return "empty"
-    base = float(n) if _is_missing(n_effective) else float(n_effective)
+    base = float(n) if is_missing(n_effective) else float(n_effective)
     if base < suppress_threshold(min_base, suppress_below):
         return "suppressed"
     return "low" if base < min_base else "ok"
@@ -204,7 +205,7 @@ def format_estimate(
             min_base=min_base,
             suppress_below=suppress_below,
         )
-    if estimate.n == 0 or status == "suppressed" or _is_missing(estimate.value):
+    if estimate.n == 0 or status == "suppressed" or is_missing(estimate.value):
         return f"{labels.get('number.missing', '–')} ({base})"
     value = format_number(estimate.value, labels, decimals=digits)
     interval = format_interval(estimate.ci_low, estimate.ci_high, labels, decimals=digits)

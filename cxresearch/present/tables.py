@@ -32,6 +32,7 @@ from cxresearch.present.format import (
     format_interval,
     format_number,
     format_pvalue,
+    is_missing,
     metric_decimals,
     suppress_threshold,
 )
@@ -188,7 +189,7 @@ def estimate_table(
     metrics = list(dict.fromkeys(str(r.get("metric", "")) for r in records))
     confidence = float(records[0].get("confidence", 0.95)) if records else 0.95
     weighted = any(
-        not _missing(r.get("n_effective")) and abs(float(r["n_effective"]) - float(r["n"])) > 1e-9
+        not is_missing(r.get("n_effective")) and abs(float(r["n_effective"]) - float(r["n"])) > 1e-9
         for r in records
     )
     suppress = suppress_threshold(min_base, suppress_below)
@@ -211,7 +212,9 @@ def estimate_table(
                 text = labels.text("overall") if g == groups[0] else ""
             else:
                 text = (
-                    labels.value(g, value) if not _missing(value) else labels.get("number.missing")
+                    labels.value(g, value)
+                    if not is_missing(value)
+                    else labels.get("number.missing")
                 )
             out[labels.column(g)].append(text)
         metric = str(record.get("metric", ""))
@@ -340,7 +343,7 @@ def breakdown_table(
             # result: a suppressed group's change would reveal what the table hides.
             if (
                 key not in by_key.index
-                or _missing(by_key.loc[key, "difference"])
+                or is_missing(by_key.loc[key, "difference"])
                 or min(by_key.loc[key, "n_a"], by_key.loc[key, "n_b"]) < suppress
             ):
                 diffs.append(missing)
@@ -521,10 +524,10 @@ def benchmark_table(frame: pd.DataFrame, labels: Labels) -> Table:
     for row in frame.to_dict("records"):
         digits = metric_decimals(str(row["metric"]))
         value = format_number(row["value"], labels, decimals=digits)
-        if not _missing(row.get("ci_low")) and not _missing(row.get("ci_high")):
+        if not is_missing(row.get("ci_low")) and not is_missing(row.get("ci_high")):
             value += f" ({format_interval(row['ci_low'], row['ci_high'], labels, decimals=digits)})"
         diff = format_number(row["difference"], labels, decimals=digits, signed=True)
-        if not _missing(row.get("diff_ci_low")):
+        if not is_missing(row.get("diff_ci_low")):
             interval = format_interval(
                 row["diff_ci_low"], row["diff_ci_high"], labels, decimals=digits
             )
@@ -553,12 +556,3 @@ def _p_only(pvalue: object, labels: Labels) -> str:
     # In a column headed "p-arvo" the cell shows "0,032" or "< 0,001", not "p = 0,032".
     text = format_pvalue(pvalue, labels)  # type: ignore[arg-type]
     return text[1:].replace("\u00a0=\u00a0", "").strip("\u00a0") if text.startswith("p") else text
-
-
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
