@@ -22,13 +22,11 @@ import pandas as pd
 
 from cxresearch.errors import DataError, ParamsError
 from cxresearch.params import Params, Run, Target, load_params
-from cxresearch.present.format import base_status
+from cxresearch.present.format import suppress_threshold
 from cxresearch.present.labels import Labels, get_labels
 from cxresearch.results import Comparison, Estimate
 
 HEADLINE_METRICS = ("nps", "csat", "ces")
-# metric key → function in cxresearch.stats.metrics computing it from one score column.
-_SCORE_COLUMN = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_mean": "ces"}
 
 
 def _resolve(params_path: str | Path) -> Path:
@@ -119,35 +117,29 @@ class RunSession:
 
     def metrics(self, candidates: Sequence[str] = HEADLINE_METRICS) -> list[str]:
         """The metrics among ``candidates`` that have answers in the current wave."""
+        from cxresearch.stats.benchmark import SCORE_COLUMNS
+
         current = self.current
         return [
             m
             for m in candidates
-            if _SCORE_COLUMN.get(m, m) in current.columns
-            and current[_SCORE_COLUMN.get(m, m)].notna().any()
+            if SCORE_COLUMNS.get(m, m) in current.columns
+            and current[SCORE_COLUMNS.get(m, m)].notna().any()
         ]
 
     def estimate(self, metric: str, rows: pd.DataFrame | None = None) -> Estimate:
         """``metric`` on ``rows`` (default: the current wave) with the run's settings.
 
         Rows without an answer give an Estimate with ``n = 0`` and NaN value, so that a
-        table can say "no responses" instead of the report stopping.
+        table can say "no responses" instead of the report stopping
+        (:func:`~cxresearch.stats.benchmark.metric_estimate`).
         """
-        from cxresearch.stats import metrics as m
+        from cxresearch.stats.benchmark import SCORE_COLUMNS, metric_estimate
 
         data = self.current if rows is None else rows
-        column = _SCORE_COLUMN.get(metric, metric)
-        valid = data[column].notna()
-        weights = data.loc[valid, self.weights] if self.weights else None
-        if not valid.any():
-            name = m.metric_spec(metric).name
-            nan = float("nan")
-            return Estimate(nan, nan, nan, 0, self.confidence, "", metric=name, n_effective=0.0)
-        function = getattr(m, metric)
-        result: Estimate = function(
-            data.loc[valid, column], weights=weights, confidence=self.confidence
-        )
-        return result
+        column = SCORE_COLUMNS.get(metric, metric)
+        weights = data[self.weights] if self.weights else None
+        return metric_estimate(data[column], metric, weights=weights, confidence=self.confidence)
 
     def headline(self, metrics: Sequence[str] | None = None) -> dict[str, Estimate]:
         """Current-wave estimates of the headline metrics (those with answers)."""
@@ -155,12 +147,13 @@ class RunSession:
 
     def change(self, metric: str) -> Comparison | None:
         """Current wave − previous wave (:func:`~cxresearch.stats.inference.compare_groups`)."""
+        from cxresearch.stats.benchmark import SCORE_COLUMNS
         from cxresearch.stats.inference import compare_groups
 
         previous = self.previous_wave
         if previous is None:
             return None
-        column = _SCORE_COLUMN.get(metric, metric)
+        column = SCORE_COLUMNS.get(metric, metric)
         a, b = self.current, self.rows(previous)
         a, b = a[a[column].notna()], b[b[column].notna()]
         if a.empty or b.empty:
@@ -274,14 +267,9 @@ class RunSession:
 
     def target_rows(self, target: Target) -> pd.DataFrame:
         """Current-wave rows a target applies to (its touchpoint and segment)."""
-        rows = self.current
-        where: dict[str, Any] = dict(target.segment)
-        if target.touchpoint is not None:
-            where["touchpoint"] = target.touchpoint
-        mask = np.ones(len(rows), dtype=bool)
-        for column, value in where.items():
-            mask &= (rows[column] == value).to_numpy(dtype=bool, na_value=False)
-        return rows[mask]
+        from cxresearch.stats.benchmark import target_rows
+
+        return target_rows(self.current, touchpoint=target.touchpoint, segment=target.segment)
 
     def target_label(self, target: Target) -> str:
         """A target's name: its ``label``, else touchpoint and segment values in words."""
@@ -294,94 +282,41 @@ class RunSession:
     def target_results(self) -> pd.DataFrame:
         """Every params target against the current wave, with a test and a status.
 
-        The status reads the two-sided test at the report's confidence: ``met`` when the
-        result is significantly above the target, ``not_met`` when significantly below,
-        ``inconclusive`` when the interval of the gap contains zero; ``suppressed`` or
-        ``no_data`` when the base is too small to show a result (see
-        :func:`cxresearch.present.format.base_status`).
+        :func:`cxresearch.stats.benchmark.target_results` with the run's weights and
+        confidence; a base under the report's suppression threshold
+        (:func:`cxresearch.present.format.suppress_threshold` of ``min_base``) is not
+        tested. Labels are the targets' names in the report language
+        (:meth:`target_label`).
 
         Returns
         -------
         DataFrame
             ``label, metric, touchpoint, segment, target, value, ci_low, ci_high, n,
             n_effective, difference, diff_ci_low, diff_ci_high, statistic, pvalue, test,
-            effect_size, effect_size_name, status``.
+            effect_size, effect_size_name, status``; ``status`` is ``met``, ``not_met``,
+            ``inconclusive``, ``suppressed`` or ``no_data``.
         """
-        from cxresearch.stats.inference import compare_to_target
+        from cxresearch.stats.benchmark import target_results
 
-        records = []
-        for target in self.params.targets:
-            rows = self.target_rows(target)
-            est = self.estimate(target.metric, rows)
-            record: dict[str, Any] = {
-                "label": self.target_label(target),
-                "metric": est.metric,
-                "touchpoint": target.touchpoint,
-                "segment": dict(target.segment),
-                "target": target.value,
-                "value": est.value,
-                "ci_low": est.ci_low,
-                "ci_high": est.ci_high,
-                "n": est.n,
-                "n_effective": est.n_effective,
-            }
-            status = base_status(est.n, est.n_effective, min_base=self.min_base)
-            nan = float("nan")
-            record.update(
-                difference=nan,
-                diff_ci_low=nan,
-                diff_ci_high=nan,
-                statistic=nan,
-                pvalue=nan,
-                test="",
-                effect_size=nan,
-                effect_size_name="",
-            )
-            if status in ("empty", "suppressed"):
-                record["status"] = "no_data" if status == "empty" else "suppressed"
-            else:
-                column = _SCORE_COLUMN.get(target.metric, target.metric)
-                valid = rows[rows[column].notna()]
-                cmp = compare_to_target(
-                    valid[column],
-                    target.value,
-                    metric=target.metric,
-                    weights=valid[self.weights] if self.weights else None,
-                    confidence=self.confidence,
-                )
-                record.update(
-                    difference=cmp.difference,
-                    diff_ci_low=cmp.ci_low,
-                    diff_ci_high=cmp.ci_high,
-                    statistic=cmp.statistic,
-                    pvalue=cmp.pvalue,
-                    test=cmp.test,
-                    effect_size=cmp.effect_size,
-                    effect_size_name=cmp.effect_size_name,
-                )
-                significant = cmp.pvalue < 1.0 - self.confidence
-                record["status"] = (
-                    "inconclusive"
-                    if not significant
-                    else "met"
-                    if cmp.difference > 0
-                    else "not_met"
-                )
-            records.append(record)
-        return pd.DataFrame(records, columns=_TARGET_COLUMNS)
+        targets = [
+            {**target.model_dump(), "label": self.target_label(target)}
+            for target in self.params.targets
+        ]
+        return target_results(
+            self.current,
+            targets,
+            weights=self.weights,
+            confidence=self.confidence,
+            suppress_below=suppress_threshold(self.min_base),
+        )
 
     def benchmark_results(self) -> pd.DataFrame:
         """The current wave against each params benchmark (norm).
 
-        A norm with a base ``n`` is tested with
-        :func:`~cxresearch.stats.inference.compare_groups` against a norm sample rebuilt
-        from its published figures: for a percentage, ``round(value/100 · n)`` top answers
-        out of ``n``, which gives exactly the two-proportion test on the counts; for NPS,
-        where a norm is usually published without its promoter and detractor shares, the
-        shares ``(1 ± NPS/100)/2`` with no passives, the largest variance an NPS of that
-        value can have, so the test is conservative (its p-value is never smaller than
-        the test with the true shares would give). A norm without ``n`` is shown without
-        a test.
+        :func:`cxresearch.stats.benchmark.benchmark_results` with the run's weights and
+        confidence: a norm with a base ``n`` is tested against a sample rebuilt from its
+        published figures (:func:`~cxresearch.stats.benchmark.compare_to_norm`; exact for
+        a percentage, conservative for NPS); a norm without ``n`` is shown without a test.
 
         Returns
         -------
@@ -390,54 +325,12 @@ class RunSession:
             client_ci_high, client_n, difference, diff_ci_low, diff_ci_high, pvalue,
             test, effect_size, effect_size_name``.
         """
-        from cxresearch.stats.inference import compare_groups
+        from cxresearch.stats.benchmark import benchmark_results
 
-        records = []
-        for bench in self.params.benchmarks:
-            column = _SCORE_COLUMN.get(bench.metric, bench.metric)
-            est = self.estimate(bench.metric)
-            nan = float("nan")
-            record: dict[str, Any] = {
-                "name": bench.name,
-                "metric": est.metric,
-                "value": bench.value,
-                "ci_low": nan if bench.ci_low is None else bench.ci_low,
-                "ci_high": nan if bench.ci_high is None else bench.ci_high,
-                "n": nan if bench.n is None else bench.n,
-                "client_value": est.value,
-                "client_ci_low": est.ci_low,
-                "client_ci_high": est.ci_high,
-                "client_n": est.n,
-                "difference": est.value - bench.value,
-                "diff_ci_low": nan,
-                "diff_ci_high": nan,
-                "pvalue": nan,
-                "test": "",
-                "effect_size": nan,
-                "effect_size_name": "",
-            }
-            if bench.n is not None and est.n > 0 and bench.metric in ("nps", "csat", "ces"):
-                rows = self.current[self.current[column].notna()]
-                norm = norm_sample(bench.metric, bench.value, bench.n)
-                cmp = compare_groups(
-                    rows[column],
-                    norm,
-                    metric=bench.metric,
-                    confidence=self.confidence,
-                    weights_a=rows[self.weights] if self.weights else None,
-                    weights_b=np.ones(len(norm)) if self.weights else None,
-                )
-                record.update(
-                    difference=cmp.difference,
-                    diff_ci_low=cmp.ci_low,
-                    diff_ci_high=cmp.ci_high,
-                    pvalue=cmp.pvalue,
-                    test=cmp.test,
-                    effect_size=cmp.effect_size,
-                    effect_size_name=cmp.effect_size_name,
-                )
-            records.append(record)
-        return pd.DataFrame(records, columns=_BENCHMARK_COLUMNS)
+        benchmarks = [bench.model_dump() for bench in self.params.benchmarks]
+        return benchmark_results(
+            self.current, benchmarks, weights=self.weights, confidence=self.confidence
+        )
 
     def base_sentence(self) -> str:
         """Who answered: rows kept, waves, current-wave base and the filters, in words."""
@@ -454,48 +347,6 @@ class RunSession:
         )
 
 
-_TARGET_COLUMNS = [
-    "label",
-    "metric",
-    "touchpoint",
-    "segment",
-    "target",
-    "value",
-    "ci_low",
-    "ci_high",
-    "n",
-    "n_effective",
-    "difference",
-    "diff_ci_low",
-    "diff_ci_high",
-    "statistic",
-    "pvalue",
-    "test",
-    "effect_size",
-    "effect_size_name",
-    "status",
-]
-_BENCHMARK_COLUMNS = [
-    "name",
-    "metric",
-    "value",
-    "ci_low",
-    "ci_high",
-    "n",
-    "client_value",
-    "client_ci_low",
-    "client_ci_high",
-    "client_n",
-    "difference",
-    "diff_ci_low",
-    "diff_ci_high",
-    "pvalue",
-    "test",
-    "effect_size",
-    "effect_size_name",
-]
-
-
 def describe_filter(where: Mapping[str, Any], labels: Labels) -> str:
     """A params filter in words: ``{size: [medium, enterprise]}`` → "Asiakkaan koko: keskisuuri
     yritys, suuryritys"; conditions joined by "; "."""
@@ -506,42 +357,6 @@ def describe_filter(where: Mapping[str, Any], labels: Labels) -> str:
             f"{labels.column(column)}: " + ", ".join(labels.value(column, v) for v in values)
         )
     return "; ".join(parts)
-
-
-def norm_sample(metric: str, value: float, n: int) -> np.ndarray:
-    """Answers reproducing a published norm's figures, for a test against it.
-
-    Parameters
-    ----------
-    metric
-        ``"nps"``, ``"csat"`` or ``"ces"``.
-    value
-        The norm (NPS −100..100, or percent 0..100).
-    n
-        The norm's base.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``n`` answers. For ``"csat"``/``"ces"``: ``round(value/100 · n)`` top answers (5 or
-        7) and the rest 1. For ``"nps"``: promoters (10) and detractors (0) in the shares
-        ``(1 ± value/100)/2``, rounded to whole respondents; no passives, the largest
-        variance an NPS of ``value`` can have, so tests against it are conservative.
-    """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if metric == "nps":
-        if not -100.0 <= value <= 100.0:
-            raise ValueError(f"value for NPS must lie in -100..100, got {value!r}")
-        promoters = int(round(n * (1.0 + value / 100.0) / 2.0))
-        return np.array([10] * promoters + [0] * (n - promoters), dtype=float)
-    if metric in ("csat", "ces"):
-        if not 0.0 <= value <= 100.0:
-            raise ValueError(f"value for {metric} must lie in 0..100, got {value!r}")
-        top = int(round(n * value / 100.0))
-        high = 5 if metric == "csat" else 7
-        return np.array([high] * top + [1] * (n - top), dtype=float)
-    raise ValueError(f"metric must be 'nps', 'csat' or 'ces' for a norm test, got {metric!r}")
 
 
 def _count(rows: list[dict[str, Any]], step: str, description: str, kept: int) -> None:

@@ -9,8 +9,8 @@ function returns a :class:`matplotlib.figure.Figure` made without pyplot: nothin
 open in pyplot's figure list and nothing is shown twice in a notebook. The figure renders
 itself as a PNG in Jupyter (``_repr_png_``) at a fixed resolution.
 
-Styling is applied through ``seaborn.axes_style``/``matplotlib.rc_context`` while the figure
-is drawn, so the caller's global matplotlib settings are not changed.
+Styling is applied by :func:`chart_style` (``seaborn.axes_style``/``matplotlib.rc_context``)
+while the figure is drawn, so the caller's global matplotlib settings are not changed.
 """
 
 from __future__ import annotations
@@ -55,7 +55,20 @@ class ReportFigure(Figure):
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def chart_style() -> Iterator[None]:
+    """The report's chart style while a figure is drawn: ``with chart_style(): ...``.
+
+    Seaborn's ``whitegrid`` axes with the report's font sizes and bold titles, applied
+    through ``seaborn.axes_style`` and ``matplotlib.rc_context`` so the caller's global
+    matplotlib settings are back as they were when the block ends. Every report chart
+    (here and in :mod:`cxresearch.present.driver_plots`) is drawn inside it, so charts of
+    different analyses look alike.
+
+    References
+    ----------
+    Waskom, M. (2021). seaborn: statistical data visualization. *Journal of Open Source
+    Software* 6(60), 3021 (``axes_style``).
+    """
     with sns.axes_style("whitegrid"), mpl.rc_context(_RC):  # type: ignore[arg-type]
         yield
 
@@ -188,7 +201,7 @@ def trend_plot(
     else:
         names = [_metric_name(m) for m in ([metric] if isinstance(metric, str) else metric)]
     order = list(waves) if waves is not None else list(dict.fromkeys(frame["wave"].astype(str)))
-    with _style():
+    with chart_style():
         fig = ReportFigure(figsize=(4.4 * len(names), 3.6), layout="constrained")
         axes = fig.subplots(1, len(names), squeeze=False)[0]
         for ax, name in zip(axes, names, strict=True):
@@ -315,7 +328,7 @@ def breakdown_plot(
     records = ordered.to_dict("records")
     digits = metric_decimals(name)
     target_map = {str(k): float(v) for k, v in (targets or {}).items()}
-    with _style():
+    with chart_style():
         fig = ReportFigure(figsize=(8.0, 1.3 + 0.42 * max(len(records), 1)), layout="constrained")
         ax = fig.subplots()
         ticks = []
@@ -403,7 +416,7 @@ def target_plot(frame: pd.DataFrame, labels: Labels) -> Figure:
     rows = frame[frame["status"].isin(list(STATUS_COLOURS))].reset_index(drop=True)
     metrics = [str(m) for m in dict.fromkeys(rows["metric"])] or [""]
     per_panel = max([int((rows["metric"] == m).sum()) for m in metrics] + [1])
-    with _style():
+    with chart_style():
         fig = ReportFigure(
             figsize=(8.0, (1.5 + 0.42 * per_panel) * len(metrics)), layout="constrained"
         )
@@ -484,7 +497,7 @@ def benchmark_plot(
     lows = [client.ci_low, *benchmarks.get("ci_low", nan).astype(float)]
     highs = [client.ci_high, *benchmarks.get("ci_high", nan).astype(float)]
     digits = metric_decimals(client.metric)
-    with _style():
+    with chart_style():
         fig = ReportFigure(figsize=(8.0, 1.3 + 0.5 * len(names)), layout="constrained")
         ax = fig.subplots()
         for i, (value, low, high) in enumerate(zip(values, lows, highs, strict=True)):

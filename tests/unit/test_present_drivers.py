@@ -1,9 +1,10 @@
-"""cxresearch.present.drivers: rows per outcome, wording, tables and charts of a driver report."""
+"""A driver report: rows per outcome (stats.drivers.rows), wording, tables and charts."""
 
 from __future__ import annotations
 
 import string
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,9 +14,11 @@ from matplotlib.patches import Rectangle
 
 from cxresearch.present import drivers as cxd
 from cxresearch.present import get_labels
-from cxresearch.present.plots import ACCENT, MUTED
+from cxresearch.present.driver_plots import importance_plot, ipa_plot
+from cxresearch.present.plots import ACCENT, MUTED, chart_style
 from cxresearch.stats.drivers import PRIORITIES, driver_importance, importance_performance
 from cxresearch.stats.drivers.checks import design_warnings
+from cxresearch.stats.drivers.rows import SKIP_REASONS, driver_base
 
 FI = get_labels("fi")
 EN = get_labels("en")
@@ -104,7 +107,7 @@ def waves_frame(current_n: int) -> pd.DataFrame:
 
 def test_current_wave_is_used_when_it_has_ten_responses_per_variable() -> None:
     # 3 drivers + the noise baseline = 4 variables → 40 complete responses are enough.
-    base = cxd.driver_base(waves_frame(40), outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
+    base = driver_base(waves_frame(40), outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
     assert not base.pooled and base.waves == ("2026Q3",) and len(base.rows) == 40
     assert base.ok and base.needed == 40 and base.n_current == 40
 
@@ -112,7 +115,7 @@ def test_current_wave_is_used_when_it_has_ten_responses_per_variable() -> None:
 def test_a_small_current_wave_is_pooled_with_the_earlier_waves() -> None:
     frame = waves_frame(39)
     frame.loc[frame.index[-1], "attr_ease"] = np.nan  # 38 complete in the current wave
-    base = cxd.driver_base(
+    base = driver_base(
         frame, outcome="nps", drivers=DRIVERS, current_wave="2026Q3", waves=["2026Q1", "2026Q3"]
     )
     assert base.pooled and base.waves == ("2026Q1", "2026Q3") and len(base.rows) == 339
@@ -128,14 +131,14 @@ def test_retention_counts_current_customers_and_its_smaller_group() -> None:
     retained = rng.random(600) < 0.8
     frame["retained"] = pd.array(np.where(frame["customer_type"] == "current", retained, False),
                                  dtype="boolean")  # fmt: skip
-    base = cxd.driver_base(frame, outcome="retained", drivers=DRIVERS, current_wave="2026Q3")
+    base = driver_base(frame, outcome="retained", drivers=DRIVERS, current_wave="2026Q3")
     assert base.population == "current" and base.n_excluded == 100 and len(base.rows) == 500
     assert base.binary
     not_retained = int((~frame["retained"][:500]).sum())
     assert base.n_current == min(not_retained, 500 - not_retained)
     assert base.method("shapley", bootstrap=1000) == "relative-weights"
     assert base.method("shapley", bootstrap=0) == "shapley"
-    nps = cxd.driver_base(frame, outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
+    nps = driver_base(frame, outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
     assert nps.population is None and not nps.binary
     assert nps.method("shapley", bootstrap=1000) == "shapley"
 
@@ -144,33 +147,38 @@ def test_outcomes_that_cannot_be_analysed_say_why() -> None:
     frame = ratings(60)
     frame["retained"] = True
     frame["flat"] = 3.0
-    one_group = cxd.driver_base(frame, outcome="retained", drivers=DRIVERS, current_wave="2026Q3")
+    one_group = driver_base(frame, outcome="retained", drivers=DRIVERS, current_wave="2026Q3")
     assert one_group.skip == "skip_one_group"
     assert "kaikki vastaukset kuuluvat samaan tulosryhmään" in cxd.driver_summary(
         one_group, None, FI
     )
-    constant = cxd.driver_base(
-        frame, outcome="nps", drivers=[*DRIVERS, "flat"], current_wave="2026Q3"
-    )
+    constant = driver_base(frame, outcome="nps", drivers=[*DRIVERS, "flat"], current_wave="2026Q3")
     assert constant.skip == "skip_constant"
     assert "Flat got the same rating" in cxd.driver_summary(constant, None, EN)
-    few = cxd.driver_base(frame.head(5), outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
+    few = driver_base(frame.head(5), outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
     assert few.skip == "skip_too_few"
     assert "only 5 responses" in cxd.driver_summary(few, None, EN)
     rare = frame.assign(retained=np.arange(60) >= 3)  # 3 not retained: < 4 variables
-    events = cxd.driver_base(rare, outcome="retained", drivers=DRIVERS, current_wave="2026Q3")
+    events = driver_base(rare, outcome="retained", drivers=DRIVERS, current_wave="2026Q3")
     assert events.skip == "skip_too_few_events"
     assert "vain 3 vastausta (vähintään 4 tarvitaan)" in cxd.driver_summary(events, None, FI)
-    empty = cxd.driver_base(
+    empty = driver_base(
         frame.assign(nps=np.nan), outcome="nps", drivers=DRIVERS, current_wave="2026Q3"
     )
     assert empty.skip == "skip_no_answers"
 
 
+def test_every_skip_reason_is_worded() -> None:
+    # driver_base returns codes; driver_summary looks their sentence up by the same name.
+    for labels in (FI, EN):
+        for code in SKIP_REASONS:
+            assert "drivers." not in cxd.driver_text(labels, code), code
+
+
 def test_bad_arguments_name_the_problem() -> None:
     with pytest.raises(ValueError, match="attr_nope"):
-        cxd.driver_base(ratings(), outcome="nps", drivers=["attr_nope"], current_wave="2026Q3")
-    base = cxd.driver_base(ratings(), outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
+        driver_base(ratings(), outcome="nps", drivers=["attr_nope"], current_wave="2026Q3")
+    base = driver_base(ratings(), outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
     with pytest.raises(ValueError, match="'lasso'"):
         base.method("lasso")
 
@@ -181,7 +189,7 @@ def test_bad_arguments_name_the_problem() -> None:
 def test_summary_states_base_dropped_rows_fit_and_method(result: pd.DataFrame) -> None:
     frame = ratings()
     frame.loc[[0, 1, 2], "attr_price"] = np.nan
-    base = cxd.driver_base(frame, outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
+    base = driver_base(frame, outcome="nps", drivers=DRIVERS, current_wave="2026Q3")
     got = driver_importance(frame, outcome="nps", drivers=DRIVERS, seed=1, noise_baseline=True)
     r2 = got.attrs["r2"]
     fi = cxd.driver_summary(base, got, FI)
@@ -199,7 +207,7 @@ def test_binary_summary_names_logistic_regression_and_its_fit() -> None:
     frame = ratings(500, seed=8)
     frame["retained"] = (frame["attr_effectiveness"] + np.random.default_rng(1).normal(size=500)
                          > 3.5)  # fmt: skip
-    base = cxd.driver_base(frame, outcome="retained", drivers=DRIVERS, current_wave="2026Q3")
+    base = driver_base(frame, outcome="retained", drivers=DRIVERS, current_wave="2026Q3")
     got = driver_importance(
         frame,
         outcome="retained",
@@ -317,8 +325,16 @@ def test_priority_table_translates_priorities_and_marks_uncertain(result: pd.Dat
 # --------------------------------------------------------------------------- charts
 
 
+def test_charts_leave_the_global_style_alone(result: pd.DataFrame) -> None:
+    before = dict(mpl.rcParams)
+    with chart_style():
+        assert mpl.rcParams["axes.titleweight"] == "bold"
+    importance_plot(result, EN)
+    assert dict(mpl.rcParams) == before
+
+
 def test_importance_plot_has_a_bar_per_driver_and_the_noise_band(result: pd.DataFrame) -> None:
-    fig = cxd.importance_plot(result, EN)
+    fig = importance_plot(result, EN)
     ax = fig.axes[0]
     bars = [p for p in ax.patches if p.get_gid() == "importance"]
     drivers = result[~result["is_noise"]]
@@ -343,7 +359,7 @@ def test_importance_plot_has_a_bar_per_driver_and_the_noise_band(result: pd.Data
 
 def test_importance_plot_without_bootstrap_draws_the_noise_as_a_line() -> None:
     point = driver_importance(ratings(), outcome="nps", drivers=DRIVERS, noise_baseline=True)
-    ax = cxd.importance_plot(point, FI, title="Otsikko").axes[0]
+    ax = importance_plot(point, FI, title="Otsikko").axes[0]
     assert [p.get_gid() for p in ax.patches].count("importance") == 3
     (line,) = [ln for ln in ax.lines if ln.get_gid() == "noise"]
     share = 100 * point.loc[point["is_noise"], "share"].iloc[0]
@@ -354,7 +370,7 @@ def test_importance_plot_without_bootstrap_draws_the_noise_as_a_line() -> None:
 
 def test_ipa_plot_points_cut_lines_and_quadrants(result: pd.DataFrame) -> None:
     ipa = importance_performance(ratings(), outcome="nps", drivers=DRIVERS, importance=result)
-    fig = cxd.ipa_plot(ipa, result, FI)
+    fig = ipa_plot(ipa, result, FI)
     ax = fig.axes[0]
     points = [ln for ln in ax.lines if ln.get_gid() == "driver"]
     assert len(points) == 3

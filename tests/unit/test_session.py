@@ -6,14 +6,14 @@ import csv
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import cxresearch
 from cxresearch.errors import DataError, ParamsError
 from cxresearch.present import get_labels
-from cxresearch.session import describe_filter, norm_sample, open_run
+from cxresearch.session import describe_filter, open_run
+from cxresearch.stats.benchmark import benchmark_results, target_results
 from cxresearch.stats.inference import compare_groups, compare_to_target
 
 COLUMNS = ["response_id", "client", "wave", "customer_type", "touchpoint", "channel", "region",
@@ -270,40 +270,37 @@ def test_target_results_status_follows_the_test(project: Path) -> None:
     assert math.isnan(results.loc[3, "pvalue"]) and results.loc[3, "n"] == 6
 
 
-def test_benchmark_results_match_r(project: Path) -> None:
+def test_benchmark_results_are_the_stats_function_on_the_current_wave(project: Path) -> None:
     s = open_run(project / "params" / "acme.yaml")
-    norms = s.benchmark_results().set_index("name")
-    csat = norms.loc["CSAT norm"]
-    # R: prop.test(c(39, 825), c(60, 1500), correct = FALSE)
-    #    X-squared = 2.334770114943, p-value = 0.126513666049
-    assert csat["difference"] == pytest.approx(10.0, abs=1e-9)
-    assert csat["pvalue"] == pytest.approx(0.126513666049, rel=1e-8)
-    nps = norms.loc["NPS norm"]
-    # R (Rocks 2016 variance, conservative norm with no passives: 600 promoters, 400
-    # detractors of 1000): p1 <- .5; q1 <- .2; p2 <- .6; q2 <- .4
-    # se <- sqrt((p1+q1-(p1-q1)^2)/60 + (p2+q2-(p2-q2)^2)/1000); z <- .1/se
-    # z = 0.948019916212, 2*pnorm(-z) = 0.343119315283, CI 100*(.1 ± 1.96 se) = −10.674..30.674
-    assert nps["difference"] == pytest.approx(10.0, abs=1e-9)
-    assert nps["pvalue"] == pytest.approx(0.343119315283, rel=1e-8)
-    assert nps["diff_ci_low"] == pytest.approx(-10.674291236120, abs=1e-8)
-    assert nps["diff_ci_high"] == pytest.approx(30.674291236120, abs=1e-8)
-    hearsay = norms.loc["NPS hearsay"]
-    assert hearsay["difference"] == pytest.approx(5.0) and math.isnan(hearsay["pvalue"])
+    norms = s.benchmark_results()
+    expected = benchmark_results(s.current, [b.model_dump() for b in s.params.benchmarks])
+    pd.testing.assert_frame_equal(norms, expected)
+    assert norms["name"].tolist() == ["CSAT norm", "NPS norm", "NPS hearsay"]
+    # The numbers are pinned to R in tests/reference/test_benchmark.py (same 60 answers);
+    # R: prop.test(c(39, 825), c(60, 1500), correct = FALSE)$p.value 0.126513666049
+    assert norms.loc[0, "pvalue"] == pytest.approx(0.126513666049, rel=1e-8)
 
 
-def test_norm_sample() -> None:
-    sample = norm_sample("nps", 20, 1000)
-    assert (sample == 10).sum() == 600 and (sample == 0).sum() == 400
-    assert cxresearch.nps(sample).value == pytest.approx(20.0)
-    csat = norm_sample("csat", 55, 1500)
-    assert (csat == 5).sum() == 825 and len(csat) == 1500
-    assert set(np.unique(norm_sample("ces", 50, 10))) == {1.0, 7.0}
-    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
-        norm_sample("nps", 20, 0)
-    with pytest.raises(ValueError, match="value for NPS must lie in -100..100, got 120"):
-        norm_sample("nps", 120, 10)
-    with pytest.raises(ValueError, match="for a norm test, got 'ces_mean'"):
-        norm_sample("ces_mean", 5, 10)
+def test_weighted_targets_and_norms_pass_the_run_settings(project: Path) -> None:
+    path = project / "data" / "responses.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame["weight"] = ["2.0" if i % 3 == 0 else "0.5" for i in range(len(frame))]
+    frame.to_csv(path, index=False)
+    write_params(project, PARAMS.replace("{min_base: 14}", "{min_base: 14, confidence: 0.9}"))
+    s = open_run(project / "params" / "acme.yaml")
+    targets = [{**t.model_dump(), "label": s.target_label(t)} for t in s.params.targets]
+    expected = target_results(
+        s.current,
+        targets,
+        weights="weight",
+        confidence=0.9,
+        suppress_below=7,  # ceil(14 / 2)
+    )
+    pd.testing.assert_frame_equal(s.target_results(), expected)
+    assert s.target_results()["status"].tolist()[3] == "suppressed"  # never: n_eff < 7
+    benchmarks = [b.model_dump() for b in s.params.benchmarks]
+    norms = benchmark_results(s.current, benchmarks, weights="weight", confidence=0.9)
+    pd.testing.assert_frame_equal(s.benchmark_results(), norms)
 
 
 def test_describe_filter() -> None:
