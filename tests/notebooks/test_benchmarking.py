@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
 import cxresearch
@@ -174,18 +173,3 @@ def test_target_rows(client: str, language: str, request: pytest.FixtureRequest)
 @pytest.mark.parametrize("language", ["fi", "en"])
 def test_no_code_and_no_traceback(language: str, request: pytest.FixtureRequest) -> None:
     _no_code_no_errors(request.getfixturevalue("finnish" if language == "fi" else "english"))
-
-
-def test_notebook_is_committed_clean() -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
-    parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(parameters) == 1 and parameters[0] is code[0]
-    assert parameters[0].source == 'params_path = "../params/kotiposti.yaml"\nrun = "all"'
-    for cell in code:
-        assert not re.search(r"^\s*(def|class) ", cell.source, flags=re.M), cell.source
-        assert len(cell.source.splitlines()) <= 12, cell.source
-    # Markdown cells are the researcher's notes; the client's words come from the labels.
-    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
-    assert all("remove-cell" in c.metadata.get("tags", []) for c in markdown)

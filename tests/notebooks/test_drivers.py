@@ -19,7 +19,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -218,18 +217,3 @@ def test_no_code_and_no_traceback(language: str, request: pytest.FixtureRequest)
     assert "Traceback" not in text and "Error" not in text
     # (report.css styles that output type, so look for an output element, not the string)
     assert not re.search(r'<div[^>]*data-mime-type="application/vnd\.jupyter\.stderr"', page)
-
-
-def test_notebook_is_committed_clean() -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
-    parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(parameters) == 1 and parameters[0] is code[0]
-    assert parameters[0].source == 'params_path = "../params/kotiposti.yaml"\nrun = "all"'
-    for cell in code:
-        assert not re.search(r"^\s*(def|class) ", cell.source, flags=re.M), cell.source
-        # ≈10 lines; a call with one keyword per line (as ruff formats it) may take 14.
-        assert len(cell.source.splitlines()) <= 14, cell.source
-    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
-    assert all("remove-cell" in c.metadata.get("tags", []) for c in markdown)
