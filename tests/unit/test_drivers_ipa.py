@@ -110,3 +110,22 @@ def test_bad_input():
     imp = driver_importance(frame, outcome="csat", drivers=["speed", "staff"])
     with pytest.raises(DataError, match="no row for drivers \\['app', 'billing'\\]"):
         importance_performance(frame, outcome="csat", drivers=DRIVERS, importance=imp)
+
+
+def test_weighted_performance_interval_equals_mean_rating():
+    # One implementation of a weighted mean's interval: IPA's performance with weights is
+    # exactly cxresearch.mean_rating's (Kish n_eff, Bessel on n_eff, t with n_eff − 1 df).
+    from cxresearch.stats.metrics import mean_rating
+
+    frame = ratings_frame()
+    w = np.random.default_rng(7).uniform(0.3, 3.0, len(frame))
+    imp = driver_importance(frame, outcome="csat", drivers=DRIVERS)
+    table = importance_performance(
+        frame, outcome="csat", drivers=DRIVERS, importance=imp, weights=w, confidence=0.9
+    ).set_index("driver")
+    for driver in DRIVERS:
+        expected = mean_rating(frame[driver], weights=w, confidence=0.9)
+        row = table.loc[driver]
+        assert row["performance"] == pytest.approx(expected.value, abs=1e-12)
+        assert row["performance_ci_low"] == pytest.approx(expected.ci_low, abs=1e-12)
+        assert row["performance_ci_high"] == pytest.approx(expected.ci_high, abs=1e-12)

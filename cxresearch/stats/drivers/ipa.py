@@ -46,11 +46,10 @@ def _performance(
 
     The intervals are the package's (:func:`~cxresearch.stats.intervals.t_interval`,
     :func:`~cxresearch.stats.intervals.proportion_interval`), so that IPA and the metric
-    tables agree. The point estimates stay here rather than in
-    :func:`~cxresearch.stats.metrics.mean_rating`/``top_box``: IPA counts a *range* of
-    ratings as top box (``top`` inclusive, half points too), and its weighted SD uses
-    n / (n − 1) on the answers where ``mean_rating`` uses n_eff / (n_eff − 1); the two
-    agree without weights.
+    tables agree; the weighted SD is Bessel-corrected on Kish's n_eff as in
+    :func:`~cxresearch.stats.metrics.mean_rating`, so a weighted performance interval equals
+    that function's. The top-box share stays here rather than in ``top_box``: IPA counts a
+    *range* of ratings as top box (``top`` inclusive, half points of averaged indices too).
     """
     # Imported here: scipy.stats and statsmodels add about 0.6 s to importing the drivers
     # package, which driver_importance does not need.
@@ -67,8 +66,8 @@ def _performance(
         mean = float(w @ x / total)
         if n < 2:
             return mean, np.nan, np.nan, n
-        # Weighted variance scaled so that it is the usual s² (n − 1 denominator) at w = 1.
-        sd = np.sqrt(float(w @ (x - mean) ** 2 / total) * n / (n - 1))
+        # Bessel's correction on the effective n: the usual s² (n − 1 denominator) at w = 1.
+        sd = np.sqrt(float(w @ (x - mean) ** 2 / total) * n_eff / (n_eff - 1))
         low, high = t_interval(mean, sd, n_eff, confidence=confidence)
         return mean, float(low), float(high), n
     # Top-box share in percent with the Wilson (1927) score interval on Kish's n.
