@@ -67,7 +67,9 @@ METRICS: dict[str, MetricSpec] = {
     "nps": MetricSpec("nps", "nps", "nps", (0, 10), True, method="adjusted-wald"),
     "csat": MetricSpec("proportion", "csat_top2", "csat", (1, 5), True, (4, 5), "wilson"),
     "ces": MetricSpec("proportion", "ces_easy", "ces", (1, 7), True, (5, 6, 7), "wilson"),
-    "ces_mean": MetricSpec("mean", "mean", "ces", (1, 7), True, method="t"),
+    # Named apart from a generic "mean" so that a tidy frame of several metrics (and the
+    # labels, decimals and comparisons keyed by Estimate.metric) can tell CES means apart.
+    "ces_mean": MetricSpec("mean", "ces_mean", "ces", (1, 7), True, method="t"),
     "mean": MetricSpec("mean", "mean", None, None, False, method="t"),
 }
 
@@ -390,7 +392,7 @@ def ces(
     )
 
 
-def _mean_estimate(sample: Sample, confidence: float) -> Estimate:
+def _mean_estimate(sample: Sample, confidence: float, metric: str = "mean") -> Estimate:
     mean, sd, n_eff = sample.mean(), sample.sd(), sample.n_effective
     low, high = t_interval(mean, sd, n_eff, confidence=confidence)
     return Estimate(
@@ -400,7 +402,7 @@ def _mean_estimate(sample: Sample, confidence: float) -> Estimate:
         sample.n,
         confidence,
         "t",
-        metric="mean",
+        metric=metric,
         n_effective=n_eff,
         weighted=sample.weighted,
     )
@@ -449,11 +451,12 @@ def mean_rating(
 def ces_mean(scores: Any, *, weights: Any = None, confidence: float = 0.95) -> Estimate:
     """Mean CES on the 1–7 scale with a t interval; answers must be whole numbers 1–7.
 
-    See :func:`mean_rating`.
+    The estimate's ``metric`` is ``"ces_mean"`` (``method="t"``), as in
+    :func:`metric_by`'s ``"ces_mean"`` rows. See :func:`mean_rating` for the interval.
     """
     confidence = check_confidence(confidence)
     sample = prepare_sample(scores, weights=weights, scale=(1, 7), integer=True)
-    return _mean_estimate(sample, confidence)
+    return _mean_estimate(sample, confidence, metric="ces_mean")
 
 
 # Internal column names of the grouped computation; the prefix avoids clashes with `by`.

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from cxresearch.errors import DataError
+from cxresearch.stats.inference import compare_groups, compare_to_target, compare_waves
 from cxresearch.stats.metrics import ces, ces_mean, csat, mean_rating, metric_by, nps, top_box
 from cxresearch.stats.weighting import kish_effective_n
 
@@ -142,10 +143,37 @@ def test_kish_effective_n():
 def test_estimate_fields_and_metric_names():
     assert csat([5, 4, 3]).metric == "csat_top2"
     assert ces([7, 3]).metric == "ces_easy"
-    assert ces_mean([7, 3]).metric == "mean"
+    assert ces_mean([7, 3]).metric == "ces_mean"
+    assert mean_rating([7, 3]).metric == "mean"
     assert top_box([1, 2, 3], top=[3], metric="x").metric == "x"
     est = mean_rating([3.0])
     assert est.value == 3.0 and np.isnan(est.ci_low) and np.isnan(est.ci_high)
+
+
+def test_ces_mean_is_told_apart_from_other_means_in_a_tidy_frame():
+    frame = _frame()
+    stacked = pd.concat(
+        [
+            metric_by(frame, "ces_mean", by="size"),
+            metric_by(frame, "mean", by="size", column="csat"),
+        ]
+    )
+    assert list(stacked["metric"]) == ["ces_mean"] * 2 + ["mean"] * 2
+    large = frame[frame["size"] == "large"]
+    row = stacked[(stacked["metric"] == "ces_mean") & (stacked["size"] == "large")].iloc[0]
+    # The CES mean and its t interval are the plain mean_rating of the ces column.
+    plain = mean_rating(large["ces"])
+    assert (row["value"], row["ci_low"], row["ci_high"]) == pytest.approx(
+        (plain.value, plain.ci_low, plain.ci_high), abs=1e-12
+    )
+    assert row["value"] == pytest.approx(large["ces"].mean(), abs=1e-12)
+    # Comparisons carry the name too, so the report labels them as CES means.
+    small = frame[frame["size"] == "small"]
+    assert compare_groups(large["ces"], small["ces"], metric="ces_mean").metric == "ces_mean"
+    assert compare_to_target(large["ces"], 5, metric="ces_mean").metric == "ces_mean"
+    waves = frame.assign(wave=np.where(np.arange(len(frame)) % 2, "w2", "w1"))
+    changes = compare_waves(waves, "ces_mean", waves=["w1", "w2"], by="size")
+    assert set(changes["metric"]) == {"ces_mean"}
 
 
 def test_csat_top_can_be_changed():
