@@ -38,7 +38,6 @@ from cxresearch.present.format import (
 )
 from cxresearch.present.labels import Labels
 from cxresearch.present.tables import Table
-from cxresearch.stats.drivers.checks import CONDITION_WARN, MIN_PER_DRIVER, VIF_WARN
 from cxresearch.stats.drivers.core import NOISE_DRIVER
 from cxresearch.stats.drivers.rows import DriverBase
 
@@ -218,69 +217,55 @@ def driver_summary(base: DriverBase, result: pd.DataFrame | None, labels: Labels
     return " ".join(parts)
 
 
-# The warning texts of cxresearch.stats.drivers (English, for logs) → label keys. The
-# numbers come from the result's attrs where they are recorded, else from the text.
-_WARNING_KINDS = (
-    ("low_n", re.compile(r"^n = \d+ is below")),
-    ("condition", re.compile(r"^condition number")),
-    ("vif", re.compile(r"^variance inflation factor")),
-    ("events", re.compile(r"^only (?P<events>[\d.]+) responses in the rarer outcome")),
-    ("bootstrap", re.compile(r"bootstrap replicates could not be computed")),
-    ("not_converged", re.compile(r"^(?P<count>\d+) logistic fits did not converge")),
-    ("sampled", re.compile(r"Shapley values are estimated from (?P<count>\d+) random orders")),
-    ("no_bootstrap", re.compile(r"^noise baseline without bootstrap")),
-)
+# Numbers of a coded warning shown with one decimal; every other number is a count.
+_ONE_DECIMAL = frozenset({"condition_number", "max_vif"})
+
+
+def _warning_field(name: str, value: Any, labels: Labels) -> str:
+    """One number (or name) of a coded warning, formatted for the report."""
+    if name == "driver":
+        return escape(driver_label(str(value), labels))
+    if name == "vifs":
+        return ", ".join(
+            f"{escape(driver_label(str(d), labels))} {format_number(v, labels, decimals=1)}"
+            for d, v in value.items()
+        )
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return format_number(float(value), labels, decimals=1 if name in _ONE_DECIMAL else 0)
+    return escape(value)
 
 
 def warning_sentences(result: pd.DataFrame, labels: Labels) -> list[str]:
-    """The analysis' warnings (``attrs["warnings"]``) in plain words of the report language.
+    """The analysis' warnings in plain words of the report language.
 
-    Small base per variable, few responses in the smaller group of a binary outcome,
-    strongly inter-correlated drivers (condition number, VIF with the drivers named),
-    failed bootstrap replicates, non-converged logistic fits, sampled Shapley values and
-    a noise baseline without intervals. A warning this function does not know is shown as
-    it is rather than hidden.
+    Worded from ``attrs["warning_codes"]`` (see
+    :data:`~cxresearch.stats.drivers.checks.WARNING_FIELDS`) with the label template
+    ``drivers.warnings.<code>`` and the code's own numbers: small base per variable, few
+    responses in the smaller group of a binary outcome, strongly inter-correlated drivers
+    (condition number, VIF with the drivers named), failed bootstrap replicates,
+    non-converged logistic fits, sampled Shapley values and a noise baseline without
+    intervals. A code the labels do not know is shown as its English sentence
+    (``attrs["warnings"]``, escaped) rather than hidden; so is every warning of a result
+    that has no codes.
     """
     attrs = result.attrs
-    k = len(result)
+    texts = [str(t) for t in attrs.get("warnings", [])]
+    codes = attrs.get("warning_codes")
+    if codes is None:
+        return [escape(t) for t in texts]
+    templates = _section(labels, "warnings")
     out = []
-    for text in attrs.get("warnings", []):
-        kind, match = next(
-            ((kind, m) for kind, pattern in _WARNING_KINDS if (m := pattern.search(text))),
-            (None, None),
-        )
-        per = _n(MIN_PER_DRIVER, labels)
-        needed = _n(MIN_PER_DRIVER * k, labels)
-        if kind == "low_n":
-            sentence = driver_text(
-                labels, "warn_low_n", n=_n(attrs["n_model"], labels), k=_n(k, labels), per=per
-            )
-        elif kind == "events" and match is not None:
-            events = _n(float(match["events"]), labels)
-            sentence = driver_text(labels, "warn_events", events=events, needed=needed, per=per)
-        elif kind == "condition":
-            value = format_number(attrs["condition_number"], labels, decimals=1)
-            sentence = driver_text(
-                labels, "warn_condition", value=value, limit=_n(CONDITION_WARN, labels)
-            )
-        elif kind == "vif":
-            high = sorted(
-                ((d, v) for d, v in attrs["vif"].items() if v > VIF_WARN), key=lambda t: -t[1]
-            )
-            listed = ", ".join(
-                f"{driver_label(d, labels)} {format_number(v, labels, decimals=1)}" for d, v in high
-            )
-            sentence = driver_text(labels, "warn_vif", limit=_n(VIF_WARN, labels), drivers=listed)
-        elif kind == "bootstrap":
-            failed, total = _n(attrs["bootstrap_failed"], labels), _n(attrs["bootstrap"], labels)
-            sentence = driver_text(labels, "warn_bootstrap", failed=failed, total=total)
-        elif kind in ("not_converged", "sampled") and match is not None:
-            sentence = driver_text(labels, f"warn_{kind}", count=_n(int(match["count"]), labels))
-        elif kind == "no_bootstrap":
-            sentence = driver_text(labels, "warn_no_bootstrap")
-        else:
-            sentence = escape(text)
-        out.append(sentence)
+    for i, warning in enumerate(codes):
+        template = templates.get(str(warning.get("code")))
+        if not isinstance(template, str):
+            out.append(escape(texts[i] if i < len(texts) else warning.get("code")))
+            continue
+        fields = {
+            name: _warning_field(name, value, labels)
+            for name, value in warning.items()
+            if name != "code"
+        }
+        out.append(string.Formatter().vformat(template, (), _Keep(fields)))
     return out
 
 

@@ -276,8 +276,9 @@ def breakdown_table(
         Report language.
     changes
         Optional :func:`~cxresearch.stats.inference.compare_waves` output for one metric
-        and the same grouping column (current against previous wave); adds the change and
-        its Holm-adjusted p-value.
+        and the same grouping column (current against previous wave); adds the change,
+        its Holm-adjusted p-value and the effect size (headed by its symbol, e.g. "d"),
+        with a footnote naming the test and the effect size.
     min_base, suppress_below
         Small-base rule, see :func:`estimate_table`; applied per metric cell.
 
@@ -285,7 +286,7 @@ def breakdown_table(
     -------
     Table
         Columns: group, then per metric "value (interval)" with † on small bases and its
-        n, then the change columns.
+        n, then the change columns (change, p (Holm), effect size).
     """
     groups = group_columns(frame)
     if len(groups) != 1:
@@ -333,34 +334,70 @@ def breakdown_table(
     suppress = suppress_threshold(min_base, suppress_below)
     notes = _base_notes(statuses, labels, min_base, suppress)
     if changes is not None and len(changes):
-        metric = str(changes["metric"].iloc[0])
-        by_key = changes.set_index(group)
-        digits = metric_decimals(metric)
-        diffs, pvalues = [], []
-        missing = labels.get("number.missing")
-        for key in keys:
-            # A change is shown only when both waves' bases are big enough to show a
-            # result: a suppressed group's change would reveal what the table hides.
-            if (
-                key not in by_key.index
-                or is_missing(by_key.loc[key, "difference"])
-                or min(by_key.loc[key, "n_a"], by_key.loc[key, "n_b"]) < suppress
-            ):
-                diffs.append(missing)
-                pvalues.append(missing)
-                continue
-            row = by_key.loc[key]
-            diffs.append(format_number(row["difference"], labels, decimals=digits, signed=True))
-            pvalues.append(_p_only(row["pvalue_adjusted"], labels))
-        out[labels.column("change_of").format(metric=labels.metric(metric, short=True))] = diffs
-        out[labels.column("pvalue_adjusted")] = pvalues
-        first = changes.iloc[0]
-        notes.append(
-            labels.text(
-                "holm_note", current=str(first["wave"]), previous=str(first["previous_wave"])
-            )
-        )
+        change_cols, note = _change_columns(changes, group, keys, labels, suppress)
+        out.update(change_cols)
+        notes.append(note)
     return _styled(pd.DataFrame(out), notes=notes, muted=all_hidden)
+
+
+def _names(values: pd.Series) -> list[str]:
+    """Distinct non-missing names (tests, effect sizes) in the order they first appear."""
+    return [str(v) for v in dict.fromkeys(values) if not is_missing(v) and str(v)]
+
+
+def _change_columns(
+    changes: pd.DataFrame, group: str, keys: list[Any], labels: Labels, suppress: float
+) -> tuple[dict[str, list[str]], str]:
+    """The change, Holm p and effect-size columns of a breakdown table, and their footnote.
+
+    Every comparison names its test and effect size: the effect-size column is headed by
+    its symbol ("d") and the footnote spells it out and names the test, both from the
+    rows' ``test`` and ``effect_size_name`` (a table built from mixed tests lists each).
+    """
+    metric = str(changes["metric"].iloc[0])
+    by_key = changes.set_index(group)
+    digits = metric_decimals(metric)
+    diffs, pvalues, effects = [], [], []
+    missing = labels.get("number.missing")
+    for key in keys:
+        # A change is shown only when both waves' bases are big enough to show a
+        # result: a suppressed group's change would reveal what the table hides.
+        if (
+            key not in by_key.index
+            or is_missing(by_key.loc[key, "difference"])
+            or min(by_key.loc[key, "n_a"], by_key.loc[key, "n_b"]) < suppress
+        ):
+            diffs.append(missing)
+            pvalues.append(missing)
+            effects.append(missing)
+            continue
+        row = by_key.loc[key]
+        diffs.append(format_number(row["difference"], labels, decimals=digits, signed=True))
+        pvalues.append(_p_only(row["pvalue_adjusted"], labels))
+        effects.append(format_number(row["effect_size"], labels, decimals=2, signed=True))
+    tests = _names(changes["test"])
+    effect_names = _names(changes["effect_size_name"])
+    symbols = [labels.lookup("effect_sizes_short", e, labels.effect_size(e)) for e in effect_names]
+    # One effect size gets its symbol as the header; several (or none) the generic word.
+    header = symbols[0] if len(set(symbols)) == 1 else labels.column("effect_size")
+    columns = {
+        labels.column("change_of").format(metric=labels.metric(metric, short=True)): diffs,
+        labels.column("pvalue_adjusted"): pvalues,
+        header: effects,
+    }
+    first = changes.iloc[0]
+    note = labels.text(
+        "holm_note",
+        current=str(first["wave"]),
+        previous=str(first["previous_wave"]),
+        test="; ".join(labels.test(t) for t in tests) or missing,
+        effect="; ".join(
+            f"{sym} = {labels.lookup('effect_sizes_long', e, labels.effect_size(e))}"
+            for sym, e in zip(symbols, effect_names, strict=True)
+        )
+        or missing,
+    )
+    return columns, note
 
 
 def headline_table(

@@ -17,7 +17,7 @@ import pytest
 
 import cxresearch
 from cxresearch.data import load_responses
-from cxresearch.present import LOW_BASE_FLAG, estimate_sentence, get_labels
+from cxresearch.present import LOW_BASE_FLAG, estimate_sentence, format_number, get_labels
 from cxresearch.session import open_run
 from cxresearch.stats.metrics import metric_by
 
@@ -134,6 +134,31 @@ def test_breakdown_tables_list_each_customer_type(
     for kind in ("current", "former", "never"):
         (row,) = [r for r in rows if r.startswith(labels.value("customer_type", kind) + " |")]
         assert f"| {counts[kind]} |" in row.replace("\u00a0", "").replace(",", "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("client", "language"), [("kotiposti", "fi"), ("northwind", "en")])
+def test_breakdown_changes_name_their_test_and_show_the_effect_size(
+    client: str, language: str, request: pytest.FixtureRequest
+) -> None:
+    page = request.getfixturevalue("finnish" if language == "fi" else "english")
+    labels = get_labels(language)
+    changes = open_run(ROOT / "params" / f"{client}.yaml").breakdown_changes("nps", "customer_type")
+    assert changes is not None
+    part = section(page, labels.column("customer_type"))
+    header, *rows = rows_of(part)
+    assert header.endswith(" | p (Holm) | d")
+    for _, change in changes.iterrows():
+        label = labels.value("customer_type", change["customer_type"])
+        (row,) = [r for r in rows if r.startswith(label + " |")]
+        effect = format_number(change["effect_size"], labels, decimals=2, signed=True)
+        assert row.endswith(f" | {effect}"), (row, effect)
+    # The footnote (the table's caption) names the test and spells out "d".
+    note = squash(html.unescape(re.sub(r"<[^>]+>", " ", part)))
+    (test,) = set(changes["test"])
+    (effect_name,) = set(changes["effect_size_name"])
+    assert f"{labels.test(test)}." in note
+    assert f"d = {labels.lookup('effect_sizes_long', effect_name)}" in note
 
 
 @pytest.mark.slow

@@ -49,6 +49,7 @@ def test_result_layout_and_attrs():
         "confidence",
         "seed",
         "warnings",
+        "warning_codes",
         "vif",
         "condition_number",
         "n_effective",

@@ -16,6 +16,7 @@ from cxresearch.present import (
     benchmark_plot,
     benchmark_table,
     breakdown_plot,
+    breakdown_table,
     change_sentence,
     escape,
     estimate_sentence,
@@ -34,6 +35,7 @@ from cxresearch.present import (
     trend_plot,
 )
 from cxresearch.results import Comparison, Estimate
+from cxresearch.stats.inference import compare_waves
 from cxresearch.stats.metrics import metric_by
 
 FI = get_labels("fi")
@@ -312,6 +314,44 @@ def test_estimate_table_shows_effective_n_only_when_weighted(responses: pd.DataF
 def test_estimate_table_refuses_other_frames() -> None:
     with pytest.raises(ValueError, match=r"frame lacks column\(s\) \['ci_low', 'ci_high'\]"):
         estimate_table(pd.DataFrame({"value": [1.0], "n": [3]}), FI)
+
+
+def test_breakdown_table_names_the_test_and_shows_the_effect_size(
+    responses: pd.DataFrame,
+) -> None:
+    data = responses.assign(csat=np.where(responses["nps"] >= 7, 5, 2))
+    frame = pd.concat([metric_by(data, m, by="customer_type") for m in ("nps", "csat")])
+    changes = compare_waves(data, "nps", waves=["2026Q2", "2026Q3"], by="customer_type")
+    fi = breakdown_table(frame, FI, changes=changes, min_base=30)
+    assert list(fi.frame.columns)[-3:] == ["Muutos, NPS", "p (Holm)", "d"]
+    # current: 20 answers per wave; former (7 + 7) and never (3 + 3) are under the
+    # suppression base (15), so their change and effect size stay hidden.
+    current = changes.set_index("customer_type").loc["current"]
+    effect = format_number(current["effect_size"], FI, decimals=2, signed=True)
+    assert fi.frame["d"].tolist() == [effect, "–", "–"]
+    assert fi.frame["Muutos, NPS"].tolist() == ["−50", "–", "–"]  # 0 (Q2) → −50 (Q3)
+    assert current["effect_size"] < -0.5  # the cell shows a real effect, not a zero
+    assert effect.startswith("−0,")
+    note = fi.notes[-1]
+    assert note.startswith("Muutos: 2026Q3 − 2026Q2. Testi: kahden otoksen z-testi, Rocksin")
+    assert "Vaikutuksen koko: d = Cohenin d, kun vastaukset on koodattu +100" in note
+    en = breakdown_table(frame, EN, changes=changes, min_base=30)
+    assert list(en.frame.columns)[-3:] == ["Change, NPS", "p (Holm)", "d"]
+    assert en.frame["d"].iloc[0] == format_number(
+        current["effect_size"], EN, decimals=2, signed=True
+    )
+    assert (
+        "Test: two-sample z test, Rocks (2016) variance. Effect size: d = Cohen's d"
+        in (en.notes[-1])
+    )
+    # A change in a share is a two-proportion z test with Cohen's h.
+    shares = compare_waves(data, "csat", waves=["2026Q2", "2026Q3"], by="customer_type")
+    h = breakdown_table(frame, EN, changes=shares, min_base=30)
+    assert list(h.frame.columns)[-3:] == ["Change, CSAT", "p (Holm)", "h"]
+    h_current = shares.set_index("customer_type").loc["current", "effect_size"]
+    assert h.frame["h"].iloc[0] == format_number(h_current, EN, decimals=2, signed=True)
+    assert "Test: two-proportion z test (pooled), Newcombe hybrid score interval." in h.notes[-1]
+    assert "Effect size: h = Cohen's h (difference of arcsine-transformed shares)." in h.notes[-1]
 
 
 def test_headline_table_with_changes() -> None:

@@ -17,7 +17,7 @@ from cxresearch.present import get_labels
 from cxresearch.present.driver_plots import importance_plot, ipa_plot
 from cxresearch.present.plots import ACCENT, MUTED, chart_style
 from cxresearch.stats.drivers import PRIORITIES, driver_importance, importance_performance
-from cxresearch.stats.drivers.checks import design_warnings
+from cxresearch.stats.drivers.checks import WARNING_FIELDS, design_warnings
 from cxresearch.stats.drivers.rows import SKIP_REASONS, driver_base
 
 FI = get_labels("fi")
@@ -243,40 +243,66 @@ def test_design_warnings_are_reworded_with_the_results_numbers() -> None:
     assert note.startswith("**Note.**\n\n- With 35 responses for 4 variables")
 
 
-def test_every_warning_the_statistics_emit_is_recognised() -> None:
-    # The English texts come from cxresearch.stats.drivers; if their wording changes, the
-    # report must not silently show English in a Finnish report.
-    texts = design_warnings(
-        n=19, drivers=["a", "b"], condition=40.0, vif={"a": 12.0, "b": 1.0}, binary_events=5
+@pytest.mark.parametrize("labels", [FI, EN], ids=["fi", "en"])
+def test_every_warning_code_has_wording_in_both_languages(labels) -> None:
+    templates = labels.texts["drivers"]["warnings"]
+    assert set(templates) == set(WARNING_FIELDS)
+    for code, fields in WARNING_FIELDS.items():
+        # A template may leave a number out, but must not ask for one the code lacks.
+        assert _fields(templates[code]) <= set(fields), code
+        assert _fields(templates[code]) == _fields(EN.texts["drivers"]["warnings"][code]), code
+
+
+def _all_codes() -> list[dict[str, object]]:
+    coded = design_warnings(
+        n=19, drivers=["a", "b"], condition=40.0, vif={"a": 12.04, "b": 1.0}, binary_events=5
     )
-    texts += [
-        "3 of 100 bootstrap replicates could not be computed (a column was constant in the "
-        "resample) and were left out of the intervals",
-        "7 logistic fits did not converge (the drivers may separate the outcome perfectly); "
-        "their pseudo-R² is the limit approached",
-        "30 drivers exceed max_exact = 24: Shapley values are estimated from 2000 random "
-        "orders of entry; mc_se is their Monte-Carlo error",
-        "something new & <unexpected>",
+    return [
+        *coded,
+        {"code": "bootstrap_failed", "failed": 3, "bootstrap": 100},
+        {"code": "not_converged", "count": 7},
+        {"code": "fallback_sampled", "p": 30, "max_exact": 24, "n_permutations": 2000},
+        {"code": "noise_without_bootstrap"},
     ]
+
+
+def test_every_code_is_worded_from_its_numbers_not_its_english_text() -> None:
+    coded = _all_codes()
+    assert {c["code"] for c in coded} == set(WARNING_FIELDS)  # every code once
     fake = pd.DataFrame({"driver": ["a", "b"], "is_noise": [False, False]})
-    fake.attrs.update(
-        warnings=texts,
-        n_model=19,
-        condition_number=40.0,
-        vif={"a": 12.0, "b": 1.0},
-        bootstrap=100,
-        bootstrap_failed=3,
-    )
+    # The English sentences are not read: rewording them must not change the report.
+    fake.attrs.update(warnings=["reworded"] * len(coded), warning_codes=coded)
     fi = cxd.warning_sentences(fake, FI)
-    assert len(fi) == len(texts) == 8
-    assert fi[0].startswith("Vastauksia on 19 ja muuttujia 2")
-    assert "ehtoluku 40,0, yli 30" in fi[1]
+    assert len(fi) == len(coded) == 8
+    assert fi[0].startswith("Vastauksia on 19 ja muuttujia 2, eli alle 10 vastausta")
+    assert "(ehtoluku 40,0, yli 30)" in fi[1]
     assert "yli 10: A 12,0)" in fi[2]
     assert fi[3].startswith("Pienemmässä tulosryhmässä on vain 5 vastausta (suositus vähintään 20")
     assert fi[4].startswith("3/100 uudelleenotoksesta")
     assert fi[5].startswith("7 mallin sovitus")
     assert "2 000 satunnaisesta järjestyksestä" in fi[6].replace(NB, " ")
-    assert fi[7] == "something new &amp; &lt;unexpected&gt;"  # shown, escaped
+    assert fi[7].startswith("Ilman uudelleenotantaa")
+    en = cxd.warning_sentences(fake, EN)
+    assert en[0].startswith("With 19 responses for 2 variables (fewer than 10 per variable)")
+    assert "(variance inflation factor above 10: A 12.0)" in en[2]
+    assert "estimated from 2,000 random orderings" in en[6]
+    assert not any("{" in t for t in fi + en)  # every field filled
+
+
+def test_unknown_codes_and_results_without_codes_show_the_english_text() -> None:
+    fake = pd.DataFrame({"driver": ["a"], "is_noise": [False]})
+    fake.attrs.update(
+        warnings=["n = 5 is below ...", "something new & <unexpected>"],
+        warning_codes=[
+            {"code": "low_n_per_driver", "n": 5, "p": 1, "per_driver": 10, "needed": 10},
+            {"code": "brand_new", "x": 1},
+        ],
+    )
+    got = cxd.warning_sentences(fake, EN)
+    assert got[0].startswith("With 5 responses for 1 variables")
+    assert got[1] == "something new &amp; &lt;unexpected&gt;"  # shown, escaped
+    del fake.attrs["warning_codes"]
+    assert cxd.warning_sentences(fake, EN)[1] == "something new &amp; &lt;unexpected&gt;"
 
 
 # --------------------------------------------------------------------------- tables

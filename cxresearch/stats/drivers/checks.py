@@ -3,13 +3,15 @@
 Every problem the issue lists gets either a :class:`~cxresearch.errors.DataError` naming
 the columns involved (outcome among the drivers, duplicate or missing names, non-numeric
 columns, no usable rows, fewer rows than drivers + 2, a constant driver, drivers that are a
-linear combination of each other) or a warning string that the report shows (fewer than 10
-responses per driver, a large condition number or VIF, few events for a binary outcome).
+linear combination of each other) or a coded warning that the report words (fewer than 10
+responses per driver, a large condition number or VIF, few events for a binary outcome);
+:data:`WARNING_FIELDS` lists every warning code of driver analysis with its numbers.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +23,15 @@ from cxresearch.stats.weighting import validate_weights
 
 __all__ = [
     "CONDITION_WARN",
+    "MIN_PER_DRIVER",
     "VIF_WARN",
+    "WARNING_FIELDS",
     "Prepared",
     "collinearity",
     "design_warnings",
     "prepare",
     "resolve_outcome_type",
+    "warning_text",
 ]
 
 #: Condition number (of the standardised drivers) above which the report warns: Belsley,
@@ -43,6 +48,29 @@ SINGULAR_TOL = 1e-10
 #: Responses per driver below which the report warns (a common minimum for stable
 #: regression weights; Green (1991), Multivariate Behavioral Research 26(3), 499–510).
 MIN_PER_DRIVER = 10
+
+#: Every warning ``driver_importance`` can give (``attrs["warning_codes"]``), with the
+#: numbers each carries besides ``code``. The report words them from these numbers
+#: (labels ``drivers.warnings.<code>``), so rewording the English text breaks nothing.
+#: ``p`` counts the drivers analysed, the noise baseline included.
+WARNING_FIELDS: dict[str, tuple[str, ...]] = {
+    # fewer than MIN_PER_DRIVER rows per driver (n is the n behind the analytic intervals)
+    "low_n_per_driver": ("n", "p", "per_driver", "needed"),
+    # condition number above CONDITION_WARN; with the largest VIF and its driver
+    "collinearity": ("condition_number", "limit", "max_vif", "driver"),
+    # drivers with a VIF above VIF_WARN (vifs: driver → VIF, largest first)
+    "high_vif": ("vifs", "limit", "max_vif", "driver"),
+    # rarer category of a binary outcome below MIN_PER_DRIVER per driver (Peduzzi et al. 1996)
+    "few_events": ("events", "p", "per_driver", "needed"),
+    # more drivers than max_exact: Shapley values from random orders of entry
+    "fallback_sampled": ("p", "max_exact", "n_permutations"),
+    # bootstrap replicates that could not be computed (left out of the intervals)
+    "bootstrap_failed": ("failed", "bootstrap"),
+    # noise_baseline=True without bootstrap: no interval to compare with
+    "noise_without_bootstrap": (),
+    # logistic fits that did not converge (point estimate and replicates together)
+    "not_converged": ("count",),
+}
 
 
 @dataclass(frozen=True)
@@ -196,6 +224,11 @@ def collinearity(rxx: np.ndarray, drivers: list[str]) -> tuple[float, dict[str, 
     return condition, {d: float(v) for d, v in zip(drivers, vif, strict=True)}
 
 
+def _vif_fields(vif: dict[str, float]) -> dict[str, Any]:
+    driver = max(vif, key=lambda d: vif[d])
+    return {"max_vif": float(vif[driver]), "driver": driver}
+
+
 def design_warnings(
     *,
     n: int,
@@ -203,27 +236,95 @@ def design_warnings(
     condition: float,
     vif: dict[str, float],
     binary_events: float | None = None,
-) -> list[str]:
-    """Warnings the report shows next to the importances."""
-    out = []
+) -> list[dict[str, Any]]:
+    """Coded warnings about the design, in the order the report shows them.
+
+    Each is a dict with a ``code`` from :data:`WARNING_FIELDS` and that code's numbers
+    (plain ``int``/``float``/``str``, so the list can be written to JSON); the English
+    sentence is :func:`warning_text` of it.
+    """
+    out: list[dict[str, Any]] = []
     p = len(drivers)
-    if n < MIN_PER_DRIVER * p:
+    needed = MIN_PER_DRIVER * p
+    if n < needed:
         out.append(
-            f"n = {n} is below {MIN_PER_DRIVER} responses per driver ({MIN_PER_DRIVER * p} "
-            f"for {p} drivers): importances are unstable; read the intervals"
+            {
+                "code": "low_n_per_driver",
+                "n": int(n),
+                "p": p,
+                "per_driver": MIN_PER_DRIVER,
+                "needed": needed,
+            }
         )
     if condition > CONDITION_WARN:
         out.append(
-            f"condition number {condition:.1f} exceeds {CONDITION_WARN:g}: the drivers are "
-            "strongly inter-correlated, so their shares are uncertain"
+            {
+                "code": "collinearity",
+                "condition_number": float(condition),
+                "limit": CONDITION_WARN,
+                **_vif_fields(vif),
+            }
         )
-    high = {d: v for d, v in vif.items() if v > VIF_WARN}
+    high = {d: float(v) for d, v in sorted(vif.items(), key=lambda t: -t[1]) if v > VIF_WARN}
     if high:
-        listed = ", ".join(f"{d} ({v:.1f})" for d, v in sorted(high.items(), key=lambda t: -t[1]))
-        out.append(f"variance inflation factor above {VIF_WARN:g}: {listed}")
-    if binary_events is not None and binary_events < MIN_PER_DRIVER * p:
+        out.append({"code": "high_vif", "vifs": high, "limit": VIF_WARN, **_vif_fields(high)})
+    if binary_events is not None and binary_events < needed:
         out.append(
-            f"only {binary_events:g} responses in the rarer outcome category, below "
-            f"{MIN_PER_DRIVER} per driver (Peduzzi et al. 1996): logistic estimates are unstable"
+            {
+                "code": "few_events",
+                "events": float(binary_events),
+                "p": p,
+                "per_driver": MIN_PER_DRIVER,
+                "needed": needed,
+            }
         )
     return out
+
+
+def warning_text(warning: Mapping[str, Any]) -> str:
+    """The English sentence of a coded warning (``attrs["warnings"]``, for researchers).
+
+    Raises
+    ------
+    ValueError
+        If ``warning["code"]`` is not one of :data:`WARNING_FIELDS`.
+    """
+    code = warning.get("code")
+    if code not in WARNING_FIELDS:
+        raise ValueError(f"warning code must be one of {sorted(WARNING_FIELDS)}, got {code!r}")
+    w = warning
+    if code == "low_n_per_driver":
+        return (
+            f"n = {w['n']} is below {w['per_driver']} responses per driver ({w['needed']} "
+            f"for {w['p']} drivers): importances are unstable; read the intervals"
+        )
+    if code == "collinearity":
+        return (
+            f"condition number {w['condition_number']:.1f} exceeds {w['limit']:g}: the drivers "
+            "are strongly inter-correlated, so their shares are uncertain"
+        )
+    if code == "high_vif":
+        listed = ", ".join(f"{d} ({v:.1f})" for d, v in w["vifs"].items())
+        return f"variance inflation factor above {w['limit']:g}: {listed}"
+    if code == "few_events":
+        return (
+            f"only {w['events']:g} responses in the rarer outcome category, below "
+            f"{w['per_driver']} per driver (Peduzzi et al. 1996): logistic estimates are unstable"
+        )
+    if code == "fallback_sampled":
+        return (
+            f"{w['p']} drivers exceed max_exact = {w['max_exact']}: Shapley values are "
+            f"estimated from {w['n_permutations']} random orders of entry; mc_se is their "
+            "Monte-Carlo error"
+        )
+    if code == "bootstrap_failed":
+        return (
+            f"{w['failed']} of {w['bootstrap']} bootstrap replicates could not be computed (a "
+            "column was constant in the resample) and were left out of the intervals"
+        )
+    if code == "noise_without_bootstrap":
+        return "noise baseline without bootstrap: only point estimates can be compared"
+    return (
+        f"{w['count']} logistic fits did not converge (the drivers may separate the "
+        "outcome perfectly); their pseudo-R² is the limit approached"
+    )

@@ -15,6 +15,7 @@ from cxresearch.stats.drivers.checks import (
     design_warnings,
     prepare,
     resolve_outcome_type,
+    warning_text,
 )
 from cxresearch.stats.drivers.logistic import fit_logistic
 from cxresearch.stats.drivers.methods import (
@@ -259,7 +260,11 @@ def driver_importance(
         the analytic intervals), ``n_dropped``, ``n_effective`` (Kish); ``method``,
         ``outcome``, ``outcome_type``, ``missing``, ``weighted``; ``bootstrap``,
         ``bootstrap_failed``, ``confidence``, ``seed``; ``exact``, ``n_permutations``;
-        ``warnings`` (list of str for the report), ``vif`` (dict), ``condition_number``.
+        ``warnings`` (English sentences for the researcher) and ``warning_codes`` (the
+        same warnings as dicts, ``{"code": "low_n_per_driver", "n": 75, "p": 8, ...}``,
+        one per sentence in the same order; codes and their numbers are listed in
+        :data:`~cxresearch.stats.drivers.checks.WARNING_FIELDS`), ``vif`` (dict),
+        ``condition_number``.
 
     Raises
     ------
@@ -316,7 +321,7 @@ def driver_importance(
     events = None
     if kind == "binary":
         events = float(min(values[:, 0].sum(), (1 - values[:, 0]).sum()))
-    warnings = design_warnings(
+    codes = design_warnings(
         n=n_model, drivers=names, condition=condition, vif=vif, binary_events=events
     )
     limit = (
@@ -326,9 +331,13 @@ def driver_importance(
     )
     exact = method != "shapley" or p <= limit
     if not exact:
-        warnings.append(
-            f"{p} drivers exceed max_exact = {limit}: Shapley values are estimated from "
-            f"{n_permutations} random orders of entry; mc_se is their Monte-Carlo error"
+        codes.append(
+            {
+                "code": "fallback_sampled",
+                "p": p,
+                "max_exact": int(limit),
+                "n_permutations": int(n_permutations),
+            }
         )
     spec = Spec(method=method, outcome_type=kind, exact=exact, n_permutations=int(n_permutations))
     perm_rng = np.random.Generator(np.random.PCG64(perm_ss))
@@ -369,9 +378,8 @@ def driver_importance(
         slo, shi = np.quantile(shares, [alpha, 1 - alpha], axis=0)
         columns.update(ci_low=lo, ci_high=hi, share_ci_low=slo, share_ci_high=shi)
         if failed:
-            warnings.append(
-                f"{failed} of {bootstrap} bootstrap replicates could not be computed (a column "
-                "was constant in the resample) and were left out of the intervals"
+            codes.append(
+                {"code": "bootstrap_failed", "failed": failed, "bootstrap": int(bootstrap)}
             )
         if noise_baseline:
             diff = reps - reps[:, [p - 1]]
@@ -383,12 +391,9 @@ def driver_importance(
                 above_noise=(dlo > 0) & ~is_noise,
             )
     elif noise_baseline:
-        warnings.append("noise baseline without bootstrap: only point estimates can be compared")
+        codes.append({"code": "noise_without_bootstrap"})
     if not_converged:
-        warnings.append(
-            f"{not_converged} logistic fits did not converge (the drivers may separate the "
-            "outcome perfectly); their pseudo-R² is the limit approached"
-        )
+        codes.append({"code": "not_converged", "count": int(not_converged)})
 
     result = pd.DataFrame(columns)
     result = result.sort_values("importance", ascending=False, kind="stable")
@@ -412,7 +417,8 @@ def driver_importance(
         weighted=data.weighted,
         exact=exact,
         n_permutations=None if exact else int(n_permutations),
-        warnings=warnings,
+        warnings=[warning_text(c) for c in codes],
+        warning_codes=codes,
         vif=vif,
         condition_number=condition,
     )
