@@ -42,7 +42,8 @@ class Labels:
     texts
         The parsed YAML: sections ``number``, ``metrics``, ``metrics_short``,
         ``metric_scale``, ``columns``, ``values``, ``text``, ``counts``, ``tests``,
-        ``tests_short``, ``effect_sizes``.
+        ``tests_short``, ``effect_sizes``, ``effect_sizes_short``, ``effect_sizes_long``,
+        ``drivers``.
     """
 
     language: str
@@ -113,9 +114,18 @@ class Labels:
         full = self.lookup("tests", name)
         return self.lookup("tests_short", name, full) if short else full
 
-    def effect_size(self, name: str) -> str:
-        """Display name of an effect size, e.g. "Cohen's h" → "Cohenin h"."""
-        return self.lookup("effect_sizes", name)
+    def effect_size(self, name: str, *, form: str = "name") -> str:
+        """Display name of an effect size, e.g. "Cohen's h" → "Cohenin h".
+
+        ``form="short"`` gives the column symbol ("d", "h", "g"), ``form="long"`` the
+        footnote explanation; both fall back to the name.
+        """
+        full = self.lookup("effect_sizes", name)
+        if form == "name":
+            return full
+        if form not in ("short", "long"):
+            raise ValueError(f"form must be 'name', 'short' or 'long', got {form!r}")
+        return self.lookup(f"effect_sizes_{form}", name, full)
 
     def count_step(self, key: str, **fields: object) -> str:
         """Description of one row-selection step (``counts.<key>``)."""

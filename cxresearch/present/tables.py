@@ -377,7 +377,7 @@ def _change_columns(
         effects.append(format_number(row["effect_size"], labels, decimals=2, signed=True))
     tests = _names(changes["test"])
     effect_names = _names(changes["effect_size_name"])
-    symbols = [labels.lookup("effect_sizes_short", e, labels.effect_size(e)) for e in effect_names]
+    symbols = [labels.effect_size(e, form="short") for e in effect_names]
     # One effect size gets its symbol as the header; several (or none) the generic word.
     header = symbols[0] if len(set(symbols)) == 1 else labels.column("effect_size")
     columns = {
@@ -392,7 +392,7 @@ def _change_columns(
         previous=str(first["previous_wave"]),
         test="; ".join(labels.test(t) for t in tests) or missing,
         effect="; ".join(
-            f"{sym} = {labels.lookup('effect_sizes_long', e, labels.effect_size(e))}"
+            f"{sym} = {labels.effect_size(e, form='long')}"
             for sym, e in zip(symbols, effect_names, strict=True)
         )
         or missing,

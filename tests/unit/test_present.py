@@ -485,3 +485,14 @@ def test_figures_render_to_identical_png(responses: pd.DataFrame) -> None:
     frame = metric_by(responses, "nps", by="customer_type")
     first = breakdown_plot(frame, EN)._repr_png_()
     assert first.startswith(b"\x89PNG") and first == breakdown_plot(frame, EN)._repr_png_()
+
+
+def test_effect_size_names_in_three_forms() -> None:
+    fi, en = get_labels("fi"), get_labels("en")
+    assert fi.effect_size("Cohen's h") == "Cohenin h"
+    assert en.effect_size("Cohen's h", form="short") == "h"
+    assert "+100" in en.effect_size("Cohen's d (±100 coding)", form="long")
+    # an effect size the labels do not know shows its own name in every form
+    assert fi.effect_size("Cliff's delta", form="short") == "Cliff's delta"
+    with pytest.raises(ValueError, match="form must be"):
+        en.effect_size("Cohen's h", form="tiny")
