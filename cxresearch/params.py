@@ -15,10 +15,11 @@ import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -28,11 +29,10 @@ from pydantic import (
     model_validator,
 )
 
+from cxresearch.analyses import ANALYSES, AnalysisSpec, analysis, analysis_names
 from cxresearch.errors import ParamsError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-# One notebook per analysis in notebooks/<analysis>.ipynb; later analyses join this list.
-Analysis = Literal["benchmarking", "drivers"]
 ReportFormat = Literal["html", "pdf"]
 Scalar = str | int | float | bool
 FilterSpec = dict[str, Scalar | list[Scalar]]
@@ -187,7 +187,12 @@ class Coding(_Strict):
     codebook: str
 
 
-def _default_analyses() -> list[Analysis]:
+def _registered(name: str) -> str:
+    analysis(name)  # ValueError naming the known analyses
+    return name
+
+
+def _default_analyses() -> list[str]:
     return ["benchmarking"]
 
 
@@ -196,11 +201,22 @@ def _default_formats() -> list[ReportFormat]:
 
 
 class ReportSpec(_Strict):
-    analyses: list[Analysis] = Field(default_factory=_default_analyses, min_length=1)
+    # Names from the analysis registry (cxresearch.analyses), one notebook each.
+    analyses: list[Annotated[str, AfterValidator(_registered)]] = Field(
+        default_factory=_default_analyses, min_length=1
+    )
     formats: list[ReportFormat] = Field(default_factory=_default_formats, min_length=1)
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
     min_base: int = Field(default=30, ge=1)
     seed: int = 20261123
+
+    @field_validator("analyses")
+    @classmethod
+    def _listed_once(cls, value: list[str]) -> list[str]:
+        repeated = sorted({n for n in value if value.count(n) > 1})
+        if repeated:
+            raise ValueError(f"analyses listed twice: {repeated}")
+        return value
 
 
 class Params(_Strict):
@@ -240,8 +256,12 @@ class Params(_Strict):
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"run names repeat: {repeated}")
-        if "drivers" in self.report.analyses and self.drivers is None:
-            raise ValueError("report.analyses includes 'drivers' but there is no 'drivers' section")
+        for name in self.report.analyses:
+            section = analysis(name).section
+            if section is not None and getattr(self, section, None) is None:
+                raise ValueError(
+                    f"report.analyses includes {name!r} but there is no {section!r} section"
+                )
         if self.weighting is not None:
             # Reporting unweighted numbers under a params file that asks for raking would be
             # wrong, so refuse until raking lands (a 'weight' column in the data is used).
@@ -274,6 +294,21 @@ class Params(_Strict):
         known = [r.name for r in self.runs]
         raise ParamsError(f"{self._path}: no run named {name!r} under 'runs' (have {known})")
 
+    def analyses_used(self) -> list[AnalysisSpec]:
+        """Analyses the report lists, plus those whose params section is present.
+
+        A section given without its analysis listed (e.g. ``drivers:`` kept while the
+        analysis is switched off) is still checked against the data, so that switching it
+        back on cannot fail later on a column typo.
+        """
+        names = set(self.report.analyses)
+        names |= {
+            spec.name
+            for spec in ANALYSES.values()
+            if spec.section is not None and getattr(self, spec.section, None) is not None
+        }
+        return [ANALYSES[name] for name in analysis_names() if name in names]
+
     def required_columns(self) -> dict[str, list[str]]:
         """Columns the data must have, keyed by the params key that names them."""
         need: dict[str, list[str]] = {"segments": list(self.segments)}
@@ -284,9 +319,8 @@ class Params(_Strict):
             need[f"targets[{i}].segment"] = list(target.segment)
             if target.touchpoint is not None:
                 need[f"targets[{i}].touchpoint"] = ["touchpoint"]
-        if self.drivers is not None:
-            need["drivers.attributes"] = list(self.drivers.attributes)
-            need["drivers.outcomes"] = list(self.drivers.outcomes)
+        for spec in self.analyses_used():
+            need.update(spec.columns(self))
         if self.weighting is not None:
             need["weighting.margins"] = list(self.weighting.margins)
         return need

@@ -4,8 +4,10 @@
 :class:`ExecutionFailure` (the cell's index in the notebook the author edits, its first
 line and the exception) instead of an exception. The executed notebook is stabilised (no
 times, no random cell ids) so that an unchanged report's ``.ipynb`` is byte-identical.
-:func:`batch_environment` sets the kernels' environment and the working directory for a
-batch of notebooks run from a pool of threads.
+:data:`KERNEL_ENVIRONMENT` is given to each kernel through its kernelspec and the
+working directory through nbclient's ``resources`` path: nothing changes the parent
+process's environment or working directory, so notebooks can run from threads, or from
+worker processes of another executor, side by side.
 
 References
 ----------
@@ -19,8 +21,6 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +32,7 @@ from cxresearch.report.render import TEMPLATE_DIR
 __all__ = [
     "KERNEL_ENVIRONMENT",
     "ExecutionFailure",
-    "batch_environment",
+    "kernel_environment",
     "execute_notebook",
     "write_notebook",
 ]
@@ -91,7 +91,8 @@ def _kernel_manager_class() -> type:
 
         @property
         def kernel_spec(self) -> KernelSpec:
-            return KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+            # The spec's env is laid over the inherited environment for this kernel only.
+            return KernelSpec(resource_dir=RESOURCES, env=kernel_environment(), **get_kernel_dict())
 
     return ReportKernelManager
 
@@ -168,7 +169,9 @@ def execute_notebook(
             parameters=parameters,
             kernel_name="python3",
             progress_bar=False,
-            cwd=str(cwd),
+            # The kernel starts in `cwd` (nbclient's resources path); papermill's own `cwd`
+            # option would chdir this whole process, which threads share.
+            resources={"metadata": {"path": str(cwd)}},
             record_timing=False,
             kernel_manager_class=_kernel_manager_class(),
             # The outputs are collected; a graceful shutdown only adds waiting (and under
@@ -187,7 +190,7 @@ def execute_notebook(
     return _stabilise(nb, final_path), None
 
 
-# Set for the kernels of a batch (setdefault: a value the user exported wins).
+# Set for every report kernel (a value exported in the parent's environment wins).
 # PYTHONHASHSEED fixes set iteration order of strings; SOURCE_DATE_EPOCH fixes the dates
 # matplotlib writes into SVG/PDF; MATPLOTLIBRC supplies svg.hashsalt (otherwise SVG ids are
 # random per run) while a matplotlibrc in the project root still wins; one BLAS thread per
@@ -202,25 +205,10 @@ KERNEL_ENVIRONMENT = {
 }
 
 
-@contextmanager
-def batch_environment(root: Path) -> Iterator[None]:
-    """Kernel environment variables and the working directory for one batch.
+def kernel_environment() -> dict[str, str]:
+    """The variables a report kernel gets on top of the parent's environment.
 
-    papermill's ``cwd`` option chdirs the whole process and changes back when a notebook
-    ends; with several threads one thread's change-back would move another's kernel start.
-    Being in ``root`` for the whole batch makes every such change a no-op.
+    :data:`KERNEL_ENVIRONMENT`, except where the parent exports a variable of the same
+    name (a user's deliberate setting wins). Read when each kernel starts.
     """
-    saved = {name: os.environ.get(name) for name in KERNEL_ENVIRONMENT}
-    cwd = Path.cwd()
-    for name, value in KERNEL_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
-    os.chdir(root)
-    try:
-        yield
-    finally:
-        os.chdir(cwd)
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
+    return {name: os.environ.get(name, value) for name, value in KERNEL_ENVIRONMENT.items()}

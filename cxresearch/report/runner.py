@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from cxresearch.analyses import SCORE_COLUMNS, analysis
 from cxresearch.errors import CxError, ParamsError
 from cxresearch.params import Params, find_params, load_params
 from cxresearch.report import manifest as mf
 from cxresearch.report.execute import (
     ExecutionFailure,
-    batch_environment,
     execute_notebook,
     write_notebook,
 )
@@ -151,12 +151,7 @@ def validate_client(path: str | Path, *, root: str | Path) -> ClientCheck:
                     f"{where}: waves.current: no responses in wave {current!r} after the "
                     f"filters of run {run.name!r} (data {params.data_path})"
                 )
-        for analysis in params.report.analyses:
-            notebook = Path(root) / "notebooks" / f"{analysis}.ipynb"
-            if not notebook.is_file():
-                raise ParamsError(
-                    f"{where}: report.analyses lists {analysis!r} but {notebook} does not exist"
-                )
+        check_analyses(params, frame, root=root)
         check.frame = frame
         check.data_sha256 = str(frame.attrs.get("source_sha256") or "") or mf.file_sha256(
             params.data_path
@@ -166,6 +161,27 @@ def validate_client(path: str | Path, *, root: str | Path) -> ClientCheck:
     except Exception as exc:  # a bug or an unforeseen file problem: report it, go on
         check.error = _relative_to(f"{path}: unexpected {type(exc).__name__}: {exc}", root)
     return check
+
+
+def check_analyses(params: Params, frame: Any, *, root: Path) -> None:
+    """Every listed analysis has its notebook and, when it needs scores, a score with answers.
+
+    Raises ParamsError naming ``report.analyses`` (the columns an analysis needs are
+    checked with the others by :meth:`~cxresearch.params.Params.check_columns`).
+    """
+    where = f"{params.path}: report.analyses"
+    for name in params.report.analyses:
+        spec = analysis(name)
+        notebook = spec.notebook_path(root)
+        if not notebook.is_file():
+            raise ParamsError(f"{where} lists {name!r} but {notebook} does not exist")
+        if spec.needs_scores and not any(
+            column in frame.columns and frame[column].notna().any() for column in SCORE_COLUMNS
+        ):
+            raise ParamsError(
+                f"{where} lists {name!r}, which needs answers to at least one of "
+                f"{list(SCORE_COLUMNS)}, but the client's data {params.data_path.name} has none"
+            )
 
 
 def _relative_to(message: str, root: Path) -> str:
@@ -202,8 +218,8 @@ def plan_jobs(checks: Sequence[ClientCheck], *, root: Path, output: Path) -> lis
             continue
         params = check.params
         for run in params.runs:
-            for analysis in params.report.analyses:
-                notebook = root / "notebooks" / f"{analysis}.ipynb"
+            for name in params.report.analyses:
+                notebook = analysis(name).notebook_path(root)
                 if notebook not in notebook_sha:
                     notebook_sha[notebook] = mf.file_sha256(notebook)
                 key = mf.cache_key(
@@ -213,10 +229,10 @@ def plan_jobs(checks: Sequence[ClientCheck], *, root: Path, output: Path) -> lis
                     sources_sha256=sources,
                     versions=versions,
                     run=run.name,
-                    analysis=analysis,
+                    analysis=name,
                 )
                 folder = output / params.client / run.name
-                jobs.append(ReportJob(params, check, run.name, analysis, notebook, folder, key))
+                jobs.append(ReportJob(params, check, run.name, name, notebook, folder, key))
     return jobs
 
 
@@ -384,7 +400,7 @@ def run_reports(
         else:
             todo.append(job)
     if todo:
-        with batch_environment(root_dir), ThreadPoolExecutor(max_workers=jobs) as pool:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(_render_safely, job, root=root_dir) for job in todo]
             for future in as_completed(futures):
                 report(future.result())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -85,7 +86,20 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def first(root: Path) -> Step:
-    return _run(root, jobs=2)
+    # The batch must leave the parent process alone (a distributed executor runs the same
+    # code in workers): no chdir, no change to os.environ, while two kernels run at once.
+    environ, cwd = dict(os.environ), os.getcwd()
+
+    def refuse_chdir(path: str) -> None:
+        # papermill's local file handler "changes" to the current directory: a no-op.
+        if Path(path).resolve() != Path(cwd).resolve():
+            raise AssertionError(f"the report batch changed the working directory to {path}")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "chdir", refuse_chdir)
+        step = _run(root, jobs=2)
+    assert dict(os.environ) == environ and os.getcwd() == cwd
+    return step
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +134,17 @@ def test_bad_params_exit_2_while_good_clients_render(first: Step) -> None:
     assert sorted(progress) == [("1", ACME), ("2", "beta/all/benchmarking")] or sorted(
         progress
     ) == [("1", "beta/all/benchmarking"), ("2", ACME)]
+
+
+def test_kernels_start_in_the_project_with_the_report_environment(first: Step, root: Path) -> None:
+    nb = nbformat.reads(first.files[f"{ACME}.ipynb"].decode("utf-8"), as_version=4)
+    printed = "".join(
+        output.get("text", "") for cell in nb.cells for output in cell.get("outputs", [])
+    )
+    assert f"kernel cwd: {root.resolve()}" in printed
+    # Set for the kernel through its kernelspec, unless the parent exported its own value.
+    expected = os.environ.get("PYTHONHASHSEED", "0")
+    assert f"kernel PYTHONHASHSEED: {expected}" in printed
 
 
 def test_html_is_client_facing_and_self_contained(first: Step) -> None:

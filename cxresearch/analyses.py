@@ -1,0 +1,137 @@
+"""The analyses a report can include: one registry instead of per-analysis branches.
+
+Each analysis is a notebook ``notebooks/<name>.ipynb`` run per client × run. What an
+analysis needs (a params section, columns of the data, at least one score column), how it
+is called in a report's language and which notebook renders it are written once, here; the
+params model, ``cxresearch validate``, the runner and the index page read them from this
+registry. Adding an analysis is one :func:`register` call and a notebook (and its labels).
+
+Wording lives in the label files: an analysis' name in the report language is
+``analyses.<name>`` (:meth:`AnalysisSpec.label`).
+
+Examples
+--------
+>>> from cxresearch.analyses import analysis, analysis_names
+>>> analysis_names()[:2]
+('benchmarking', 'drivers')
+>>> analysis("drivers").section
+'drivers'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # params imports this module to validate names: no import cycle at run time
+    from cxresearch.params import Params
+    from cxresearch.present.labels import Labels
+
+__all__ = [
+    "ANALYSES",
+    "AnalysisSpec",
+    "SCORE_COLUMNS",
+    "analysis",
+    "analysis_names",
+    "register",
+]
+
+#: Columns that hold an experience score; an analysis with ``needs_scores`` needs one of them.
+SCORE_COLUMNS = ("nps", "csat", "ces")
+
+
+def _no_columns(params: Params) -> dict[str, list[str]]:
+    return {}
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """What one analysis is and needs.
+
+    Attributes
+    ----------
+    name
+        The name used in params (``report.analyses``), file names and manifests.
+    notebook
+        The notebook's file name under the project's ``notebooks/`` folder.
+    section
+        The params section the analysis cannot run without (e.g. ``"drivers"``), or None.
+    columns
+        ``params -> {params key: [columns]}``: data columns the analysis needs, keyed by the
+        params key that names them, so a missing column is reported against that key.
+    needs_scores
+        Whether the data must have at least one of :data:`SCORE_COLUMNS` with answers.
+    description
+        One line for ``cxresearch validate`` and the README.
+    """
+
+    name: str
+    notebook: str
+    section: str | None = None
+    columns: Callable[[Params], dict[str, list[str]]] = field(default=_no_columns, repr=False)
+    needs_scores: bool = True
+    description: str = ""
+
+    def notebook_path(self, root: str | Path) -> Path:
+        """``<root>/notebooks/<notebook>``."""
+        return Path(root) / "notebooks" / self.notebook
+
+    def label(self, labels: Labels) -> str:
+        """The analysis' name in the report language (``analyses.<name>`` in the labels)."""
+        return labels.get(f"analyses.{self.name}", self.name)
+
+
+ANALYSES: dict[str, AnalysisSpec] = {}
+
+
+def register(spec: AnalysisSpec) -> AnalysisSpec:
+    """Add an analysis to the registry; a name registered twice is a programming error."""
+    if spec.name in ANALYSES:
+        raise ValueError(f"analysis {spec.name!r} is registered already")
+    ANALYSES[spec.name] = spec
+    return spec
+
+
+def analysis_names() -> tuple[str, ...]:
+    """Registered analysis names, in registration order (the order reports are listed)."""
+    return tuple(ANALYSES)
+
+
+def analysis(name: str) -> AnalysisSpec:
+    """The :class:`AnalysisSpec` called ``name``; ValueError naming the known ones if none."""
+    try:
+        return ANALYSES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown analysis {name!r}; known analyses: {', '.join(analysis_names())}"
+        ) from None
+
+
+def _driver_columns(params: Params) -> dict[str, list[str]]:
+    if params.drivers is None:
+        return {}
+    return {
+        "drivers.attributes": list(params.drivers.attributes),
+        "drivers.outcomes": list(params.drivers.outcomes),
+    }
+
+
+register(
+    AnalysisSpec(
+        name="benchmarking",
+        notebook="benchmarking.ipynb",
+        description="headline NPS/CSAT/CES with intervals, waves, breakdowns, targets, norms",
+    )
+)
+register(
+    AnalysisSpec(
+        name="drivers",
+        notebook="drivers.ipynb",
+        section="drivers",
+        columns=_driver_columns,
+        needs_scores=False,  # its outcomes and attributes are checked as columns
+        description="key drivers of the outcomes (Shapley/LMG, relative weights), IPA",
+    )
+)
