@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "importance_performance": "cxresearch.stats.drivers",
     "open_run": "cxresearch.session",
     "provenance": "cxresearch.report.manifest",
+    "mask_personal_data": "cxresearch.qual.masking",
 }
 
 # Spelled out (not derived from _EXPORTS) so that linters and IDEs can read it;
@@ -50,6 +51,7 @@ __all__ = [
     "importance_performance",
     "load_params",
     "load_responses",
+    "mask_personal_data",
     "mean_rating",
     "metric_by",
     "nps",
@@ -61,6 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cxresearch.data.loaders import load_responses
     from cxresearch.errors import CxError, DataError, ParamsError, ReportError
     from cxresearch.params import load_params
+    from cxresearch.qual.masking import mask_personal_data
     from cxresearch.report.manifest import provenance
     from cxresearch.results import Comparison, Estimate
     from cxresearch.session import open_run

@@ -277,7 +277,7 @@ class RunSession:
             return target.label
         parts = [self.labels.value("touchpoint", target.touchpoint)] if target.touchpoint else []
         parts += [self.labels.value(c, v) for c, v in target.segment.items()]
-        return " · ".join(parts) or self.labels.text("target_all")
+        return " · ".join(parts) or self.labels.plain("target_all")
 
     def target_results(self) -> pd.DataFrame:
         """Every params target against the current wave, with a test and a status.

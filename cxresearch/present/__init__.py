@@ -1,6 +1,9 @@
 """Presentation: wording (fi/en), number formatting, report tables and charts.
 
-This is the only layer that rounds numbers or chooses words. Charts import matplotlib and
+This is the only layer that rounds numbers or chooses words. Report text reaches a notebook
+only as :class:`SafeMarkdown` (:func:`md`, :func:`heading`, :func:`markdown`,
+``Labels.text``), which escapes every value from params or data by construction; see
+:mod:`cxresearch.present.escaping`. Charts import matplotlib and
 seaborn, which are slow to import, so :mod:`cxresearch.present.plots` is loaded on first
 use of one of its functions.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from cxresearch.present.escaping import SafeMarkdown, heading, markdown, md
 from cxresearch.present.format import (
     LOW_BASE_FLAG,
     base_status,
@@ -47,6 +51,7 @@ __all__ = [
     "LANGUAGES",
     "LOW_BASE_FLAG",
     "Labels",
+    "SafeMarkdown",
     "Table",
     "base_status",
     "benchmark_plot",
@@ -70,7 +75,10 @@ __all__ = [
     "headline_intro",
     "headline_sentences",
     "headline_table",
+    "heading",
     "key_value_table",
+    "markdown",
+    "md",
     "reading_note",
     "suppress_threshold",
     "target_plot",

@@ -26,7 +26,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
-from cxresearch.present.drivers import driver_label, driver_text, outcome_label, priority_label
+from cxresearch.present.drivers import driver_label, driver_plain, outcome_label, priority_label
 from cxresearch.present.format import format_ci_label, format_number, format_percent
 from cxresearch.present.labels import Labels
 from cxresearch.present.plots import ACCENT, MUTED, OVERALL, ReportFigure, chart_style
@@ -100,7 +100,7 @@ def importance_plot(result: pd.DataFrame, labels: Labels, *, title: str | None =
             if has_ci:
                 band = ax.axvspan(n_lo, n_hi, color=MUTED, alpha=0.35, linewidth=0, gid="noise")
                 ax.axvline(n_hi, color=OVERALL, linestyle=":", linewidth=1)
-                band.set_label(driver_text(labels, "noise_band", ci=ci))
+                band.set_label(driver_plain(labels, "noise_band", ci=ci))
                 handles.append(band)
             else:
                 at = 100 * float(noise["share"].iloc[0])
@@ -135,12 +135,12 @@ def importance_plot(result: pd.DataFrame, labels: Labels, *, title: str | None =
         for tick, a in zip(ax.get_yticklabels(), above, strict=True):
             tick.set_color(ACCENT if a else OVERALL)
         if not above.all():
-            handles.append(Patch(color=MUTED, label=driver_text(labels, "not_above_noise")))
+            handles.append(Patch(color=MUTED, label=driver_plain(labels, "not_above_noise")))
         top = float(np.nanmax(np.append(hi, 1.0)))
         ax.set_xlim(0, top * 1.18)
         ax.set_ylim(-0.6, len(rows) - 0.4)
         _percent_axis(ax.xaxis, labels)
-        ax.set_xlabel(driver_text(labels, "axis_share"))
+        ax.set_xlabel(driver_plain(labels, "axis_share"))
         ax.set_title(title if title is not None else outcome_label(result.attrs["outcome"], labels))
         ax.grid(axis="y", visible=False)
         if handles:
@@ -308,8 +308,8 @@ def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
             FuncFormatter(lambda v, _pos: format_number(v, labels, decimals=1))
         )
         _percent_axis(ax.yaxis, labels)
-        ax.set_xlabel(driver_text(labels, "axis_performance", low=low, high=high))
-        ax.set_ylabel(driver_text(labels, "axis_importance"))
+        ax.set_xlabel(driver_plain(labels, "axis_performance", low=low, high=high))
+        ax.set_ylabel(driver_plain(labels, "axis_importance"))
         ax.set_title(outcome_label(str(result.attrs.get("outcome", "")), labels))
         x_range, y_range = ax.get_xlim(), ax.get_ylim()
         lines += [(x_cut, y_range[0], x_cut, y_range[1]), (x_range[0], y_cut, x_range[1], y_cut)]

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch.present.escaping import SafeMarkdown, escape, md
 from cxresearch.present.format import (
-    escape,
     format_ci_label,
     format_interval,
     format_level,
@@ -43,6 +43,7 @@ from cxresearch.stats.drivers.rows import DriverBase
 
 __all__ = [
     "driver_label",
+    "driver_plain",
     "driver_summary",
     "driver_text",
     "importance_intro",
@@ -65,12 +66,20 @@ class _Keep(dict[str, Any]):
         return "{" + key + "}"
 
 
-def driver_text(labels: Labels, key: str, **fields: object) -> str:
-    """The ``drivers.<key>`` text of the report language with ``fields`` filled in.
+def driver_text(labels: Labels, key: str, **fields: object) -> SafeMarkdown:
+    """Report Markdown: the ``drivers.<key>`` text with every field escaped.
 
-    A field the caller does not pass stays visible as ``{field}`` instead of raising, so
-    a label edited with a new field shows the gap in the report rather than stopping it.
+    As :meth:`Labels.text <cxresearch.present.labels.Labels.text>`: fields that are not
+    :class:`~cxresearch.present.escaping.SafeMarkdown` are escaped, and a field the caller
+    does not pass stays visible as ``{field}`` instead of raising, so a label edited with a
+    new field shows the gap in the report rather than stopping it. For table headers and
+    chart labels use :func:`driver_plain`.
     """
+    return md(labels.get(f"drivers.{key}"), **fields)
+
+
+def driver_plain(labels: Labels, key: str, **fields: object) -> str:
+    """The ``drivers.<key>`` text as plain text, for table cells and chart labels."""
     return string.Formatter().vformat(labels.get(f"drivers.{key}"), (), _Keep(fields))
 
 
@@ -113,7 +122,9 @@ def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
-def intro_text(labels: Labels, *, outcomes: Sequence[str], attributes: Sequence[str]) -> str:
+def intro_text(
+    labels: Labels, *, outcomes: Sequence[str], attributes: Sequence[str]
+) -> SafeMarkdown:
     """The opening paragraph: which areas explain which outcomes, and what comes next."""
     return driver_text(
         labels,
@@ -130,7 +141,7 @@ def _n(value: float, labels: Labels) -> str:
     return format_number(value, labels)
 
 
-def driver_summary(base: DriverBase, result: pd.DataFrame | None, labels: Labels) -> str:
+def driver_summary(base: DriverBase, result: pd.DataFrame | None, labels: Labels) -> SafeMarkdown:
     """What the analysis of one outcome rests on and how well the areas explain it.
 
     Sentences: who is included (current customers for retention), which wave(s) and why
@@ -168,18 +179,16 @@ def driver_summary(base: DriverBase, result: pd.DataFrame | None, labels: Labels
             driver_text(
                 labels,
                 key,
-                wave=escape(base.current_wave),
+                wave=base.current_wave,
                 n_current=_n(base.n_current, labels),
                 needed=_n(base.needed, labels),
-                waves=escape(", ".join(base.waves)),
+                waves=", ".join(base.waves),
                 n=_n(n_rows, labels),
             )
         )
     else:
         parts.append(
-            driver_text(
-                labels, "base_current", wave=escape(base.current_wave), n=_n(n_rows, labels)
-            )
+            driver_text(labels, "base_current", wave=base.current_wave, n=_n(n_rows, labels))
         )
     if attrs["n_dropped"]:
         parts.append(
@@ -214,28 +223,32 @@ def driver_summary(base: DriverBase, result: pd.DataFrame | None, labels: Labels
         parts.append(driver_text(labels, key))
         if base.outcome == "nps" and attrs["outcome_type"] == "interval":
             parts.append(driver_text(labels, "nps_as_score"))
-    return " ".join(parts)
+    return SafeMarkdown(" ").join(parts)
 
 
 # Numbers of a coded warning shown with one decimal; every other number is a count.
 _ONE_DECIMAL = frozenset({"condition_number", "max_vif"})
 
 
-def _warning_field(name: str, value: Any, labels: Labels) -> str:
-    """One number (or name) of a coded warning, formatted for the report."""
+def _warning_field(name: str, value: Any, labels: Labels) -> str | SafeMarkdown:
+    """One number (or name) of a coded warning, formatted for the report (escaped by md)."""
     if name == "driver":
-        return escape(driver_label(str(value), labels))
+        return driver_label(str(value), labels)
     if name == "vifs":
-        return ", ".join(
-            f"{escape(driver_label(str(d), labels))} {format_number(v, labels, decimals=1)}"
+        return SafeMarkdown(", ").join(
+            md(
+                "{driver} {vif}",
+                driver=driver_label(str(d), labels),
+                vif=format_number(v, labels, decimals=1),
+            )
             for d, v in value.items()
         )
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return format_number(float(value), labels, decimals=1 if name in _ONE_DECIMAL else 0)
-    return escape(value)
+    return str(value)
 
 
-def warning_sentences(result: pd.DataFrame, labels: Labels) -> list[str]:
+def warning_sentences(result: pd.DataFrame, labels: Labels) -> list[SafeMarkdown]:
     """The analysis' warnings in plain words of the report language.
 
     Worded from ``attrs["warning_codes"]`` (see
@@ -265,20 +278,21 @@ def warning_sentences(result: pd.DataFrame, labels: Labels) -> list[str]:
             for name, value in warning.items()
             if name != "code"
         }
-        out.append(string.Formatter().vformat(template, (), _Keep(fields)))
+        out.append(md(template, **fields))
     return out
 
 
-def warnings_note(result: pd.DataFrame, labels: Labels) -> str:
+def warnings_note(result: pd.DataFrame, labels: Labels) -> SafeMarkdown:
     """The warnings as a Markdown list under a bold "Huomio"/"Note"; "" when there are none."""
     sentences = warning_sentences(result, labels)
     if not sentences:
-        return ""
-    items = "\n".join(f"- {s}" for s in sentences)
-    return f"**{labels.get('drivers.warnings_heading')}.**\n\n{items}"
+        return SafeMarkdown("")
+    items = SafeMarkdown("\n").join(md("- {sentence}", sentence=s) for s in sentences)
+    heading = labels.get("drivers.warnings_heading")
+    return md("**{heading}.**\n\n{items}", heading=heading, items=items)
 
 
-def importance_intro(labels: Labels, *, confidence: float, bootstrap: int) -> str:
+def importance_intro(labels: Labels, *, confidence: float, bootstrap: int) -> SafeMarkdown:
     """How to read the importance charts (bars, whiskers, the noise band)."""
     return driver_text(
         labels,
@@ -288,20 +302,20 @@ def importance_intro(labels: Labels, *, confidence: float, bootstrap: int) -> st
     )
 
 
-def ipa_intro(labels: Labels, *, confidence: float, scale: tuple[float, float]) -> str:
+def ipa_intro(labels: Labels, *, confidence: float, scale: tuple[float, float]) -> SafeMarkdown:
     """How to read the IPA chart, and the quadrant rule in one sentence."""
     low, high = (format_number(v, labels) for v in scale)
     ci = format_ci_label(confidence, labels)
     intro = driver_text(labels, "ipa_intro", low=low, high=high, ci=ci)
-    return f"{intro} {driver_text(labels, 'ipa_rule')}"
+    return intro + " " + driver_text(labels, "ipa_rule")
 
 
-def ipa_heading(outcome: str, labels: Labels) -> str:
+def ipa_heading(outcome: str, labels: Labels) -> SafeMarkdown:
     """The IPA subsection's heading; differs from the importance one so heading ids are unique."""
     return driver_text(labels, "ipa_heading", outcome=outcome_label(outcome, labels))
 
 
-def reading_text(labels: Labels, *, confidence: float, bootstrap: int) -> str:
+def reading_text(labels: Labels, *, confidence: float, bootstrap: int) -> SafeMarkdown:
     """The "how to read" section: why Shapley shares, bootstrap intervals, the noise baseline."""
     return driver_text(
         labels,
@@ -348,10 +362,10 @@ def importance_table(result: pd.DataFrame, labels: Labels) -> Table:
     missing = labels.get("number.missing")
     has_noise_test = "above_noise" in result.columns
     columns = {
-        "rank": driver_text(labels, "col_rank"),
-        "driver": driver_text(labels, "col_driver"),
-        "share": driver_text(labels, "col_share", ci=ci),
-        "above": driver_text(labels, "col_above_noise"),
+        "rank": driver_plain(labels, "col_rank"),
+        "driver": driver_plain(labels, "col_driver"),
+        "share": driver_plain(labels, "col_share", ci=ci),
+        "above": driver_plain(labels, "col_above_noise"),
     }
     out: dict[str, list[str]] = {name: [] for name in columns.values()}
     muted = []
@@ -363,13 +377,13 @@ def importance_table(result: pd.DataFrame, labels: Labels) -> Table:
         out[columns["rank"]].append(missing if noise else str(rank))
         out[columns["driver"]].append(driver_label(str(row["driver"]), labels))
         out[columns["share"]].append(_share_cell(row, labels))
-        answer = driver_text(labels, "answer_yes" if above else "answer_no")
+        answer = driver_plain(labels, "answer_yes" if above else "answer_no")
         out[columns["above"]].append(missing if noise else answer)
         muted.append(noise or not above)
     frame = pd.DataFrame(out)
     notes: list[str] = []
     if has_noise_test:
-        notes.append(driver_text(labels, "above_noise_note", ci=ci))
+        notes.append(driver_plain(labels, "above_noise_note", ci=ci))
     else:
         frame = frame.drop(columns=[columns["above"]])
     return Table(frame, tuple(notes), tuple(muted), left=2)
@@ -397,10 +411,10 @@ def priority_table(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> T
     low, high = (format_number(v, labels) for v in ipa.attrs.get("scale", (1, 5)))
     shares = result.set_index("driver")
     columns = [
-        driver_text(labels, "col_priority"),
-        driver_text(labels, "col_driver"),
-        driver_text(labels, "col_importance", ci=ci),
-        driver_text(labels, "col_performance", low=low, high=high, ci=ci),
+        driver_plain(labels, "col_priority"),
+        driver_plain(labels, "col_driver"),
+        driver_plain(labels, "col_importance", ci=ci),
+        driver_plain(labels, "col_performance", low=low, high=high, ci=ci),
         labels.column("n"),
     ]
     out: dict[str, list[str]] = {name: [] for name in columns}
@@ -419,6 +433,6 @@ def priority_table(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> T
         ]
         for name, cell in zip(columns, cells, strict=True):
             out[name].append(cell)
-    notes = [driver_text(labels, "uncertain_note")] if ipa["uncertain"].any() else []
+    notes = [driver_plain(labels, "uncertain_note")] if ipa["uncertain"].any() else []
     frame = pd.DataFrame(out)
     return Table(frame, tuple(notes), (False,) * len(frame), left=2)

@@ -15,13 +15,13 @@ interval about ±45 points wide) and a tiny group can identify its members.
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from cxresearch.present.escaping import SafeMarkdown, markdown
+from cxresearch.present.escaping import escape as escape  # public here since 0.1
 from cxresearch.present.labels import Labels
 from cxresearch.results import Comparison, Estimate
 
@@ -32,7 +32,6 @@ BaseStatus = Literal["ok", "low", "suppressed", "empty"]
 # percentages are read as whole numbers; means on a 1–7 or 1–5 scale need one decimal.
 _DECIMALS = {"nps": 0, "csat": 0, "csat_top2": 0, "ces": 0, "ces_easy": 0, "top_box": 0}
 _PERCENT_METRICS = {"csat", "csat_top2", "ces", "ces_easy", "top_box"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|!~])")
 
 
 def metric_decimals(metric: str) -> int:
@@ -229,18 +228,13 @@ def is_significant(comparison: Comparison) -> bool:
     return bool(comparison.pvalue < 1.0 - comparison.confidence)
 
 
-def escape(text: object) -> str:
-    """User text (titles, category names from data) made safe for Markdown and HTML output."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=True))
-
-
 def estimate_sentence(
     estimate: Estimate,
     labels: Labels,
     *,
     min_base: float | None = None,
     suppress_below: float | None = None,
-) -> str:
+) -> SafeMarkdown:
     """One sentence stating an estimate.
 
     For example "Suositteluindeksi (NPS) on 42 (95 % lv 37–47; n = 412)."; a small base
@@ -277,7 +271,9 @@ def estimate_sentence(
     )
 
 
-def change_sentence(comparison: Comparison | None, labels: Labels, *, previous: str) -> str:
+def change_sentence(
+    comparison: Comparison | None, labels: Labels, *, previous: str
+) -> SafeMarkdown:
     """One sentence on the change from the previous wave, with test, p-value and effect size."""
     if comparison is None:
         return labels.text("no_previous")
@@ -293,21 +289,21 @@ def change_sentence(comparison: Comparison | None, labels: Labels, *, previous: 
         key,
         diff=diff,
         unit=labels.text(unit),
-        previous=escape(previous),
+        previous=previous,
         test=labels.test(comparison.test, short=True),
         pvalue=format_pvalue(comparison.pvalue, labels),
         effect=format_effect(comparison, labels),
     )
 
 
-def headline_intro(labels: Labels, *, current: str, previous: str | None, confidence: float) -> str:
+def headline_intro(
+    labels: Labels, *, current: str, previous: str | None, confidence: float
+) -> SafeMarkdown:
     """The sentence introducing the headline metrics (which wave, compared with which)."""
     ci_long = format_ci_label(confidence, labels, long=True)
     if previous is None:
-        return labels.text("headline_intro_single", current=escape(current), ci_long=ci_long)
-    return labels.text(
-        "headline_intro", current=escape(current), previous=escape(previous), ci_long=ci_long
-    )
+        return labels.text("headline_intro_single", current=current, ci_long=ci_long)
+    return labels.text("headline_intro", current=current, previous=previous, ci_long=ci_long)
 
 
 def headline_sentences(
@@ -317,7 +313,7 @@ def headline_sentences(
     *,
     previous: str | None,
     min_base: float | None = None,
-) -> str:
+) -> SafeMarkdown:
     """One paragraph per metric: its estimate and its change from the previous wave.
 
     A metric whose base is too small to show has no change sentence either.
@@ -333,12 +329,12 @@ def headline_sentences(
         if status not in ("empty", "suppressed"):
             text += " " + change_sentence(changes.get(key), labels, previous=previous or "")
         paragraphs.append(text)
-    return "\n\n".join(paragraphs)
+    return markdown(*paragraphs)
 
 
 def reading_note(
     labels: Labels, *, confidence: float, min_base: float, suppress_below: float | None = None
-) -> str:
+) -> SafeMarkdown:
     """The "how to read" note: intervals, bases and flags, significance and multiple tests."""
     return labels.text(
         "reading",

@@ -5,6 +5,11 @@ from ``labels_fi.yaml`` / ``labels_en.yaml`` next to this module, so a report's 
 one params key and a translation is a YAML edit, not a code change. Unknown keys fall back
 to the raw key: a touchpoint called ``chatbot`` in the data shows as "chatbot" instead of
 stopping the report.
+
+Sentence templates are filled in two ways (see :mod:`cxresearch.present.escaping`):
+:meth:`Labels.text` for report Markdown, escaping every field that is not already
+:class:`~cxresearch.present.escaping.SafeMarkdown`, and :meth:`Labels.plain` for table cells
+and chart labels, which escape (tables) or draw (charts) the text themselves.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from importlib import resources
 from typing import Any
 
 import yaml
+
+from cxresearch.present.escaping import SafeMarkdown, md
 
 LANGUAGES = ("fi", "en")
 
@@ -71,8 +78,22 @@ class Labels:
             return str(found)
         return raw if default is None else default
 
-    def text(self, key: str, **fields: object) -> str:
-        """Sentence template ``text.<key>`` filled with ``fields`` (already formatted)."""
+    def text(self, key: str, **fields: object) -> SafeMarkdown:
+        """Report Markdown: template ``text.<key>`` with every field escaped.
+
+        Fields are formatted values (numbers already through ``format_number``); those
+        that are not :class:`~cxresearch.present.escaping.SafeMarkdown` (another label's
+        text, an ``escape`` result) are escaped, so a value from params or data cannot add
+        markup. For table cells and chart labels use :meth:`plain`.
+        """
+        return md(self.lookup("text", key), **fields)
+
+    def plain(self, key: str, **fields: object) -> str:
+        """Template ``text.<key>`` filled as plain text, for table cells and chart labels.
+
+        Not for Markdown: tables escape their cells as HTML and charts draw text, so the
+        fields go in unchanged here. Report sentences use :meth:`text`.
+        """
         template = self.lookup("text", key)
         return string.Formatter().vformat(template, (), _Missing(fields))
 

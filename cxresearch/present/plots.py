@@ -371,7 +371,7 @@ def breakdown_plot(
                 marker="D",
                 color=TARGET,
                 markersize=7,
-                label=labels.text("target_marker"),
+                label=labels.plain("target_marker"),
                 gid="target",
             )
             ax.legend(loc="lower right", fontsize=8, frameon=False)
@@ -387,7 +387,7 @@ def breakdown_plot(
             values = np.append(values, level)
             ax.axvline(level, color=OVERALL, linestyle="--", linewidth=1)
             ax.annotate(
-                f"{labels.text('overall')} {format_number(level, labels, decimals=digits)}",
+                f"{labels.plain('overall')} {format_number(level, labels, decimals=digits)}",
                 (level, 1.0),
                 xycoords=("data", "axes fraction"),
                 xytext=(3, -12),
@@ -462,7 +462,7 @@ def target_plot(frame: pd.DataFrame, labels: Labels) -> Figure:
             ax.set_xlabel(labels.scale(name) if name else labels.column("value"))
             ax.grid(axis="y", visible=False)
             handle = Line2D([], [], marker="D", color=TARGET, linestyle="none")
-            ax.legend([handle], [labels.text("target_marker")], loc="lower right", fontsize=8)
+            ax.legend([handle], [labels.plain("target_marker")], loc="lower right", fontsize=8)
     return fig
 
 

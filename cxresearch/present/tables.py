@@ -122,12 +122,12 @@ def _base_notes(
     notes = []
     if "low" in statuses:
         notes.append(
-            labels.text(
+            labels.plain(
                 "low_base_note", flag=LOW_BASE_FLAG, min_base=format_number(min_base, labels)
             )
         )
     if "suppressed" in statuses:
-        notes.append(labels.text("suppressed_note", suppress=format_number(suppress, labels)))
+        notes.append(labels.plain("suppressed_note", suppress=format_number(suppress, labels)))
     return notes
 
 
@@ -209,7 +209,7 @@ def estimate_table(
         for g in groups:
             value = record.get(g)
             if is_overall:
-                text = labels.text("overall") if g == groups[0] else ""
+                text = labels.plain("overall") if g == groups[0] else ""
             else:
                 text = (
                     labels.value(g, value)
@@ -251,7 +251,7 @@ def estimate_table(
         )
     table = pd.DataFrame(out)
     if not groups and overall is None:
-        table.insert(0, labels.column("group"), [labels.text("overall")] * len(table))
+        table.insert(0, labels.column("group"), [labels.plain("overall")] * len(table))
     muted = [s in ("low", "suppressed", "empty") for s in statuses]
     notes = _base_notes(statuses, labels, min_base, suppress)
     return _styled(table, notes=notes, muted=muted, left=max(1, len(groups)) + int(show_metric))
@@ -386,7 +386,7 @@ def _change_columns(
         header: effects,
     }
     first = changes.iloc[0]
-    note = labels.text(
+    note = labels.plain(
         "holm_note",
         current=str(first["wave"]),
         previous=str(first["previous_wave"]),

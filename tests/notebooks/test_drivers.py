@@ -27,6 +27,7 @@ from cxresearch.data.demo import NPS_WEIGHTS, RETENTION_WEIGHTS
 from cxresearch.params import load_params
 from cxresearch.present import drivers as cxd
 from cxresearch.present import get_labels
+from cxresearch.present.escaping import rendered_text
 from cxresearch.stats.drivers import PRIORITIES, driver_importance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +76,7 @@ def section(page: str, h2: str, h3: str | None = None) -> str:
 
 def subheading(heading: str, outcome: str, labels: Any) -> str:
     if heading == "drivers.heading_ipa":
-        return cxd.ipa_heading(outcome, labels)
+        return rendered_text(cxd.ipa_heading(outcome, labels))
     return cxd.outcome_label(outcome, labels)
 
 
@@ -198,7 +199,7 @@ def test_priority_lists_use_translated_priorities_and_explain_the_rule(
     shown = set()
     for outcome in ("nps", "retained"):
         rows = rows_of(section(page, labels.get("drivers.heading_ipa"),
-                               cxd.ipa_heading(outcome, labels)))[1:]  # fmt: skip
+                               rendered_text(cxd.ipa_heading(outcome, labels))))[1:]  # fmt: skip
         assert len(rows) == 7
         shown |= {r[0].rstrip(" *") for r in rows}
     assert shown <= names and cxd.priority_label("fix first", labels) in shown

@@ -34,6 +34,7 @@ from cxresearch.present import (
     target_table,
     trend_plot,
 )
+from cxresearch.present.escaping import rendered_text
 from cxresearch.results import Comparison, Estimate
 from cxresearch.stats.inference import compare_waves
 from cxresearch.stats.metrics import metric_by
@@ -230,8 +231,8 @@ def test_base_status_custom_suppression() -> None:
 
 
 def test_escape_user_text() -> None:
-    assert escape("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
-    assert escape("*A* & [b](c)") == r"\*A\* &amp; \[b\](c)"
+    assert escape("<script>alert(1)</script>") == r"&lt;script&gt;alert\(1\)&lt;/script&gt;"
+    assert escape("*A* & [b](c)") == r"\*A\* &amp; \[b\]\(c\)"
 
 
 def _comparison(diff: float, p: float, metric: str = "nps") -> Comparison:
@@ -242,18 +243,20 @@ def _comparison(diff: float, p: float, metric: str = "nps") -> Comparison:
 
 
 def test_sentences() -> None:
-    assert estimate_sentence(_estimate(), FI) == (
+    assert rendered_text(estimate_sentence(_estimate(), FI)) == (
         f"Suositteluindeksi (NPS) on 42 (95{NB}% lv 37–47; n{NB}={NB}412)."
     )
-    assert estimate_sentence(_estimate(n=10), EN, min_base=30).startswith(
+    assert rendered_text(estimate_sentence(_estimate(n=10), EN, min_base=30)).startswith(
         "Net Promoter Score (NPS): too few responses"
     )
-    up = change_sentence(_comparison(8.4, 0.004), FI, previous="2026Q2")
+    up = rendered_text(change_sentence(_comparison(8.4, 0.004), FI, previous="2026Q2"))
     assert up.startswith("Se nousi 8 pistettä kierroksesta 2026Q2")
     assert f"z-testi, p{NB}={NB}0,004, Cohenin d = 0,12" in up
-    down = change_sentence(_comparison(-8.4, 0.004, "csat_top2"), EN, previous="2026Q2")
+    down = rendered_text(
+        change_sentence(_comparison(-8.4, 0.004, "csat_top2"), EN, previous="2026Q2")
+    )
     assert down.startswith("It fell by 8 percentage points from 2026Q2")
-    flat = change_sentence(_comparison(2.0, 0.41), FI, previous="2026Q2")
+    flat = rendered_text(change_sentence(_comparison(2.0, 0.41), FI, previous="2026Q2"))
     assert "+2 pistettä, mikä ei ole tilastollisesti merkitsevä" in flat
     assert change_sentence(None, EN, previous="x") == "There is no previous wave to compare with."
     assert format_comparison(_comparison(-2.0, 0.41), EN).startswith("−2 (95% CI −8 – 4;")

@@ -15,6 +15,7 @@ from matplotlib.patches import Rectangle
 from cxresearch.present import drivers as cxd
 from cxresearch.present import get_labels
 from cxresearch.present.driver_plots import importance_plot, ipa_plot
+from cxresearch.present.escaping import rendered_text
 from cxresearch.present.plots import ACCENT, MUTED, chart_style
 from cxresearch.stats.drivers import PRIORITIES, driver_importance, importance_performance
 from cxresearch.stats.drivers.checks import WARNING_FIELDS, design_warnings
@@ -86,10 +87,13 @@ def test_every_priority_is_translated() -> None:
 @pytest.mark.parametrize("labels", [FI, EN])
 def test_fixed_texts_fill_every_field(labels) -> None:
     texts = [
-        cxd.intro_text(labels, outcomes=["nps", "retained"], attributes=DRIVERS),
-        cxd.importance_intro(labels, confidence=0.9, bootstrap=1000),
-        cxd.ipa_intro(labels, confidence=0.95, scale=(1.0, 5.0)),
-        cxd.reading_text(labels, confidence=0.95, bootstrap=1000),
+        rendered_text(text)
+        for text in (
+            cxd.intro_text(labels, outcomes=["nps", "retained"], attributes=DRIVERS),
+            cxd.importance_intro(labels, confidence=0.9, bootstrap=1000),
+            cxd.ipa_intro(labels, confidence=0.95, scale=(1.0, 5.0)),
+            cxd.reading_text(labels, confidence=0.95, bootstrap=1000),
+        )
     ]
     for text in texts:
         assert "{" not in text and "drivers." not in text, text
@@ -217,7 +221,7 @@ def test_binary_summary_names_logistic_regression_and_its_fit() -> None:
         seed=1,
         noise_baseline=True,
     )
-    text = cxd.driver_summary(base, got, EN)
+    text = rendered_text(cxd.driver_summary(base, got, EN))
     assert "logistic regression" in text and "relative weights (Tonidandel & LeBreton 2010)" in text
     assert "(R²_O = " in text and "0–10" not in text
 
@@ -272,7 +276,7 @@ def test_every_code_is_worded_from_its_numbers_not_its_english_text() -> None:
     fake = pd.DataFrame({"driver": ["a", "b"], "is_noise": [False, False]})
     # The English sentences are not read: rewording them must not change the report.
     fake.attrs.update(warnings=["reworded"] * len(coded), warning_codes=coded)
-    fi = cxd.warning_sentences(fake, FI)
+    fi = [rendered_text(t) for t in cxd.warning_sentences(fake, FI)]
     assert len(fi) == len(coded) == 8
     assert fi[0].startswith("Vastauksia on 19 ja muuttujia 2, eli alle 10 vastausta")
     assert "(ehtoluku 40,0, yli 30)" in fi[1]
@@ -282,7 +286,7 @@ def test_every_code_is_worded_from_its_numbers_not_its_english_text() -> None:
     assert fi[5].startswith("7 mallin sovitus")
     assert "2 000 satunnaisesta järjestyksestä" in fi[6].replace(NB, " ")
     assert fi[7].startswith("Ilman uudelleenotantaa")
-    en = cxd.warning_sentences(fake, EN)
+    en = [rendered_text(t) for t in cxd.warning_sentences(fake, EN)]
     assert en[0].startswith("With 19 responses for 2 variables (fewer than 10 per variable)")
     assert "(variance inflation factor above 10: A 12.0)" in en[2]
     assert "estimated from 2,000 random orderings" in en[6]

@@ -12,6 +12,7 @@ import pytest
 import cxresearch
 from cxresearch.errors import DataError, ParamsError
 from cxresearch.present import get_labels
+from cxresearch.present.escaping import rendered_text
 from cxresearch.session import describe_filter, open_run
 from cxresearch.stats.benchmark import benchmark_results, target_results
 from cxresearch.stats.inference import compare_groups, compare_to_target
@@ -140,12 +141,12 @@ def test_segment_run_filters_and_counts(project: Path) -> None:
     assert s.counts["description"].iloc[2] == "Rajaus – Asiakkaan koko: suuryritys"
     assert s.title == "Acme Oy — asiakaskokemus 2026 — Suuryritykset"
     assert "size" not in s.breakdown_columns()  # one group only in this run
-    assert "Asiakkaan koko: suuryritys" in s.base_sentence()
+    assert "Asiakkaan koko: suuryritys" in rendered_text(s.base_sentence())
 
 
 def test_base_sentence(project: Path) -> None:
     s = open_run(project / "params" / "acme.yaml")
-    assert s.base_sentence() == (
+    assert rendered_text(s.base_sentence()) == (
         "Raportti perustuu 150 vastaukseen mittauskierroksilta 2026Q1, 2026Q2, 2026Q3. "
         "Nykyinen kierros on 2026Q3 (60 vastausta). Rajaus (Asiakas: acme)."
     )
