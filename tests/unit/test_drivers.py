@@ -10,7 +10,7 @@ import pytest
 
 import cxresearch
 from cxresearch.errors import DataError
-from cxresearch.stats.drivers import NOISE_DRIVER, driver_importance
+from cxresearch.stats.drivers import NOISE_DRIVER, BootstrapDraws, driver_importance
 
 SWISS = pd.read_csv(Path(__file__).parents[1] / "reference" / "data" / "swiss.csv", index_col=0)
 DRIVERS = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
@@ -73,19 +73,19 @@ def test_bootstrap_is_seeded_and_equals_explicit_resampling():
     for col in ("ci_low", "ci_high", "share_ci_low", "share_ci_high"):
         assert col in first.columns
     assert (first["ci_low"] <= first["ci_high"]).all()
-    # The vectorised bootstrap (draw counts as frequency weights) must equal refitting on
-    # resampled rows: reproduce the documented stream (third child of SeedSequence(seed)).
+    # The vectorised bootstrap (draw counts as frequency weights, sufficient statistics
+    # per chunk of rows) must equal refitting on resampled rows: reproduce the documented
+    # stream (BootstrapDraws on the third child of SeedSequence(seed)) as row indices.
     _, _, boot = np.random.SeedSequence(7).spawn(3)
-    draws = np.random.Generator(np.random.PCG64(boot)).integers(
-        0, len(SWISS), size=(60, len(SWISS))
-    )
+    counts = BootstrapDraws(boot, n=len(SWISS), replicates=60).counts()
+    rows = np.arange(len(SWISS))
     reps = np.array(
         [
-            driver_importance(SWISS.iloc[idx], outcome="Fertility", drivers=DRIVERS)
+            driver_importance(SWISS.iloc[np.repeat(rows, c)], outcome="Fertility", drivers=DRIVERS)
             .set_index("driver")
             .loc[DRIVERS, "importance"]
             .to_numpy()
-            for idx in draws
+            for c in counts
         ]
     )
     lo, hi = np.quantile(reps, [0.025, 0.975], axis=0)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from cxresearch.stats.drivers import driver_importance
+from cxresearch.stats.drivers import BootstrapDraws, driver_importance
 from cxresearch.stats.drivers.checks import (
     CONDITION_WARN,
     MIN_PER_DRIVER,
@@ -151,12 +151,12 @@ def test_bootstrap_failed_code_counts_the_resamples_without_the_rare_flag() -> N
     result = driver_importance(
         frame, outcome="y", drivers=["a", "b", "flag"], bootstrap=reps, seed=seed
     )
-    # Replay the draws: driver_importance spawns (noise, orders, bootstrap) seeds and, for
-    # 30 rows, draws all 80 resamples in one chunk. A resample without rows 3 and 17 has a
+    # Replay the draws: driver_importance spawns (noise, orders, bootstrap) seeds and draws
+    # the resamples' counts with BootstrapDraws. A resample without rows 3 and 17 has a
     # constant flag and cannot be computed.
     boot_ss = np.random.SeedSequence(seed).spawn(3)[2]
-    draws = np.random.Generator(np.random.PCG64(boot_ss)).integers(0, n, size=(reps, n))
-    expected = int((~np.isin(draws, [3, 17]).any(axis=1)).sum())
+    counts = BootstrapDraws(boot_ss, n=n, replicates=reps).counts()
+    expected = int((counts[:, [3, 17]].sum(axis=1) == 0).sum())
     assert 0 < expected < reps
     got = codes(result)["bootstrap_failed"]
     assert got == {"code": "bootstrap_failed", "failed": expected, "bootstrap": reps}

@@ -10,7 +10,8 @@ correlated (they always are), so the answers here are relative-importance method
   baseline, weights, binary outcomes (logistic), listwise or pairwise missing data.
 - :func:`importance_performance` — importance–performance quadrants and a priority list.
 - :func:`all_subsets_r2`, :func:`shapley_from_subsets`, :func:`sampled_shapley`,
-  :func:`relative_weights` — the array-level engines.
+  :func:`relative_weights` — the array-level engines; :class:`BootstrapDraws` — the seeded
+  bootstrap resamples as draw counts, drawn a chunk of rows at a time.
 """
 
 from cxresearch.stats.drivers.core import (
@@ -22,6 +23,7 @@ from cxresearch.stats.drivers.core import (
 )
 from cxresearch.stats.drivers.ipa import PRIORITIES, importance_performance
 from cxresearch.stats.drivers.relative_weights import logistic_relative_weights, relative_weights
+from cxresearch.stats.drivers.resample import BootstrapDraws
 from cxresearch.stats.drivers.subsets import all_subsets_r2, sampled_shapley, shapley_from_subsets
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "METHODS",
     "NOISE_DRIVER",
     "PRIORITIES",
+    "BootstrapDraws",
     "all_subsets_r2",
     "driver_importance",
     "importance_performance",

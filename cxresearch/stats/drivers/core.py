@@ -19,13 +19,13 @@ from cxresearch.stats.drivers.checks import (
 )
 from cxresearch.stats.drivers.logistic import fit_logistic
 from cxresearch.stats.drivers.methods import (
-    Batch,
     Spec,
     estimate,
     estimate_from_correlation,
     replicate_chunk,
 )
-from cxresearch.stats.drivers.moments import correlation_stack, pair_counts
+from cxresearch.stats.drivers.moments import bootstrap_correlations, correlation_stack, pair_counts
+from cxresearch.stats.drivers.resample import BootstrapDraws
 
 __all__ = ["MAX_EXACT", "MAX_EXACT_BINARY", "METHODS", "NOISE_DRIVER", "driver_importance"]
 
@@ -146,25 +146,43 @@ def _bootstrap(
     spec: Spec,
     values: np.ndarray,
     w: np.ndarray,
-    replicates: int,
-    rng: np.random.Generator,
+    draws: BootstrapDraws,
     perm_rng: np.random.Generator,
+    start: np.ndarray | None,
 ) -> tuple[np.ndarray, int]:
-    """Importances for ``replicates`` row resamples, shape (replicates, p), and non-converged fits.
+    """Importances for the ``draws`` row resamples, shape (replicates, p), and non-converged fits.
 
     Resampling rows with replacement is the same as giving each row its draw count as a
-    frequency weight, so a chunk of replicates is one batched weighted computation.
+    frequency weight. For an interval outcome every replicate's correlation matrix comes
+    from one pass over the rows (sufficient statistics per chunk of rows, all replicates at
+    once); the estimators then run on chunks of those small matrices. A binary outcome
+    needs logistic fits on every row of a replicate, so it runs a block of replicates at a
+    time with the same draw counts, its fits starting from the full sample's (``start``).
     """
-    n, p = values.shape[0], values.shape[1] - 1
-    out = np.empty((replicates, p))
+    p = values.shape[1] - 1
+    out = np.empty((draws.replicates, p))
     bad = 0
-    chunk = replicate_chunk(spec, n, p)
-    for start in range(0, replicates, chunk):
-        m = min(chunk, replicates - start)
-        draws = rng.integers(0, n, size=(m, n))
-        counts = np.bincount((draws + n * np.arange(m)[:, None]).ravel(), minlength=m * n)
-        batch: Batch = estimate(spec, values, counts.reshape(m, n) * w, perm_rng)
-        out[start : start + m] = batch.importance
+    if spec.outcome_type == "interval":
+        corr = bootstrap_correlations(values, w, draws)
+        chunk = replicate_chunk(spec, p)
+        for first in range(0, draws.replicates, chunk):
+            batch = estimate_from_correlation(spec, corr[first : first + chunk], perm_rng)
+            out[first : first + chunk] = batch.importance
+        return out, 0
+    # Relative weights and correlations of a binary outcome also need each replicate's
+    # correlation matrix: one pass for all replicates rather than one per block.
+    needs_corr = spec.method in ("relative-weights", "correlation")
+    corr_all = bootstrap_correlations(values, w, draws) if needs_corr else None
+    for index, block in enumerate(draws.blocks):
+        batch = estimate(
+            spec,
+            values,
+            draws.block_counts(index) * w,
+            perm_rng,
+            start=start,
+            corr=None if corr_all is None else corr_all[block.start : block.stop],
+        )
+        out[block.start : block.stop] = batch.importance
         bad += batch.not_converged
     return out, bad
 
@@ -361,8 +379,9 @@ def driver_importance(
 
     failed = 0
     if bootstrap:
-        boot_rng = np.random.Generator(np.random.PCG64(boot_ss))
-        reps, bad = _bootstrap(spec, values, w, int(bootstrap), boot_rng, perm_rng)
+        draws = BootstrapDraws(boot_ss, n=values.shape[0], replicates=int(bootstrap))
+        start = None if point.coef is None else point.coef[0]
+        reps, bad = _bootstrap(spec, values, w, draws, perm_rng, start)
         not_converged += bad
         ok = np.isfinite(reps).all(axis=1)
         failed = int((~ok).sum())

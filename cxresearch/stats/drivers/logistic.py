@@ -11,14 +11,19 @@ Hessian and a zero gradient. The reference tests check the fits against R's ``gl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = ["LogisticFits", "fit_logistic", "mcfadden_r2", "menard_standardised", "null_loglik"]
 
-# Rows × models evaluated at once (bounds the (models, n) work arrays to about 32 MB each).
-_BATCH_ELEMENTS = 1 << 22
+# Rows per step of a pass over the data: the (models × rows) work arrays of one step stay
+# in the processor's cache (each element is touched by several numpy operations in a row),
+# which made a bootstrap's Newton passes about twice as fast as whole-row arrays.
+_ROW_STEP = 2048
+# Models fitted together: bounds the (models × rows) work arrays of a step to about 32 MB.
+_MODELS_PER_BATCH = (1 << 22) // _ROW_STEP
 
 
 @dataclass(frozen=True)
@@ -30,31 +35,20 @@ class LogisticFits:
     coef : numpy.ndarray, shape (B, p + 1)
         Intercept then one coefficient per driver (zero where the mask excludes it).
     loglik : numpy.ndarray, shape (B,)
-        Weighted log-likelihood Σ wᵢ [yᵢ log μᵢ + (1 − yᵢ) log(1 − μᵢ)].
+        Weighted log-likelihood Σ wᵢ [yᵢ log μᵢ + (1 − yᵢ) log(1 − μᵢ)]; NaN when not asked.
     converged : numpy.ndarray of bool, shape (B,)
         False when Newton steps had not settled after ``max_iter`` iterations, typically
         because the drivers separate the outcome perfectly.
     covariance : numpy.ndarray, shape (B, p + 1, p + 1)
         Inverse Fisher information (model-based; weights treated as frequency weights, as
-        R's ``glm`` treats prior weights). Rows and columns of excluded drivers are zero.
+        R's ``glm`` treats prior weights). Rows and columns of excluded drivers are zero;
+        NaN when not asked.
     """
 
     coef: np.ndarray
     loglik: np.ndarray
     converged: np.ndarray
     covariance: np.ndarray
-
-
-def _loglik_terms(eta: np.ndarray, y: np.ndarray) -> np.ndarray:
-    # y·log μ + (1−y)·log(1−μ) = y·η − log(1 + e^η), written with logaddexp to stay finite.
-    return y * eta - np.logaddexp(0.0, eta)
-
-
-def _variance(mu: np.ndarray) -> np.ndarray:
-    # Floor μ(1 − μ): under separation every fitted probability rounds to 0 or 1 and the
-    # information matrix would be exactly singular. Rows that low add < 1e-12 of information,
-    # so the floor changes neither the maximum (where the gradient is zero) nor the SEs.
-    return np.maximum(mu * (1.0 - mu), 1e-12)
 
 
 def _solve(info: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -76,6 +70,67 @@ def null_loglik(y: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.where((prop > 0) & (prop < 1), ll, 0.0)
 
 
+class _Rows:
+    """The design and the row weights of a batch of models, walked in steps of rows."""
+
+    def __init__(self, design: np.ndarray, y: np.ndarray, weights: np.ndarray) -> None:
+        self.design, self.y = design, y
+        self.weights = weights  # (n,) shared, or (W, n) with one row per weight vector
+        self.upper = np.triu_indices(design.shape[1])
+        a, b = self.upper
+        # Each Newton pass needs every row's products x_a·x_b; keep them for the fit's
+        # passes unless they would take more than 128 MB (then each step rebuilds its own).
+        big = design.shape[0] * len(a) * 8 > 1 << 27
+        self.products = None if big else design[:, a] * design[:, b]
+
+    def steps(self, group: np.ndarray | None) -> Iterator[tuple[np.ndarray, ...]]:
+        """(design rows, y, weights per model, upper-triangle products) per step of rows."""
+        a, b = self.upper
+        for start in range(0, self.design.shape[0], _ROW_STEP):
+            rows = slice(start, start + _ROW_STEP)
+            d = self.design[rows]
+            w = self.weights[rows] if group is None else self.weights[:, rows][group]
+            products = d[:, a] * d[:, b] if self.products is None else self.products[rows]
+            yield d, self.y[rows], w, products
+
+    def score_information(
+        self, beta: np.ndarray, group: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient (B, q) and Fisher information (B, q, q) of the log-likelihood at ``beta``."""
+        q = beta.shape[1]
+        grad = np.zeros_like(beta)
+        info = np.zeros((beta.shape[0], len(self.upper[0])))
+        half = 0.5 * beta
+        for d, y, w, products in self.steps(group):
+            # μ = (1 + t) / 2 with t = tanh(η / 2) (the logistic function without overflow),
+            # so y − μ = (y − ½) − t / 2 and μ(1 − μ) = (1 − t²) / 4.
+            t = np.tanh(half @ d.T)
+            residual = (y - 0.5) - 0.5 * t
+            residual *= w
+            grad += residual @ d
+            # Floor μ(1 − μ): under separation every fitted probability rounds to 0 or 1 and
+            # the information would be exactly singular. Rows that low add < 1e-12 of
+            # information, so the floor changes neither the maximum nor the SEs.
+            t *= t
+            variance = np.maximum(0.25 * (1.0 - t), 1e-12)
+            variance *= w
+            info += variance @ products
+        full = np.empty((beta.shape[0], q, q))
+        a, b = self.upper
+        full[:, a, b] = info
+        full[:, b, a] = info
+        return grad, full
+
+    def loglik(self, beta: np.ndarray, group: np.ndarray | None) -> np.ndarray:
+        """Σ w [y η − log(1 + e^η)] per model (written to stay finite for large |η|)."""
+        out = np.zeros(beta.shape[0])
+        for d, y, w, _ in self.steps(group):
+            eta = beta @ d.T
+            terms = y * eta - (np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta))))
+            out += (terms * w).sum(axis=1)
+        return out
+
+
 def fit_logistic(
     x: np.ndarray,
     y: np.ndarray,
@@ -84,6 +139,10 @@ def fit_logistic(
     weights: np.ndarray,
     max_iter: int = 50,
     tol: float = 1e-10,
+    start: np.ndarray | None = None,
+    models_per_weight: int = 1,
+    loglik: bool = True,
+    covariance: bool = True,
 ) -> LogisticFits:
     """Fit one logistic regression per mask (and per weight vector).
 
@@ -95,62 +154,96 @@ def fit_logistic(
         Outcome coded 0/1.
     masks : numpy.ndarray of bool, shape (B, p)
         Which drivers each model includes (the intercept is always included).
-    weights : numpy.ndarray, shape (n,) or (B, n)
-        Row weights shared by all models, or one vector per model.
+    weights : numpy.ndarray, shape (n,) or (B / models_per_weight, n)
+        Row weights shared by all models, or one vector per ``models_per_weight``
+        consecutive models (e.g. the 2^p subsets of one bootstrap replicate).
     max_iter, tol : int, float
         Newton iterations at most; a model has converged when no coefficient moves by more
-        than ``tol``.
+        than ``tol``. Converged models take no further steps.
+    start : numpy.ndarray, shape (q,) or (B, q), optional
+        Starting coefficients (intercept first), e.g. the full sample's fit for bootstrap
+        replicates, which then need two or three Newton steps instead of five to eight.
+        Rows with NaN, and the default, start at the intercept-only fit.
+    loglik, covariance : bool
+        Whether to compute the log-likelihood and the inverse information at the end (one
+        more pass over the rows each); NaN when not asked.
 
     Returns
     -------
     LogisticFits
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+    >>> y = np.array([0.0, 0.0, 1.0, 0.0, 1.0, 1.0])
+    >>> fit = fit_logistic(x, y, masks=np.ones((1, 1), bool), weights=np.ones(6))
+    >>> bool(fit.converged[0]), fit.coef.shape
+    (True, (1, 2))
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     masks = np.atleast_2d(np.asarray(masks, dtype=bool))
     n, p = x.shape
     b = masks.shape[0]
+    q = p + 1
     weights = np.asarray(weights, dtype=np.float64)
     shared = weights.ndim == 1
-    design = np.column_stack([np.ones(n), x])
-    outer = (design[:, :, None] * design[:, None, :]).reshape(n, -1)
-    q = p + 1
-
-    coef = np.zeros((b, q))
-    loglik = np.zeros(b)
+    if not shared and weights.shape[0] * models_per_weight != b:
+        raise ValueError(
+            f"{weights.shape[0]} weight vectors × {models_per_weight} models each do not "
+            f"match {b} masks"
+        )
+    rows = _Rows(np.column_stack([np.ones(n), x]), y, weights)
+    groups = None if shared else np.arange(b) // models_per_weight
+    w_all = weights[None, :] if shared else weights
+    prop = np.clip((w_all @ y) / w_all.sum(axis=1), 1e-12, 1 - 1e-12)
+    beta_all = np.zeros((b, q))
+    beta_all[:, 0] = np.log(prop / (1 - prop))[np.zeros(b, int) if shared else groups]
+    if start is not None:
+        # A start with NaN (a fit that did not converge) is not a start: from the
+        # diverging coefficients of a separated fit every residual rounds to zero and the
+        # Newton step would be zero, which would read as convergence.
+        given = np.array(np.broadcast_to(start, (b, q)), dtype=np.float64)
+        usable = np.isfinite(given).all(axis=1)
+        beta_all[usable] = given[usable]
+    keep_all = np.column_stack([np.ones(b), masks]).astype(np.float64)
+    beta_all *= keep_all
     converged = np.zeros(b, dtype=bool)
-    covariance = np.zeros((b, q, q))
-    step_size = max(1, _BATCH_ELEMENTS // max(1, n))
-    for start in range(0, b, step_size):
-        stop = min(b, start + step_size)
-        keep = np.column_stack([np.ones(stop - start), masks[start:stop]]).astype(np.float64)
-        w = np.broadcast_to(weights, (stop - start, n)) if shared else weights[start:stop]
-        pinned = np.eye(q) * (1.0 - keep)[:, :, None]  # identity rows of excluded drivers
-        beta = np.zeros((stop - start, q))
-        prop = np.clip((w @ y) / w.sum(axis=1), 1e-12, 1 - 1e-12)
-        beta[:, 0] = np.log(prop / (1 - prop))  # start at the intercept-only fit
-        done = np.zeros(stop - start, dtype=bool)
+    for first in range(0, b, _MODELS_PER_BATCH):
+        batch = np.arange(first, min(b, first + _MODELS_PER_BATCH))
+        active = batch
         for _ in range(max_iter):
-            eta = beta @ design.T
-            mu = 0.5 * (1.0 + np.tanh(0.5 * eta))  # logistic function without overflow
-            grad = ((w * (y - mu)) @ design) * keep
-            info = (w * _variance(mu)) @ outer
-            info = info.reshape(-1, q, q) * keep[:, :, None] * keep[:, None, :] + pinned
+            keep = keep_all[active]
+            grad, info = rows.score_information(
+                beta_all[active], None if groups is None else groups[active]
+            )
+            grad *= keep
+            # Excluded drivers get an identity row and a zero gradient: they stay at zero.
+            info = info * keep[:, :, None] * keep[:, None, :] + np.eye(q) * (1.0 - keep)[:, :, None]
             step = _solve(info, grad)
-            beta += step
-            done = np.abs(step).max(axis=1) < tol
-            if done.all():
+            beta_all[active] += step
+            settled = np.abs(step).max(axis=1) < tol
+            converged[active[settled]] = True
+            active = active[~settled]
+            if active.size == 0:
                 break
-        eta = beta @ design.T
-        mu = 0.5 * (1.0 + np.tanh(0.5 * eta))
-        info = ((w * _variance(mu)) @ outer).reshape(-1, q, q)
-        info = info * keep[:, :, None] * keep[:, None, :] + pinned
-        cov = np.linalg.pinv(info, hermitian=True) * keep[:, :, None] * keep[:, None, :]
-        coef[start:stop] = beta
-        loglik[start:stop] = (w * _loglik_terms(eta, y)).sum(axis=1)
-        converged[start:stop] = done
-        covariance[start:stop] = cov
-    return LogisticFits(coef=coef, loglik=loglik, converged=converged, covariance=covariance)
+    group = groups
+    cov = np.full((b, q, q), np.nan)
+    if covariance:
+        for first in range(0, b, _MODELS_PER_BATCH):
+            part = slice(first, first + _MODELS_PER_BATCH)
+            keep = keep_all[part]
+            _, info = rows.score_information(beta_all[part], None if group is None else group[part])
+            pinned = np.eye(q) * (1.0 - keep)[:, :, None]
+            info = info * keep[:, :, None] * keep[:, None, :] + pinned
+            cov[part] = np.linalg.pinv(info, hermitian=True) * keep[:, :, None] * keep[:, None, :]
+    ll = np.full(b, np.nan)
+    if loglik:
+        for first in range(0, b, _MODELS_PER_BATCH):
+            part = slice(first, first + _MODELS_PER_BATCH)
+            ll[part] = rows.loglik(beta_all[part], None if group is None else group[part])
+    return LogisticFits(coef=beta_all, loglik=ll, converged=converged, covariance=cov)
 
 
 def mcfadden_r2(
@@ -173,15 +266,20 @@ def mcfadden_r2(
     McFadden, D. (1974). Conditional logit analysis of qualitative choice behavior. In
     P. Zarembka (ed.), *Frontiers in Econometrics*, 105–142. Academic Press.
     """
-    fits = fit_logistic(x, y, masks=masks, weights=weights)
+    fits = fit_logistic(x, y, masks=masks, weights=weights, covariance=False)
     ll0 = null_loglik(y, weights)[0]
     r2 = 1.0 - fits.loglik / ll0 if ll0 < 0 else np.zeros_like(fits.loglik)
     return r2, fits.converged
 
 
 def menard_standardised(
-    x: np.ndarray, y: np.ndarray, *, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    weights: np.ndarray,
+    start: np.ndarray | None = None,
+    mcfadden: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fully standardised logistic coefficients of the full model, per weight vector.
 
     b*ⱼ = bⱼ · s_xⱼ · R_O / s_logit(ŷ) (Menard 2004), where R_O² is the squared correlation
@@ -196,11 +294,18 @@ def menard_standardised(
         Outcome coded 0/1.
     weights : numpy.ndarray, shape (R, n)
         Row weights, one vector per replicate.
+    start : numpy.ndarray, shape (p + 1,) or (R, p + 1), optional
+        Starting coefficients on the drivers standardised by their unweighted mean and SD
+        (``coef`` of the returned fits' scale: pass the full sample's ``fits.coef`` to the
+        bootstrap replicates).
+    mcfadden : bool
+        Whether to compute McFadden's R² (one more pass over the rows); NaN when not.
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray)
-        b* (R, p), R_O² (R,), McFadden's R² (R,) and convergence flags (R,).
+    tuple of numpy.ndarray
+        b* (R, p), R_O² (R,), McFadden's R² (R,), convergence flags (R,) and the fitted
+        coefficients on the standardised drivers (R, p + 1), the ``start`` for replicates.
 
     References
     ----------
@@ -211,26 +316,42 @@ def menard_standardised(
     """
     weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
     # Standardise once for conditioning; each replicate's own SDs rescale the coefficients.
     centre, spread = x.mean(axis=0), x.std(axis=0)
     xs = (x - centre) / np.where(spread > 0, spread, 1.0)
-    fits = fit_logistic(xs, y, masks=np.ones((weights.shape[0], x.shape[1]), bool), weights=weights)
+    fits = fit_logistic(
+        xs,
+        y,
+        masks=np.ones((weights.shape[0], x.shape[1]), bool),
+        weights=weights,
+        start=start,
+        loglik=mcfadden,
+        covariance=False,
+    )
     total = weights.sum(axis=1)
-
-    def wmean(a: np.ndarray) -> np.ndarray:
-        return (weights * a).sum(axis=1) / total
-
     mean_x = (weights @ xs) / total[:, None]
     sd_x = np.sqrt(np.maximum((weights @ xs**2) / total[:, None] - mean_x**2, 0.0))
-    eta = fits.coef[:, :1] + fits.coef[:, 1:] @ xs.T
-    prob = 0.5 * (1.0 + np.tanh(0.5 * eta))
-    centred_eta = eta - wmean(eta)[:, None]
-    var_eta = wmean(centred_eta**2)
-    centred_p = prob - wmean(prob)[:, None]
     mean_y = (weights @ y) / total
-    cov_py = wmean(centred_p * (y - mean_y[:, None]))
+    # Weighted sums of η, η², p, p² and p·y per replicate, a step of rows at a time.
+    sums = np.zeros((weights.shape[0], 5))
+    for first in range(0, x.shape[0], _ROW_STEP):
+        rows = slice(first, first + _ROW_STEP)
+        eta = fits.coef[:, :1] + fits.coef[:, 1:] @ xs[rows].T
+        prob = 0.5 * (1.0 + np.tanh(0.5 * eta))
+        w = weights[:, rows]
+        sums[:, 0] += (w * eta).sum(axis=1)
+        sums[:, 1] += (w * eta * eta).sum(axis=1)
+        w_prob = w * prob
+        sums[:, 2] += w_prob.sum(axis=1)
+        sums[:, 3] += (w_prob * prob).sum(axis=1)
+        sums[:, 4] += w_prob @ y[rows]
+    mean = sums / total[:, None]
+    var_eta = np.maximum(mean[:, 1] - mean[:, 0] ** 2, 0.0)
+    var_p = np.maximum(mean[:, 3] - mean[:, 2] ** 2, 0.0)
+    cov_py = mean[:, 4] - mean[:, 2] * mean_y
     with np.errstate(divide="ignore", invalid="ignore"):
-        r2_o = cov_py**2 / (wmean(centred_p**2) * mean_y * (1.0 - mean_y))
+        r2_o = cov_py**2 / (var_p * mean_y * (1.0 - mean_y))
         beta_std = fits.coef[:, 1:] * sd_x * np.sqrt(r2_o / var_eta)[:, None]
-        mcfadden = 1.0 - fits.loglik / null_loglik(y, weights)
-    return beta_std, r2_o, mcfadden, fits.converged
+        r2_mcfadden = 1.0 - fits.loglik / null_loglik(y, weights)
+    return beta_std, r2_o, r2_mcfadden, fits.converged, fits.coef

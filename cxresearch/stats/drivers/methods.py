@@ -20,7 +20,7 @@ from cxresearch.stats.drivers.logistic import (
     null_loglik,
 )
 from cxresearch.stats.drivers.moments import correlation_stack
-from cxresearch.stats.drivers.relative_weights import logistic_relative_weights, relative_weights
+from cxresearch.stats.drivers.relative_weights import relative_weights, weights_from_standardised
 from cxresearch.stats.drivers.subsets import (
     DEFAULT_CHUNK_SIZE,
     all_subsets_r2,
@@ -52,6 +52,9 @@ class Batch:
     r2: np.ndarray  # (R,)
     mc_se: np.ndarray | None  # (R, p) for sampled Shapley
     not_converged: int
+    # Logistic coefficients (R, models, p + 1) of a binary outcome's fits, on the drivers
+    # standardised by their unweighted mean and SD: the warm start of bootstrap replicates.
+    coef: np.ndarray | None = None
 
 
 def _betas(corr: np.ndarray) -> np.ndarray:
@@ -120,8 +123,8 @@ def _masks(bits: np.ndarray, p: int) -> np.ndarray:
 
 
 def _binary_shapley_exact(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, int]:
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray, start: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
     """Shapley decomposition of McFadden's R² over all 2^p logistic fits, per weight row.
 
     Replicates are stacked with the subsets into one batch of fits, so that the matrix
@@ -129,27 +132,20 @@ def _binary_shapley_exact(
     """
     p = x.shape[1]
     per = 1 << p
-    masks = _masks(np.arange(per), p)
-    reps, n = weights.shape
-    phi = np.empty((reps, p))
-    r2 = np.empty(reps)
-    bad = 0
-    step = max(1, _FIT_ELEMENTS // (per * n))
-    for start in range(0, reps, step):
-        w = weights[start : start + step]
-        m = w.shape[0]
-        fits = fit_logistic(
-            x,
-            y,
-            masks=np.tile(masks, (m, 1)),
-            weights=w[0] if m == 1 else np.repeat(w, per, axis=0),
-        )
-        ll0 = null_loglik(y, w)
-        r2_all = 1.0 - fits.loglik.reshape(m, per) / np.where(ll0 < 0, ll0, np.nan)[:, None]
-        phi[start : start + m] = shapley_from_subsets(r2_all, p)
-        r2[start : start + m] = r2_all[:, -1]
-        bad += int((~fits.converged).sum())
-    return phi, r2, bad
+    reps = weights.shape[0]
+    fits = fit_logistic(
+        x,
+        y,
+        masks=np.tile(_masks(np.arange(per), p), (reps, 1)),
+        weights=weights[0] if reps == 1 else weights,
+        models_per_weight=per,
+        start=None if start is None else np.tile(start, (reps, 1)),
+        covariance=False,
+    )
+    ll0 = null_loglik(y, weights)
+    r2_all = 1.0 - fits.loglik.reshape(reps, per) / np.where(ll0 < 0, ll0, np.nan)[:, None]
+    coef = np.where(fits.converged[:, None], fits.coef, np.nan).reshape(reps, per, -1)
+    return shapley_from_subsets(r2_all, p), r2_all[:, -1], int((~fits.converged).sum()), coef
 
 
 def _binary_shapley_sampled(
@@ -170,36 +166,36 @@ def _binary_shapley_sampled(
     return gains.mean(axis=0), float(r2_prefix[0, -1]), se, int((~conv).sum())
 
 
-def _menard(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, int]:
-    beta_std, _, mcfadden, conv = menard_standardised(x, y, weights=weights)
-    return beta_std, mcfadden, int((~conv).sum())
-
-
-def _binary(spec: Spec, values: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> Batch:
+def _binary(
+    spec: Spec,
+    values: np.ndarray,
+    weights: np.ndarray,
+    rng: np.random.Generator,
+    start: np.ndarray | None,
+    corr: np.ndarray | None,
+) -> Batch:
     y, x = values[:, 0], values[:, 1:]
     reps, p = weights.shape[0], x.shape[1]
-    if spec.method == "correlation":
-        corr = correlation_stack(values, weights)
-        base = estimate_from_correlation(spec, corr, rng)
-        _, mcfadden, bad = _menard(x, y, weights)
-        return Batch(importance=base.importance, r2=mcfadden, mc_se=None, not_converged=bad)
-    if spec.method == "regression":
-        beta_std, mcfadden, bad = _menard(x, y, weights)
-        return Batch(importance=beta_std**2, r2=mcfadden, mc_se=None, not_converged=bad)
-    if spec.method == "relative-weights":
-        corr = correlation_stack(values, weights)
-        eps, _, conv = logistic_relative_weights(x, y, weights=weights, corr=corr)
-        return Batch(
-            importance=eps, r2=eps.sum(axis=1), mc_se=None, not_converged=int((~conv).sum())
+    if spec.method in ("correlation", "regression", "relative-weights"):
+        beta_std, r2_o, mcfadden, conv, coef = menard_standardised(
+            x, y, weights=weights, start=start, mcfadden=spec.method != "relative-weights"
         )
+        bad = int((~conv).sum())
+        coef = np.where(conv[:, None], coef, np.nan)  # only converged fits are warm starts
+        if spec.method == "regression":
+            return Batch(beta_std**2, mcfadden, None, bad, coef[:, None])
+        corr = correlation_stack(values, weights) if corr is None else corr
+        if spec.method == "correlation":
+            base = estimate_from_correlation(spec, corr, rng)
+            return Batch(base.importance, mcfadden, None, bad, coef[:, None])
+        eps = weights_from_standardised(beta_std, corr)
+        return Batch(eps, eps.sum(axis=1), None, bad, coef[:, None])
     # McFadden's R² does not depend on the drivers' scale; standardising helps Newton's steps.
     spread = x.std(axis=0)
     xs = (x - x.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
     if spec.exact:
-        importance, r2, bad = _binary_shapley_exact(xs, y, weights)
-        return Batch(importance=importance, r2=r2, mc_se=None, not_converged=bad)
+        importance, r2, bad, coef = _binary_shapley_exact(xs, y, weights, start)
+        return Batch(importance=importance, r2=r2, mc_se=None, not_converged=bad, coef=coef)
     importance = np.empty((reps, p))
     r2 = np.empty(reps)
     mc_se = np.empty((reps, p))
@@ -211,15 +207,28 @@ def _binary(spec: Spec, values: np.ndarray, weights: np.ndarray, rng: np.random.
 
 
 def estimate(
-    spec: Spec, values: np.ndarray, weights: np.ndarray, rng: np.random.Generator
+    spec: Spec,
+    values: np.ndarray,
+    weights: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    start: np.ndarray | None = None,
+    corr: np.ndarray | None = None,
 ) -> Batch:
-    """Importances for each row of ``weights`` (shape (R, n)) on ``values`` (outcome first)."""
+    """Importances for each row of ``weights`` (shape (R, n)) on ``values`` (outcome first).
+
+    ``start`` (a binary outcome's ``Batch.coef[0]`` from the full sample) starts the
+    replicates' logistic fits near their answer; ``corr`` passes correlation matrices
+    already computed for these weights (:func:`bootstrap_correlations`).
+    """
     if spec.outcome_type == "binary":
-        return _binary(spec, values, weights, rng)
-    return estimate_from_correlation(spec, correlation_stack(values, weights), rng)
+        return _binary(spec, values, weights, rng, start, corr)
+    if corr is None:
+        corr = correlation_stack(values, weights)
+    return estimate_from_correlation(spec, corr, rng)
 
 
-def replicate_chunk(spec: Spec, n: int, p: int) -> int:
-    """Replicates per chunk so that one chunk's work arrays stay near 32 MB."""
-    per_rep = max(n, 1 << p if spec.method == "shapley" and spec.exact else 1)
+def replicate_chunk(spec: Spec, p: int) -> int:
+    """Replicates per chunk of estimation from correlation matrices (about 32 MB of subsets)."""
+    per_rep = 1 << p if spec.method == "shapley" and spec.exact else 1
     return max(1, min(DEFAULT_CHUNK_SIZE, 1 << 22) // per_rep)

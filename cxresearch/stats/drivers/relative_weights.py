@@ -13,7 +13,7 @@ import numpy as np
 
 from cxresearch.stats.drivers.logistic import menard_standardised
 
-__all__ = ["logistic_relative_weights", "relative_weights"]
+__all__ = ["logistic_relative_weights", "relative_weights", "weights_from_standardised"]
 
 
 def _sqrt_psd(rxx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -103,10 +103,27 @@ def logistic_relative_weights(
     Menard, S. (2000). Coefficients of determination for multiple logistic regression
     analysis. *The American Statistician* 54(1), 17–24.
     """
-    beta_x, r2_o, _, converged = menard_standardised(x, y, weights=weights)
+    beta_x, r2_o, _, converged, _ = menard_standardised(x, y, weights=weights, mcfadden=False)
+    return weights_from_standardised(beta_x, corr), r2_o, converged
+
+
+def weights_from_standardised(beta_x: np.ndarray, corr: np.ndarray) -> np.ndarray:
+    """Tonidandel & LeBreton's raw weights from Menard's standardised coefficients on X.
+
+    Parameters
+    ----------
+    beta_x : numpy.ndarray, shape (R, p)
+        Fully standardised logistic coefficients of the drivers (:func:`menard_standardised`).
+    corr : numpy.ndarray, shape (R, p + 1, p + 1)
+        Weighted correlation matrices (outcome first) for the same weights.
+
+    Returns
+    -------
+    numpy.ndarray, shape (R, p)
+        Raw weights εⱼ = Σₖ Λ²ⱼₖ (Λ β*_X)ₖ².
+    """
     lam, _ = _sqrt_psd(np.asarray(corr, dtype=np.float64)[:, 1:, 1:])
     # Z-coefficients are Λ times the X-coefficients (per SD), and Menard's rescaling factor
     # R_O / s_logit(ŷ) is shared, so the standardised Z-coefficients are Λ β*_X.
     beta_z = (lam @ beta_x[:, :, None])[:, :, 0]
-    eps = (lam**2 @ (beta_z**2)[:, :, None])[:, :, 0]
-    return eps, r2_o, converged
+    return (lam**2 @ (beta_z**2)[:, :, None])[:, :, 0]
