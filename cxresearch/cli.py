@@ -1,4 +1,4 @@
-"""The ``cxresearch`` command: ``report``, ``validate``, ``demo``.
+"""The ``cxresearch`` command: ``report``, ``validate``, ``demo``, ``loop``.
 
 ``make report`` runs ``cxresearch report --jobs 2``. Errors in the user's input (CxError)
 end in one clean paragraph on stderr and exit code 2, never a traceback: a consultant
@@ -74,6 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", "-o", type=Path, default=None, metavar="PATH",
                       help="where to write the responses file")  # fmt: skip
     demo.add_argument("--seed", type=int, default=None, metavar="N", help="random seed")
+
+    loop = commands.add_parser(
+        "loop",
+        help="close the loop: export the follow-up list, import the updated list",
+        description="The follow-up list (detractors and low CSAT/CES who agreed to be "
+        "contacted) is written outside reports/, to the params' journey.loop.folder.",
+    )
+    actions = loop.add_subparsers(dest="loop_command", metavar="ACTION", required=True)
+    export = actions.add_parser("export", help="write the follow-up list as CSV and Excel")
+    export.add_argument("params", type=Path, metavar="PARAMS", help="the client's params file")
+    imported = actions.add_parser(
+        "import", help="validate an updated list and store its statuses (previous kept)"
+    )
+    imported.add_argument("file", type=Path, metavar="FILE", help="the updated list (CSV/Excel)")
+    imported.add_argument(
+        "--params", type=Path, default=None, metavar="PARAMS",
+        help="the client's params file (default: params/<client>.yaml after the list)",
+    )  # fmt: skip
     return parser
 
 
@@ -115,6 +133,23 @@ def _demo(args: argparse.Namespace) -> int:
     return int(code or 0)
 
 
+def _loop(args: argparse.Namespace) -> int:
+    from cxresearch.journey import loop
+
+    if args.loop_command == "export":
+        for path in loop.export_list(args.params):
+            print(f"wrote {path}")
+        return 0
+    result = loop.import_list(args.file, params_path=args.params)
+    print(
+        f"imported {result.rows} item(s) from {args.file}: {result.changed} changed, "
+        f"{result.closed} closed; statuses in {result.status}"
+    )
+    if result.kept is not None:
+        print(f"previous statuses kept in {result.kept}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cxresearch`` command; returns the exit code."""
     # Progress lines use "…" and messages quote Finnish text; a console without UTF-8
@@ -123,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
-    command = {"report": _report, "validate": _validate, "demo": _demo}[args.command]
+    command = {"report": _report, "validate": _validate, "demo": _demo, "loop": _loop}[args.command]
     try:
         return command(args)
     except CxError as exc:

@@ -31,6 +31,7 @@ from pydantic import (
 
 from cxresearch.analyses import ANALYSES, AnalysisSpec, analysis, analysis_names
 from cxresearch.errors import ParamsError
+from cxresearch.journey.spec import JourneySpec
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 ReportFormat = Literal["html", "pdf"]
@@ -234,6 +235,7 @@ class Params(_Strict):
     benchmarks: list[Benchmark] = Field(default_factory=list)
     drivers: Drivers | None = None
     coding: Coding | None = None
+    journey: JourneySpec | None = None
     report: ReportSpec = Field(default_factory=ReportSpec)
 
     _path: Path = PrivateAttr(default=Path("<memory>"))

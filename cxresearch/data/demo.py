@@ -502,6 +502,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = write_demo(args.output, seed=args.seed)
     print(f"wrote {path} (seed {args.seed})")
+    # The journey's side files (operational data, contacts, invitations, follow-up
+    # statuses) are derived from the responses just written, next to them.
+    from cxresearch.data.demo_journey import write_journey_files
+    from cxresearch.data.loaders import load_responses
+
+    files = write_journey_files(path.parent, load_responses(path), seed=args.seed)
+    print(f"wrote {len(files)} journey files under {path.parent}")
     return 0
 
 
