@@ -135,6 +135,11 @@ class Benchmark(_Strict):
     n: int | None = Field(default=None, gt=0)
     ci_low: float | None = None
     ci_high: float | None = None
+    # An NPS norm's promoter and detractor shares (percent) make it an exact second sample;
+    # se: the norm's published standard error on the metric's scale.
+    promoters: float | None = Field(default=None, ge=0, le=100)
+    detractors: float | None = Field(default=None, ge=0, le=100)
+    se: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _in_range(self) -> Benchmark:
@@ -209,6 +214,8 @@ class ReportSpec(_Strict):
     formats: list[ReportFormat] = Field(default_factory=_default_formats, min_length=1)
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
     min_base: int = Field(default=30, ge=1)
+    # Multiplicity adjustment of every table that tests several cells.
+    multiplicity: Literal["bh", "holm", "bonferroni", "none"] = "bh"
     seed: int = 20261123
 
     @field_validator("analyses")
@@ -264,13 +271,6 @@ class Params(_Strict):
                 raise ValueError(
                     f"report.analyses includes {name!r} but there is no {section!r} section"
                 )
-        if self.weighting is not None:
-            # Reporting unweighted numbers under a params file that asks for raking would be
-            # wrong, so refuse until raking lands (a 'weight' column in the data is used).
-            raise ValueError(
-                "weighting: raking to margins is not available in this version; remove the "
-                "key or add a 'weight' column to the data"
-            )
         return self
 
     @property

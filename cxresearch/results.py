@@ -8,7 +8,7 @@ same column names. Nothing here rounds for storage: rounding happens only in ``p
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import pandas as pd
 
@@ -34,6 +34,14 @@ class Estimate:
         Kish effective sample size; equals ``n`` when unweighted.
     weighted
         Whether weights were used.
+    weighted_n
+        Sum of the weights of the answers used (``n`` when unweighted).
+    se
+        Design-based standard error of ``value`` (linearised; ``s/√n`` unweighted).
+    df
+        Degrees of freedom of the design (n − 1, or clusters − 1).
+    design
+        ``"unweighted"``, ``"weights"`` (weights only) or ``"raked"``, ``+clusters``.
     """
 
     value: float
@@ -45,10 +53,14 @@ class Estimate:
     metric: str = ""
     n_effective: float = float("nan")
     weighted: bool = False
+    weighted_n: float = float("nan")
+    se: float = float("nan")
+    df: float = float("nan")
+    design: str = "unweighted"
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy frame with the same column names as grouped results."""
-        return pd.DataFrame([asdict(self)])
+        return pd.DataFrame([asdict(self)], columns=[f.name for f in fields(self)])
 
     def _repr_html_(self) -> str:
         level = f"{self.confidence:.0%}"
@@ -67,6 +79,10 @@ class Estimate:
 class Comparison:
     """A test comparing two estimates (or one estimate with a fixed value).
 
+    The interval and the test are one pair: the interval is the inversion of the test, so
+    ``pvalue < 1 − confidence`` exactly when the interval excludes 0 (for
+    ``alternative="two-sided"``; one-sided intervals have one infinite bound).
+
     Attributes
     ----------
     metric
@@ -76,11 +92,24 @@ class Comparison:
     statistic, pvalue
         Test statistic and p-value for ``alternative``.
     test
-        Name of the test, e.g. ``"z test, Rocks (2016) variance"``.
+        Name of the test (and interval), e.g. ``"Welch two-sample t test"``.
     effect_size, effect_size_name
-        Standardised effect (e.g. Cohen's h, Cohen's d) and its name.
+        Standardised effect (e.g. Cohen's h, Hedges' g) and its name.
     n_a, n_b
         Bases of the two sides; ``n_b`` is 0 when comparing with a fixed value.
+    confidence, alternative
+        Level of the interval and the alternative hypothesis.
+    effect_size_ci_low, effect_size_ci_high
+        Interval of the effect size.
+    estimate_a, estimate_b
+        The two estimates (``estimate_b`` is the target or norm for one sample).
+    se, df
+        SE of the difference on the metric's scale and the test's degrees of freedom
+        (``inf`` for z tests).
+    n_effective_a, n_effective_b
+        Kish effective bases of the two sides.
+    design
+        Variance route: ``"unweighted"``, ``"weights"``, ``"raked"`` (``+clusters``).
     """
 
     metric: str
@@ -98,10 +127,22 @@ class Comparison:
     alternative: str = "two-sided"
     effect_size_ci_low: float = float("nan")
     effect_size_ci_high: float = float("nan")
+    estimate_a: float = float("nan")
+    estimate_b: float = float("nan")
+    se: float = float("nan")
+    df: float = float("nan")
+    n_effective_a: float = float("nan")
+    n_effective_b: float = float("nan")
+    design: str = "unweighted"
+
+    @property
+    def significant(self) -> bool:
+        """``pvalue < 1 − confidence``: the interval printed beside it excludes 0."""
+        return bool(self.pvalue < 1.0 - self.confidence)
 
     def to_frame(self) -> pd.DataFrame:
-        """One-row tidy frame."""
-        return pd.DataFrame([asdict(self)])
+        """One-row tidy frame with one column per field."""
+        return pd.DataFrame([asdict(self)], columns=[f.name for f in fields(self)])
 
     def _repr_html_(self) -> str:
         level = f"{self.confidence:.0%}"

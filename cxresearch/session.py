@@ -69,6 +69,7 @@ class RunSession:
     labels: Labels = field(repr=False)
     counts: pd.DataFrame = field(repr=False)
     waves: tuple[str, ...]
+    raked: pd.Series | None = field(default=None, repr=False)
 
     @property
     def current_wave(self) -> str:
@@ -94,9 +95,30 @@ class RunSession:
         return self.params.report.min_base
 
     @property
-    def weights(self) -> str | None:
-        """The weight column when the data has one (analysis weights), else None."""
-        return "weight" if "weight" in self.responses.columns else None
+    def weights(self) -> pd.Series | None:
+        """The run's weights, indexed like :attr:`responses`, or None (unweighted).
+
+        With params ``weighting``, the client's rows are raked to the margins within each
+        wave (:func:`~cxresearch.stats.raking.rake`, before any run filter, so a segment
+        run is a domain of the raked sample) and the Series keeps its calibration, so
+        every estimate and test uses the raked-design variance. Without ``weighting``, a
+        ``weight`` column in the data is used as analysis weights (weights-only design).
+        """
+        if self.raked is not None:
+            return self.raked.loc[self.responses.index]
+        if "weight" in self.responses.columns:
+            return self.responses["weight"]
+        return None
+
+    def weights_for(self, rows: pd.DataFrame) -> pd.Series | None:
+        """The run's weights of ``rows`` (a subset of :attr:`responses`), or None."""
+        weights = self.weights
+        return None if weights is None else weights.loc[rows.index]
+
+    @property
+    def multiplicity(self) -> str:
+        """The multiplicity adjustment of multi-cell tables (params ``report.multiplicity``)."""
+        return self.params.report.multiplicity
 
     @property
     def title(self) -> str:
@@ -138,7 +160,7 @@ class RunSession:
 
         data = self.current if rows is None else rows
         column = SCORE_COLUMNS.get(metric, metric)
-        weights = data[self.weights] if self.weights else None
+        weights = None if self.weights is None else self.weights.loc[data.index]
         return metric_estimate(data[column], metric, weights=weights, confidence=self.confidence)
 
     def headline(self, metrics: Sequence[str] | None = None) -> dict[str, Estimate]:
@@ -146,9 +168,9 @@ class RunSession:
         return {metric: self.estimate(metric) for metric in (metrics or self.metrics())}
 
     def change(self, metric: str) -> Comparison | None:
-        """Current wave − previous wave (:func:`~cxresearch.stats.inference.compare_groups`)."""
+        """Current wave − previous wave (:func:`~cxresearch.stats.inference.compare_samples`)."""
         from cxresearch.stats.benchmark import SCORE_COLUMNS
-        from cxresearch.stats.inference import compare_groups
+        from cxresearch.stats.inference import compare_samples
 
         previous = self.previous_wave
         if previous is None:
@@ -158,13 +180,14 @@ class RunSession:
         a, b = a[a[column].notna()], b[b[column].notna()]
         if a.empty or b.empty:
             return None
-        return compare_groups(
+        weights = self.weights
+        return compare_samples(
             a[column],
             b[column],
             metric=metric,
             confidence=self.confidence,
-            weights_a=a[self.weights] if self.weights else None,
-            weights_b=b[self.weights] if self.weights else None,
+            weights_a=None if weights is None else weights.loc[a.index],
+            weights_b=None if weights is None else weights.loc[b.index],
         )
 
     def changes(self, metrics: Sequence[str] | None = None) -> dict[str, Comparison | None]:
@@ -308,6 +331,7 @@ class RunSession:
             weights=self.weights,
             confidence=self.confidence,
             suppress_below=suppress_threshold(self.min_base),
+            adjust=self.multiplicity,
         )
 
     def benchmark_results(self) -> pd.DataFrame:
@@ -329,7 +353,11 @@ class RunSession:
 
         benchmarks = [bench.model_dump() for bench in self.params.benchmarks]
         return benchmark_results(
-            self.current, benchmarks, weights=self.weights, confidence=self.confidence
+            self.current,
+            benchmarks,
+            weights=self.weights,
+            confidence=self.confidence,
+            adjust=self.multiplicity,
         )
 
     def base_sentence(self) -> str:
@@ -421,6 +449,9 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
         what = describe_filter(params.data.filter, labels)
         _count(steps, "data_filter", labels.count_step("filter", what=what), len(frame))
     _check_targets(params, frame)
+    raked = None
+    if params.weighting is not None:
+        raked = _rake(params, frame)
     if selected_run.filter:
         frame = select_rows(
             frame, selected_run.filter, source=f"{params.path}: runs[{selected_run.name}].filter"
@@ -444,4 +475,17 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
         labels=labels,
         counts=counts,
         waves=waves,
+        raked=raked,
     )
+
+
+def _rake(params: Params, frame: pd.DataFrame) -> pd.Series:
+    """The client's rows of the params' waves raked to ``weighting.margins`` within each wave."""
+    from cxresearch.stats.raking import rake
+
+    assert params.weighting is not None
+    rows = frame[frame["wave"].isin(params.waves.ordered)]
+    try:
+        return rake(rows, params.weighting.margins, trim=params.weighting.trim, by="wave")
+    except ValueError as err:
+        raise ParamsError(f"{params.path}: weighting: {err} (data {params.data_path})") from None

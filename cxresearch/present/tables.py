@@ -38,12 +38,10 @@ from cxresearch.present.format import (
 )
 from cxresearch.present.labels import Labels
 from cxresearch.results import Comparison, Estimate
+from cxresearch.stats.metrics import STAT_COLUMNS
 
 # Columns of metric_by's tidy output that are statistics, not grouping keys.
-ESTIMATE_COLUMNS = frozenset(
-    {"metric", "value", "ci_low", "ci_high", "n", "n_effective", "confidence", "method"}
-    | {"low_base"}
-)
+ESTIMATE_COLUMNS = frozenset(STAT_COLUMNS)
 MUTED = "color: #7b8794"
 
 
@@ -277,7 +275,7 @@ def breakdown_table(
     changes
         Optional :func:`~cxresearch.stats.inference.compare_waves` output for one metric
         and the same grouping column (current against previous wave); adds the change,
-        its Holm-adjusted p-value and the effect size (headed by its symbol, e.g. "d"),
+        its adjusted p-value and the effect size (headed by its symbol, e.g. "d"),
         with a footnote naming the test and the effect size.
     min_base, suppress_below
         Small-base rule, see :func:`estimate_table`; applied per metric cell.
@@ -286,7 +284,7 @@ def breakdown_table(
     -------
     Table
         Columns: group, then per metric "value (interval)" with † on small bases and its
-        n, then the change columns (change, p (Holm), effect size).
+        n, then the change columns (change, adjusted p, effect size).
     """
     groups = group_columns(frame)
     if len(groups) != 1:
@@ -348,7 +346,7 @@ def _names(values: pd.Series) -> list[str]:
 def _change_columns(
     changes: pd.DataFrame, group: str, keys: list[Any], labels: Labels, suppress: float
 ) -> tuple[dict[str, list[str]], str]:
-    """The change, Holm p and effect-size columns of a breakdown table, and their footnote.
+    """The change, adjusted p and effect-size columns of a breakdown table, and their footnote.
 
     Every comparison names its test and effect size: the effect-size column is headed by
     its symbol ("d") and the footnote spells it out and names the test, both from the
@@ -386,8 +384,10 @@ def _change_columns(
         header: effects,
     }
     first = changes.iloc[0]
+    method = str(first["adjust"]) if "adjust" in changes else "holm"
     note = labels.plain(
-        "holm_note",
+        "adjust_note",
+        method=labels.lookup("multiplicity", method),
         current=str(first["wave"]),
         previous=str(first["previous_wave"]),
         test="; ".join(labels.test(t) for t in tests) or missing,

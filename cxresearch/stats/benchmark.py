@@ -2,19 +2,24 @@
 
 A CX result means little on its own; the report sets it against the targets a client
 has agreed for a target group × touchpoint, and against published norms (an industry
-NPS, a competitor's CSAT). This module does both on the responses of one wave:
+NPS, a competitor's CSAT). This module does both on the responses of one wave, through
+the metric registry (:mod:`cxresearch.stats.registry`), so every status agrees with the
+interval printed beside it:
 
-- :func:`target_results` — each target tested with
-  :func:`~cxresearch.stats.inference.compare_to_target` on the rows it applies to
-  (:func:`target_rows`), with a status read from the two-sided test.
-- :func:`benchmark_results` — each norm tested with
-  :func:`~cxresearch.stats.inference.compare_groups` against a sample rebuilt from its
-  published figures (:func:`norm_sample`, :func:`compare_to_norm`).
+- :func:`target_results` — each target tested on the rows it applies to
+  (:func:`target_rows`) with the test that inverts the metric's interval; the table's
+  p-values are adjusted for the number of targets (Benjamini–Hochberg by default) and the
+  intervals are at the matching level (:func:`~cxresearch.stats.multiplicity.adjusted_confidence`).
+- :func:`benchmark_results` — each norm as a second sample when its base is known
+  (:func:`norm_summary`): exact for shares and for an NPS given with its promoter and
+  detractor shares; an NPS given as value and n only is tested as if the norm had no
+  passives (the largest variance it can have), which is conservative, and the row says
+  so (``note``); a norm with an ``se`` is compared with a Wald test; a norm without n is a
+  fixed value, tested like a target.
 - :func:`metric_estimate` — a metric by name that gives an empty estimate, not an error,
   when a group has no answers (a target group may be empty in a segment run).
 
-Pure: frames in, tidy frames out, no I/O, no wording. The targets' and norms' names come
-from the caller (``RunSession`` words them in the report language).
+Pure: frames in, tidy frames out, no I/O, no wording.
 
 References
 ----------
@@ -32,7 +37,9 @@ import pandas as pd
 
 from cxresearch.results import Comparison, Estimate
 from cxresearch.stats import metrics as _metrics
-from cxresearch.stats.inference import compare_groups, compare_to_target
+from cxresearch.stats.inference import comparison, target_test
+from cxresearch.stats.multiplicity import adjust_pvalues, adjusted_confidence, check_adjust
+from cxresearch.stats.registry import Metric, Summary, TestResult, get_metric
 
 __all__ = [
     "BENCHMARK_COLUMNS",
@@ -41,7 +48,7 @@ __all__ = [
     "benchmark_results",
     "compare_to_norm",
     "metric_estimate",
-    "norm_sample",
+    "norm_summary",
     "target_results",
     "target_rows",
 ]
@@ -50,9 +57,20 @@ __all__ = [
 SCORE_COLUMNS = {
     name: spec.column for name, spec in _metrics.METRICS.items() if spec.column is not None
 }
-# The metrics a norm can be rebuilt for from its published value and n: a share fixes the
-# sample, an NPS a conservative one (see norm_sample); a mean would need its SD as well.
-_NORM_METRICS = ("nps", "csat", "ces")
+
+_COMPARISON_COLUMNS = {
+    "difference": "difference",
+    "ci_low": "diff_ci_low",
+    "ci_high": "diff_ci_high",
+    "statistic": "statistic",
+    "pvalue": "pvalue",
+    "se": "diff_se",
+    "test": "test",
+    "effect_size": "effect_size",
+    "effect_size_name": "effect_size_name",
+}
+_ESTIMATE_COLUMNS = ["value", "ci_low", "ci_high", "n", "weighted_n", "n_effective"]
+_ADJUST_COLUMNS = ["pvalue_adjusted", "adjust", "interval_level", "significant"]
 
 #: Columns of :func:`target_results`, in order.
 TARGET_COLUMNS = [
@@ -61,19 +79,9 @@ TARGET_COLUMNS = [
     "touchpoint",
     "segment",
     "target",
-    "value",
-    "ci_low",
-    "ci_high",
-    "n",
-    "n_effective",
-    "difference",
-    "diff_ci_low",
-    "diff_ci_high",
-    "statistic",
-    "pvalue",
-    "test",
-    "effect_size",
-    "effect_size_name",
+    *_ESTIMATE_COLUMNS,
+    *_COMPARISON_COLUMNS.values(),
+    *_ADJUST_COLUMNS,
     "status",
 ]
 #: Columns of :func:`benchmark_results`, in order.
@@ -84,17 +92,10 @@ BENCHMARK_COLUMNS = [
     "ci_low",
     "ci_high",
     "n",
-    "client_value",
-    "client_ci_low",
-    "client_ci_high",
-    "client_n",
-    "difference",
-    "diff_ci_low",
-    "diff_ci_high",
-    "pvalue",
-    "test",
-    "effect_size",
-    "effect_size_name",
+    *[f"client_{c}" for c in _ESTIMATE_COLUMNS],
+    *_COMPARISON_COLUMNS.values(),
+    *_ADJUST_COLUMNS,
+    "norm_kind",
 ]
 _NAN = float("nan")
 
@@ -113,6 +114,19 @@ def _check_columns(frame: Any, columns: Sequence[str], argument: str) -> None:
         raise ValueError(f"{argument} lacks column(s) {missing}")
 
 
+def _summary(metric: Metric, scores: pd.Series, weights: Any) -> tuple[Summary | None, Estimate]:
+    """The metric's summary of the answered rows (None when none) and its estimate."""
+    valid = scores.notna().to_numpy(dtype=bool)
+    if not valid.any():
+        empty = Estimate(_NAN, _NAN, _NAN, 0, 0.95, "", metric=metric.name, n_effective=0.0)
+        return None, empty
+    x, design = _metrics.prepare(
+        metric, scores[valid], weights=None if weights is None else weights[valid]
+    )
+    summary = metric.summarize(x, design)
+    return summary, _metrics.estimate_from_summary(metric, summary, confidence=0.95)
+
+
 def metric_estimate(
     scores: Any, metric: str, *, weights: Any = None, confidence: float = 0.95
 ) -> Estimate:
@@ -122,11 +136,12 @@ def metric_estimate(
     ----------
     scores : array-like
         Answers on the metric's scale; missing answers are left out.
-    metric : {"nps", "csat", "ces", "ces_mean"}
-        :func:`~cxresearch.stats.metrics.nps`, :func:`~cxresearch.stats.metrics.csat`,
-        :func:`~cxresearch.stats.metrics.ces` or :func:`~cxresearch.stats.metrics.ces_mean`.
-    weights : array-like, optional
-        One weight per score (those of missing answers are ignored).
+    metric : str
+        A registered metric with a score column (``"nps"``, ``"csat"``, ``"ces"``,
+        ``"ces_mean"``, ...).
+    weights : array-like or Series, optional
+        One weight per score (those of missing answers are ignored); a raked Series keeps
+        its calibration.
     confidence : float
         Two-sided confidence level.
 
@@ -134,14 +149,13 @@ def metric_estimate(
     -------
     Estimate
         The metric's estimate; without any answer, ``n = 0``, ``n_effective = 0`` and NaN
-        value and bounds (the metric functions refuse an empty sample, but a report table
-        should say "no responses" rather than stop).
+        value and bounds (a report table should say "no responses" rather than stop).
     """
     name = _check_metric(metric)
+    spec = get_metric(name)
     values = scores if isinstance(scores, pd.Series) else pd.Series(scores)
     valid = values.notna().to_numpy(dtype=bool)
     if not valid.any():
-        spec = _metrics.metric_spec(name)
         return Estimate(_NAN, _NAN, _NAN, 0, confidence, "", metric=spec.name, n_effective=0.0)
     kept = None
     if weights is not None:
@@ -150,10 +164,10 @@ def metric_estimate(
             raise ValueError(
                 f"weights must have one value per score ({len(values)}), got {len(given)}"
             )
+        if not isinstance(weights, pd.Series):
+            given.index = values.index
         kept = given[valid]
-    function = getattr(_metrics, name)
-    result: Estimate = function(values[valid], weights=kept, confidence=confidence)
-    return result
+    return _metrics.estimate(spec, values[valid], weights=kept, confidence=confidence)
 
 
 def target_rows(
@@ -188,21 +202,30 @@ def target_rows(
     return responses[mask]
 
 
-def _scores_and_weights(
-    rows: pd.DataFrame, metric: str, weights: str | None
-) -> tuple[pd.Series, pd.Series | None]:
-    column = SCORE_COLUMNS[metric]
-    valid = rows[rows[column].notna()]
-    return valid[column], (valid[weights] if weights is not None else None)
+def _rows_weights(rows: pd.DataFrame, weights: Any) -> Any:
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        return rows[weights]
+    aligned = weights.loc[rows.index]
+    return aligned
+
+
+def _adjusted(
+    records: list[dict[str, Any]], adjust: str, confidence: float
+) -> tuple[np.ndarray, float]:
+    pvalues = np.array([r["pvalue"] for r in records], dtype="float64")
+    return adjust_pvalues(pvalues, adjust), adjusted_confidence(pvalues, adjust, confidence)
 
 
 def target_results(
     responses: pd.DataFrame,
     targets: Sequence[Mapping[str, Any]],
     *,
-    weights: str | None = None,
+    weights: str | pd.Series | None = None,
     confidence: float = 0.95,
     suppress_below: float = 15,
+    adjust: str = "bh",
 ) -> pd.DataFrame:
     """Every target against the responses, with a test and a status.
 
@@ -215,176 +238,321 @@ def target_results(
         One per target: ``metric`` (``"nps"``, ``"csat"``, ``"ces"``, ``"ces_mean"``),
         ``value`` (on the metric's scale), and optionally ``touchpoint``, ``segment``
         (column → value) and ``label`` (its name in the report, passed through).
-    weights : str, optional
-        Name of a weight column.
+    weights : str or Series, optional
+        A weight column, or a weights Series indexed like ``responses`` (a raked Series
+        keeps its calibration: each target group is then a domain of the raked sample).
     confidence : float
-        Two-sided confidence level of the intervals; a test is significant when its
-        p-value is below ``1 − confidence``.
+        Two-sided confidence level; a verdict is significant when its adjusted p-value is
+        below ``1 − confidence``.
     suppress_below : float
-        A base (effective n when weighted) below this is not tested. The report passes
-        :func:`cxresearch.present.format.suppress_threshold` of its ``min_base``; the
-        default 15 is that of the default ``min_base`` 30.
+        A base (effective n when weighted) below this is not tested.
+    adjust : {"bh", "holm", "bonferroni", "none"}
+        Multiplicity adjustment over the tested targets.
 
     Returns
     -------
     DataFrame
-        One row per target, in order: ``label, metric, touchpoint, segment, target, value,
-        ci_low, ci_high, n, n_effective, difference, diff_ci_low, diff_ci_high, statistic,
-        pvalue, test, effect_size, effect_size_name, status``. ``status`` reads the
-        two-sided test: ``met`` when the result is significantly above the target,
-        ``not_met`` when significantly below, ``inconclusive`` when the interval of the
-        gap contains zero; ``no_data`` (no answers) and ``suppressed`` (base below
-        ``suppress_below``) rows are not tested and have NaN test columns.
+        One row per target, columns :data:`TARGET_COLUMNS`. ``status`` is ``met`` when the
+        result is significantly above the target after adjustment, ``not_met`` when below,
+        ``inconclusive`` otherwise; the interval columns are at ``interval_level``, the
+        level at which they exclude the target exactly for the met/not-met rows.
+        ``no_data`` (no answers) and ``suppressed`` (base below ``suppress_below``) rows
+        are not tested and have NaN test columns.
     """
+    adjust = check_adjust(adjust)
     columns = [SCORE_COLUMNS[_check_metric(t.get("metric"))] for t in targets]
-    _check_columns(responses, columns + ([weights] if weights else []), "responses")
-    records = []
+    _check_columns(
+        responses, columns + ([weights] if isinstance(weights, str) else []), "responses"
+    )
+
+    prepared = []
     for target in targets:
-        metric = str(target["metric"])
+        spec = get_metric(str(target["metric"]))
         segment = dict(target.get("segment") or {})
         rows = target_rows(responses, touchpoint=target.get("touchpoint"), segment=segment)
-        scores, rows_weights = _scores_and_weights(rows, metric, weights)
-        est = metric_estimate(scores, metric, weights=rows_weights, confidence=confidence)
-        record: dict[str, Any] = {
-            "label": target.get("label") or "",
-            "metric": est.metric,
-            "touchpoint": target.get("touchpoint"),
-            "segment": segment,
-            "target": target["value"],
-            "value": est.value,
-            "ci_low": est.ci_low,
-            "ci_high": est.ci_high,
-            "n": est.n,
-            "n_effective": est.n_effective,
-            "difference": _NAN,
-            "diff_ci_low": _NAN,
-            "diff_ci_high": _NAN,
-            "statistic": _NAN,
-            "pvalue": _NAN,
-            "test": "",
-            "effect_size": _NAN,
-            "effect_size_name": "",
-        }
-        # The effective base when known, as present.format.base_status reads it.
-        base = est.n if np.isnan(est.n_effective) else est.n_effective
-        if est.n <= 0:
-            record["status"] = "no_data"
-        elif base < suppress_below:
-            record["status"] = "suppressed"
-        else:
-            cmp = compare_to_target(
-                scores,
-                target["value"],
-                metric=metric,
-                weights=rows_weights,
-                confidence=confidence,
-            )
-            record.update(_comparison_fields(cmp), statistic=cmp.statistic)
-            significant = cmp.pvalue < 1.0 - confidence
-            record["status"] = (
-                "inconclusive" if not significant else "met" if cmp.difference > 0 else "not_met"
-            )
-        records.append(record)
-    return pd.DataFrame(records, columns=TARGET_COLUMNS)
+        scores = rows[SCORE_COLUMNS[str(target["metric"])]]
+        summary, est = _summary(spec, scores, _rows_weights(rows, weights))
+        goal = spec.check_value(target["value"])
+        prepared.append((target, spec, segment, summary, est, goal))
+
+    def table(level: float) -> list[dict[str, Any]]:
+        records = []
+        for target, spec, segment, summary, est, goal in prepared:
+            record: dict[str, Any] = {
+                "label": target.get("label") or "",
+                "metric": spec.name,
+                "touchpoint": target.get("touchpoint"),
+                "segment": segment,
+                "target": target["value"],
+                **_estimate_fields(spec, summary, est, level),
+                **dict.fromkeys(_COMPARISON_COLUMNS.values(), _NAN),
+                "test": "",
+                "effect_size_name": "",
+            }
+            base = est.n if np.isnan(est.n_effective) else est.n_effective
+            if summary is None:
+                record["status"] = "no_data"
+            elif base < suppress_below:
+                record["status"] = "suppressed"
+            else:
+                result = target_test(spec, summary, goal, confidence=level)
+                cmp = comparison(
+                    spec,
+                    result,
+                    summary,
+                    None,
+                    confidence=level,
+                    alternative="two-sided",
+                    estimate_b=goal,
+                    null=goal,
+                )
+                record.update(_comparison_fields(cmp))
+                record["status"] = "tested"
+            records.append(record)
+        return records
+
+    records = table(confidence)
+    if not records:
+        return pd.DataFrame(columns=TARGET_COLUMNS)
+    adjusted, level = _adjusted(records, adjust, confidence)
+    if level != confidence:
+        records = table(level)
+    out = pd.DataFrame(records)
+    out["pvalue_adjusted"] = adjusted
+    out["adjust"] = adjust
+    out["interval_level"] = level
+    significant = adjusted < 1.0 - confidence
+    out["significant"] = significant
+    tested = out["status"] == "tested"
+    out.loc[tested, "status"] = np.where(
+        significant[tested.to_numpy()],
+        np.where(out.loc[tested, "difference"] > 0, "met", "not_met"),
+        "inconclusive",
+    )
+    return out.reindex(columns=TARGET_COLUMNS)
 
 
-def _comparison_fields(cmp: Comparison) -> dict[str, Any]:
+def _estimate_fields(
+    spec: Metric, summary: Summary | None, est: Estimate, level: float, prefix: str = ""
+) -> dict[str, Any]:
+    if summary is not None:
+        est = _metrics.estimate_from_summary(spec, summary, confidence=level)
     return {
-        "difference": cmp.difference,
-        "diff_ci_low": cmp.ci_low,
-        "diff_ci_high": cmp.ci_high,
-        "pvalue": cmp.pvalue,
-        "test": cmp.test,
-        "effect_size": cmp.effect_size,
-        "effect_size_name": cmp.effect_size_name,
+        f"{prefix}value": est.value,
+        f"{prefix}ci_low": est.ci_low,
+        f"{prefix}ci_high": est.ci_high,
+        f"{prefix}n": est.n,
+        f"{prefix}weighted_n": est.weighted_n if summary is not None else 0.0,
+        f"{prefix}n_effective": est.n_effective,
     }
 
 
-def norm_sample(metric: str, value: float, n: int) -> np.ndarray:
-    """Answers reproducing a published norm's figures, for a test against it.
+def _comparison_fields(cmp: Comparison) -> dict[str, Any]:
+    return {column: getattr(cmp, field) for field, column in _COMPARISON_COLUMNS.items()}
+
+
+#: How a norm is compared (:func:`norm_summary`), the ``norm_kind`` column of the table.
+NORM_KINDS = {
+    "sample": "the norm is a second sample (its shares and n are known): an exact comparison",
+    "conservative": (
+        "NPS norm given as value and n only: tested as if it had no passives, the largest "
+        "variance an NPS can have, so the test is conservative"
+    ),
+    "se": "the norm's published standard error: Wald test on the two SEs",
+    "fixed": "no base for the norm: compared as a fixed value, like a target",
+}
+
+
+def norm_summary(
+    metric: Any,
+    value: float,
+    *,
+    n: float | None = None,
+    promoters: float | None = None,
+    detractors: float | None = None,
+    se: float | None = None,
+) -> tuple[Summary | None, str]:
+    """A published norm as a second sample, and how it is treated (:data:`NORM_KINDS`).
 
     Parameters
     ----------
-    metric : {"nps", "csat", "ces"}
+    metric : str or Metric
         The norm's metric.
     value : float
-        The norm (NPS −100..100, or percent 0..100).
-    n : int
+        The norm on the metric's scale.
+    n : float, optional
         The norm's base.
+    promoters, detractors : float, optional
+        An NPS norm's promoter and detractor shares in percent (with ``n``): the norm is
+        then an exact second sample.
+    se : float, optional
+        The norm's standard error on the metric's scale.
 
     Returns
     -------
-    numpy.ndarray
-        ``n`` answers. For ``"csat"``/``"ces"``: ``round(value/100 · n)`` top answers (5 or
-        7) and the rest 1. For ``"nps"``: promoters (10) and detractors (0) in the shares
-        ``(1 ± value/100)/2``, rounded to whole respondents; no passives, the largest
-        variance an NPS of ``value`` can have (Rocks 2016: ``p + q − (p − q)²`` is largest
-        when ``p + q = 1``), so tests against it are conservative.
+    (Summary or None, kind)
+        ``kind`` is ``"sample"``, ``"conservative"`` (an NPS with value and n only: no
+        passives assumed), ``"se"`` or ``"fixed"`` (no n and no se: ``None`` summary).
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if metric == "nps":
-        if not -100.0 <= value <= 100.0:
-            raise ValueError(f"value for NPS must lie in -100..100, got {value!r}")
-        promoters = int(round(n * (1.0 + value / 100.0) / 2.0))
-        return np.array([10] * promoters + [0] * (n - promoters), dtype=float)
-    if metric in ("csat", "ces"):
-        if not 0.0 <= value <= 100.0:
-            raise ValueError(f"value for {metric} must lie in 0..100, got {value!r}")
-        top = int(round(n * value / 100.0))
-        high = 5 if metric == "csat" else 7
-        return np.array([high] * top + [1] * (n - top), dtype=float)
-    raise ValueError(f"metric must be 'nps', 'csat' or 'ces' for a norm test, got {metric!r}")
+    spec = get_metric(metric)
+    value = spec.check_value(value, "norm value")
+    if n is not None and not (isinstance(n, (int, float)) and not isinstance(n, bool) and n > 1):
+        raise ValueError(f"norm n must be a number above 1, got {n!r}")
+    if se is not None:
+        if not isinstance(se, (int, float)) or isinstance(se, bool) or not se > 0:
+            raise ValueError(f"norm se must be a positive number, got {se!r}")
+        base = float(n) if n is not None else np.inf
+        theta = value / spec.factor
+        var = (se / spec.factor) ** 2
+        parts = _norm_parts(spec, theta, None, None)
+        return _make_summary(spec, theta, base, var, parts, np.inf if n is None else base - 1), "se"
+    if n is None:
+        return None, "fixed"
+    theta = value / spec.factor
+    kind = "sample"
+    if spec.family == "mean":
+        return None, "fixed"
+    if spec.family == "nps":
+        if promoters is None or detractors is None:
+            kind = "conservative"
+            promoters, detractors = 50.0 * (1 + theta), 50.0 * (1 - theta)
+        elif abs(promoters - detractors - value) > 0.5:
+            raise ValueError(
+                f"norm promoters {promoters} − detractors {detractors} must equal its value {value}"
+            )
+    parts = _norm_parts(spec, theta, promoters, detractors)
+    sigma2 = spec.unit_variance(np.array([theta]), parts)[0]
+    return _make_summary(
+        spec, theta, float(n), sigma2 / (float(n) - 1.0), parts, float(n) - 1
+    ), kind
+
+
+def _norm_parts(
+    spec: Metric, theta: float, promoters: float | None, detractors: float | None
+) -> dict[str, np.ndarray]:
+    if spec.family == "nps":
+        p = (promoters if promoters is not None else 50.0 * (1 + theta)) / 100.0
+        q = (detractors if detractors is not None else 50.0 * (1 - theta)) / 100.0
+        return {"p": np.array([p]), "q": np.array([q])}
+    if spec.family == "mean":
+        return {"dev2": np.array([np.nan])}
+    return {}
+
+
+def _make_summary(
+    spec: Metric, theta: float, n: float, var: float, parts: dict[str, np.ndarray], df: float
+) -> Summary:
+    sigma2 = spec.unit_variance(np.array([theta]), parts)[0]
+    n_star = n if np.isfinite(n) else (sigma2 / var if var > 0 else np.inf)
+    one = np.array
+    return Summary(
+        spec.name,
+        one([theta]),
+        one([spec.factor * theta]),
+        one([int(n) if np.isfinite(n) else 0]),
+        one([float(n) if np.isfinite(n) else np.nan]),
+        one([float(n) if np.isfinite(n) else np.nan]),
+        one([float(n_star)]),
+        one([var]),
+        one([df]),
+        False,
+        "norm",
+        parts,
+    )
 
 
 def compare_to_norm(
     scores: Any,
     value: float,
     *,
-    n: int,
+    n: float | None = None,
     metric: str = "nps",
     weights: Any = None,
+    promoters: float | None = None,
+    detractors: float | None = None,
+    se: float | None = None,
     confidence: float = 0.95,
-) -> Comparison:
-    """Test the scores against a published norm with base ``n``: scores − norm.
+) -> tuple[Comparison, str]:
+    """Test the scores against a published norm: scores − norm.
 
-    The norm's answers are rebuilt with :func:`norm_sample` and the two samples compared
-    with :func:`~cxresearch.stats.inference.compare_groups`. For a percentage this is
-    exactly the two-proportion test on the counts (R's ``prop.test(correct = FALSE)``);
-    for NPS, published without its promoter and detractor shares, the rebuilt norm has no
-    passives, so the test is conservative (its p-value is never smaller than the test
-    with the true shares would give).
-
-    Parameters
-    ----------
-    scores : array-like
-        The client's answers (missing answers are left out).
-    value : float
-        The norm (NPS −100..100, or percent 0..100).
-    n : int
-        The norm's base.
-    metric : {"nps", "csat", "ces"}
-        The metric of the norm.
-    weights : array-like, optional
-        Weights of ``scores``; the norm's answers then weigh 1 each.
-    confidence : float
-        Confidence level of the interval of the difference.
+    The norm becomes a second sample (:func:`norm_summary`) and the two are compared with
+    the metric's two-sample test (NPS: adjusted Wald; shares: Agresti–Caffo), or with a
+    Wald test on the two SEs when the norm gives ``se``, or like a target when it has
+    neither n nor se.
 
     Returns
     -------
-    Comparison
-        As :func:`~cxresearch.stats.inference.compare_groups`, with ``n_b = n``.
+    (Comparison, kind)
+        ``kind`` as :data:`NORM_KINDS`.
+
+    Examples
+    --------
+    >>> cmp, kind = compare_to_norm([10] * 60 + [7] * 20 + [3] * 20, 20, n=1500)
+    >>> kind, round(cmp.difference, 1)
+    ('conservative', 20.0)
     """
-    norm = norm_sample(metric, value, n)
-    return compare_groups(
-        scores,
-        norm,
-        metric=metric,
-        confidence=confidence,
-        weights_a=weights,
-        # compare_groups wants both samples weighted or neither.
-        weights_b=None if weights is None else np.ones(len(norm)),
-    )
+    spec = get_metric(metric)
+    values = scores if isinstance(scores, pd.Series) else pd.Series(scores)
+    weights_s = None
+    if weights is not None:
+        weights_s = (
+            weights
+            if isinstance(weights, pd.Series)
+            else pd.Series(np.asarray(weights), index=values.index)
+        )
+    client, _ = _summary(spec, values, weights_s)
+    if client is None:
+        raise ValueError("scores has no non-missing values")
+    norm, kind = norm_summary(spec, value, n=n, promoters=promoters, detractors=detractors, se=se)
+    return _norm_comparison(spec, client, norm, kind, float(value), confidence), kind
+
+
+def _norm_comparison(
+    spec: Metric, client: Summary, norm: Summary | None, kind: str, value: float, level: float
+) -> Comparison:
+    if norm is None:
+        result = target_test(spec, client, value, confidence=level)
+        return comparison(
+            spec,
+            result,
+            client,
+            None,
+            confidence=level,
+            alternative="two-sided",
+            estimate_b=value,
+            null=value,
+        )
+    if kind == "se":
+        # Wald on both SEs: the client's family SE (its interval's) and the norm's.
+        from scipy import stats
+
+        centre, se_a, _ = spec.pivot(client, spec.method, level, "two-sided")
+        se = float(np.sqrt(se_a[0] ** 2 + norm.var[0]))
+        diff = float(centre[0] - norm.theta[0])
+        crit = float(stats.norm.ppf(0.5 + level / 2.0))
+        stat = diff / se
+        result = TestResult(
+            float(client.value[0] - value),
+            spec.factor * (diff - crit * se),
+            spec.factor * (diff + crit * se),
+            stat,
+            float(2 * stats.norm.sf(abs(stat))),
+            spec.factor * se,
+            np.inf,
+            "z test on the published SE of the norm",
+        )
+        return comparison(
+            spec,
+            result,
+            client,
+            None,
+            confidence=level,
+            alternative="two-sided",
+            estimate_b=value,
+            null=value,
+        )
+    result = spec.difference(client, norm, confidence=level)
+    return comparison(spec, result, client, norm, confidence=level, alternative="two-sided")
 
 
 def _optional(mapping: Mapping[str, Any], key: str) -> float:
@@ -396,68 +564,84 @@ def benchmark_results(
     responses: pd.DataFrame,
     benchmarks: Sequence[Mapping[str, Any]],
     *,
-    weights: str | None = None,
+    weights: str | pd.Series | None = None,
     confidence: float = 0.95,
+    adjust: str = "bh",
 ) -> pd.DataFrame:
-    """The responses against each norm, tested when the norm's base is known.
+    """The responses against each norm, with the test the norm's figures allow.
 
     Parameters
     ----------
     responses : DataFrame
         Responses of the wave to compare (the client's current wave).
     benchmarks : sequence of mappings
-        One per norm: ``name``, ``metric`` (``"nps"``, ``"csat"``, ``"ces"``,
-        ``"ces_mean"``), ``value``, and optionally ``n``, ``ci_low``, ``ci_high`` (the
-        norm's published base and interval).
-    weights : str, optional
-        Name of a weight column.
+        One per norm: ``name``, ``metric``, ``value``, and optionally ``n``, ``promoters``
+        and ``detractors`` (NPS, percent), ``se``, ``ci_low``, ``ci_high`` (shown only).
+    weights : str or Series, optional
+        A weight column or a weights Series indexed like ``responses``.
     confidence : float
-        Confidence level of the intervals.
+        Confidence level.
+    adjust : {"bh", "holm", "bonferroni", "none"}
+        Multiplicity adjustment over the norms tested.
 
     Returns
     -------
     DataFrame
-        One row per norm, in order: ``name, metric, value, ci_low, ci_high, n,
-        client_value, client_ci_low, client_ci_high, client_n, difference, diff_ci_low,
-        diff_ci_high, pvalue, test, effect_size, effect_size_name``. A norm with ``n`` of
-        NPS or a percentage is tested (:func:`compare_to_norm`); otherwise ``difference``
-        is the plain gap and the test columns are NaN/empty.
+        One row per norm, columns :data:`BENCHMARK_COLUMNS`; ``norm_kind`` says how the
+        norm was treated (:data:`NORM_KINDS`), the intervals are at ``interval_level``.
     """
+    adjust = check_adjust(adjust)
     columns = [SCORE_COLUMNS[_check_metric(b.get("metric"))] for b in benchmarks]
-    _check_columns(responses, columns + ([weights] if weights else []), "responses")
-    records = []
+    _check_columns(
+        responses, columns + ([weights] if isinstance(weights, str) else []), "responses"
+    )
+    prepared = []
     for bench in benchmarks:
-        metric = str(bench["metric"])
-        scores, rows_weights = _scores_and_weights(responses, metric, weights)
-        est = metric_estimate(scores, metric, weights=rows_weights, confidence=confidence)
-        record: dict[str, Any] = {
-            "name": bench["name"],
-            "metric": est.metric,
-            "value": bench["value"],
-            "ci_low": _optional(bench, "ci_low"),
-            "ci_high": _optional(bench, "ci_high"),
-            "n": _optional(bench, "n"),
-            "client_value": est.value,
-            "client_ci_low": est.ci_low,
-            "client_ci_high": est.ci_high,
-            "client_n": est.n,
-            "difference": est.value - bench["value"],
-            "diff_ci_low": _NAN,
-            "diff_ci_high": _NAN,
-            "pvalue": _NAN,
-            "test": "",
-            "effect_size": _NAN,
-            "effect_size_name": "",
-        }
-        if bench.get("n") is not None and est.n > 0 and metric in _NORM_METRICS:
-            cmp = compare_to_norm(
-                scores,
-                bench["value"],
-                n=bench["n"],
-                metric=metric,
-                weights=rows_weights,
-                confidence=confidence,
-            )
-            record.update(_comparison_fields(cmp))
-        records.append(record)
-    return pd.DataFrame(records, columns=BENCHMARK_COLUMNS)
+        spec = get_metric(str(bench["metric"]))
+        scores = responses[SCORE_COLUMNS[str(bench["metric"])]]
+        client, est = _summary(spec, scores, _rows_weights(responses, weights))
+        norm, kind = norm_summary(
+            spec,
+            bench["value"],
+            n=bench.get("n"),
+            promoters=bench.get("promoters"),
+            detractors=bench.get("detractors"),
+            se=bench.get("se"),
+        )
+        prepared.append((bench, spec, client, est, norm, kind))
+
+    def table(level: float) -> list[dict[str, Any]]:
+        records = []
+        for bench, spec, client, est, norm, kind in prepared:
+            record: dict[str, Any] = {
+                "name": bench["name"],
+                "metric": spec.name,
+                "value": bench["value"],
+                "ci_low": _optional(bench, "ci_low"),
+                "ci_high": _optional(bench, "ci_high"),
+                "n": _optional(bench, "n"),
+                **_estimate_fields(spec, client, est, level, prefix="client_"),
+                **dict.fromkeys(_COMPARISON_COLUMNS.values(), _NAN),
+                "test": "",
+                "effect_size_name": "",
+                "difference": est.value - bench["value"],
+                "norm_kind": kind,
+            }
+            if client is not None:
+                cmp = _norm_comparison(spec, client, norm, kind, float(bench["value"]), level)
+                record.update(_comparison_fields(cmp))
+            records.append(record)
+        return records
+
+    records = table(confidence)
+    if not records:
+        return pd.DataFrame(columns=BENCHMARK_COLUMNS)
+    adjusted, level = _adjusted(records, adjust, confidence)
+    if level != confidence:
+        records = table(level)
+    out = pd.DataFrame(records)
+    out["pvalue_adjusted"] = adjusted
+    out["adjust"] = adjust
+    out["interval_level"] = level
+    out["significant"] = adjusted < 1.0 - confidence
+    return out.reindex(columns=BENCHMARK_COLUMNS)

@@ -21,6 +21,7 @@ __all__ = [
     "PROPORTION_METHODS",
     "check_confidence",
     "nps_interval",
+    "nps_pivot",
     "nps_variance",
     "proportion_interval",
     "t_interval",
@@ -119,22 +120,35 @@ def nps_interval(
     """
     method = _check_method(method, NPS_METHODS)
     z = z_critical(confidence)
+    base = np.asarray(n, dtype="float64")
+    centre, se = nps_pivot(promoters, detractors, base, method=method)
+    half = z * se
+    low = np.clip(100.0 * (centre - half), -100.0, 100.0)
+    high = np.clip(100.0 * (centre + half), -100.0, 100.0)
+    empty = ~(base > 0)
+    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
+
+
+def nps_pivot(
+    promoters: Any, detractors: Any, n: Any, *, method: str = "adjusted-wald"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Centre (−1..1) and standard error of the NPS interval and of the test that inverts it.
+
+    ``"adjusted-wald"`` adds Rocks' (2016) 3/4, 3/2, 3/4 pseudo-observations to ``n``;
+    ``"wald"`` adds none. The interval is ``centre ± z·se`` and the test of a value ``t``
+    is ``(centre − t)/se``, so the two agree by construction.
+    """
+    method = _check_method(method, NPS_METHODS)
     p = np.asarray(promoters, dtype="float64")
     q = np.asarray(detractors, dtype="float64")
     base = np.asarray(n, dtype="float64")
     if method == "adjusted-wald":
         p = (p * base + _PSEUDO_PROMOTERS) / (base + _PSEUDO_TOTAL)
         q = (q * base + _PSEUDO_DETRACTORS) / (base + _PSEUDO_TOTAL)
-        base_used = base + _PSEUDO_TOTAL
-    else:
-        base_used = base
+        base = base + _PSEUDO_TOTAL
     with np.errstate(divide="ignore", invalid="ignore"):
-        half = z * np.sqrt(nps_variance(p, q) / base_used)
-    centre = p - q
-    low = np.clip(100.0 * (centre - half), -100.0, 100.0)
-    high = np.clip(100.0 * (centre + half), -100.0, 100.0)
-    empty = ~(base > 0)
-    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
+        se = np.sqrt(nps_variance(p, q) / base)
+    return p - q, se
 
 
 def proportion_interval(

@@ -1,21 +1,24 @@
 """CX metrics with confidence intervals: NPS, CSAT top-2-box, CES, mean ratings.
 
 Each metric returns an :class:`~cxresearch.results.Estimate` that carries its interval and
-base; :func:`metric_by` returns the same numbers for many groups as a tidy frame. Scores
-are validated at the boundary: out-of-range or non-integer answers raise ``ValueError``
-naming the argument (or column) and the bad values; missing answers are excluded and the
-base ``n`` counts only the answers used.
+bases; :func:`metric_by` returns the same numbers for many groups as a tidy frame. Every
+function here goes through the one registry (:mod:`cxresearch.stats.registry`): the
+metric's scores, its design-based variance and its interval family live there.
 
-Weights are analysis weights. With weights, shares and means are weighted and every
-interval uses Kish's effective sample size (:func:`~cxresearch.stats.weighting.kish_effective_n`)
-in place of ``n``. This is an approximation that ignores strata and clusters; a
-design-based (linearised) variance, as in R's ``survey`` package, is planned.
+Scores are validated at the boundary: out-of-range or non-integer answers raise
+``ValueError`` naming the argument (or column) and the bad values; missing answers are
+excluded and the base ``n`` counts only the answers used.
+
+Weights are analysis weights. With weights, shares and means are weighted and variances
+are linearised (Taylor) as in R's ``survey``: weights-only design for a plain array, the
+raked design for weights made by :func:`~cxresearch.stats.raking.rake` (see
+:mod:`cxresearch.stats.design`); ``ids=`` declares clusters (a respondent in several
+pooled waves). ``n_effective`` on every result is Kish's effective base.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,62 +26,45 @@ import pandas as pd
 
 from cxresearch.errors import DataError
 from cxresearch.results import Estimate
-from cxresearch.stats.intervals import (
-    NPS_METHODS,
-    PROPORTION_METHODS,
-    check_confidence,
-    nps_interval,
-    proportion_interval,
-    t_interval,
-)
-from cxresearch.stats.weighting import validate_weights
+from cxresearch.stats.design import Design, make_design
+from cxresearch.stats.intervals import check_confidence
+from cxresearch.stats.registry import REGISTRY, MeanMetric, Metric, ShareMetric, Summary, get_metric
 
 __all__ = [
     "METRICS",
-    "MetricSpec",
-    "Sample",
+    "STAT_COLUMNS",
     "ces",
     "ces_mean",
     "clean_scores",
     "csat",
+    "estimate",
+    "estimate_from_summary",
     "mean_rating",
     "metric_by",
-    "metric_spec",
     "nps",
-    "prepare_sample",
+    "prepare",
     "top_box",
 ]
 
+#: Statistics columns of :func:`metric_by` (after the grouping columns), in order.
+STAT_COLUMNS = (
+    "metric",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "weighted_n",
+    "n_effective",
+    "se",
+    "df",
+    "confidence",
+    "method",
+    "design",
+    "low_base",
+)
 
-@dataclass(frozen=True)
-class MetricSpec:
-    """How one metric name maps to a computation, a score scale and a default column."""
-
-    kind: str  # "nps", "proportion" or "mean"
-    name: str  # Estimate.metric
-    column: str | None
-    scale: tuple[float, float] | None
-    integer: bool
-    top: tuple[float, ...] = ()
-    method: str = ""
-
-
-METRICS: dict[str, MetricSpec] = {
-    "nps": MetricSpec("nps", "nps", "nps", (0, 10), True, method="adjusted-wald"),
-    "csat": MetricSpec("proportion", "csat_top2", "csat", (1, 5), True, (4, 5), "wilson"),
-    "ces": MetricSpec("proportion", "ces_easy", "ces", (1, 7), True, (5, 6, 7), "wilson"),
-    # Named apart from a generic "mean" so that a tidy frame of several metrics (and the
-    # labels, decimals and comparisons keyed by Estimate.metric) can tell CES means apart.
-    "ces_mean": MetricSpec("mean", "ces_mean", "ces", (1, 7), True, method="t"),
-    "mean": MetricSpec("mean", "mean", None, None, False, method="t"),
-}
-
-
-def metric_spec(metric: Any) -> MetricSpec:
-    """Return the :class:`MetricSpec` of a metric name, or raise naming ``metric``."""
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
-    return METRICS[metric]
+#: The registry of metrics (name -> :class:`~cxresearch.stats.registry.Metric`).
+METRICS = REGISTRY
 
 
 def clean_scores(
@@ -146,132 +132,6 @@ def clean_scores(
     return values
 
 
-@dataclass(frozen=True)
-class Sample:
-    """Valid answers of one sample with their weights (ones when unweighted)."""
-
-    values: np.ndarray
-    weights: np.ndarray
-    weighted: bool
-
-    @property
-    def n(self) -> int:
-        return int(self.values.size)
-
-    @property
-    def n_effective(self) -> float:
-        total = float(self.weights.sum())
-        return total**2 / float(np.square(self.weights).sum()) if total > 0 else 0.0
-
-    def share(self, mask: np.ndarray) -> float:
-        """Weighted share of answers where ``mask`` is true."""
-        return float(self.weights[mask].sum() / self.weights.sum())
-
-    def mean(self) -> float:
-        return float(np.average(self.values, weights=self.weights))
-
-    def sd(self) -> float:
-        """Weighted SD with the Bessel-type correction ``n_eff / (n_eff − 1)``.
-
-        Equals the ordinary ddof=1 SD for equal weights; NaN when n_eff ≤ 1.
-        """
-        n_eff = self.n_effective
-        if n_eff <= 1:
-            return float("nan")
-        dev2 = np.average((self.values - self.mean()) ** 2, weights=self.weights)
-        return float(np.sqrt(dev2 * n_eff / (n_eff - 1.0)))
-
-
-def prepare_sample(
-    scores: Any,
-    *,
-    weights: Any = None,
-    scale: tuple[float, float] | None = None,
-    integer: bool = False,
-    name: str = "scores",
-    weights_name: str = "weights",
-) -> Sample:
-    """Validate scores (and weights) and keep the non-missing answers.
-
-    Raises ``ValueError`` naming ``name``/``weights_name`` for bad values, mismatched
-    lengths, no valid answers, or weights that are all zero on the valid answers.
-    """
-    values = clean_scores(scores, name=name, scale=scale, integer=integer)
-    valid = ~np.isnan(values)
-    if weights is None:
-        w = np.ones(int(valid.sum()))
-    else:
-        w = validate_weights(weights, length=values.size, name=weights_name, where=valid)
-    if not valid.any():
-        raise ValueError(f"{name} has no non-missing values (length {values.size})")
-    if weights is not None and not w.sum() > 0:
-        raise ValueError(f"{weights_name} are all zero for the non-missing {name}")
-    return Sample(values[valid], w, weights is not None)
-
-
-def _nps_from_sample(sample: Sample, confidence: float, method: str) -> Estimate:
-    p = sample.share(sample.values >= 9)
-    q = sample.share(sample.values <= 6)
-    n_eff = sample.n_effective
-    low, high = nps_interval(p, q, n_eff, confidence=confidence, method=method)
-    return Estimate(
-        100.0 * (p - q),
-        float(low),
-        float(high),
-        sample.n,
-        confidence,
-        method,
-        metric="nps",
-        n_effective=n_eff,
-        weighted=sample.weighted,
-    )
-
-
-def nps(
-    scores: Any,
-    *,
-    weights: Any = None,
-    confidence: float = 0.95,
-    method: str = "adjusted-wald",
-) -> Estimate:
-    """Net Promoter Score with a confidence interval, on the −100..100 scale.
-
-    NPS = % promoters (9–10) − % detractors (0–6).
-
-    Parameters
-    ----------
-    scores : array-like of int 0–10
-        Likelihood-to-recommend answers; missing values are excluded and not counted.
-    weights : array-like, optional
-        Non-negative weights, one per score. Shares are weighted and the interval uses
-        Kish's effective n (``n_effective`` on the result). This ignores strata and
-        clusters; a design-based (linearised) variance will come in a later version.
-    confidence : float
-        Two-sided confidence level.
-    method : {"adjusted-wald", "wald"}
-        Interval method, see :func:`cxresearch.stats.intervals.nps_interval`. The
-        adjusted-Wald interval is centred on the adjusted score, so it is not symmetric
-        around ``value`` and, with a handful of answers all at one end, may not even
-        contain it (one detractor: value −100, interval −98.5 to 48.5); such bases are
-        flagged as low by :func:`metric_by`. Both are clipped to [−100, 100].
-
-    Returns
-    -------
-    Estimate
-        ``metric="nps"``.
-
-    References
-    ----------
-    Rocks, B. (2016). Interval estimation for the "Net Promoter Score". *The American
-    Statistician* 70(4), 365–372. Validated in tests/reference/test_nps.py.
-    """
-    confidence = check_confidence(confidence)
-    if method not in NPS_METHODS:
-        raise ValueError(f"method must be one of {list(NPS_METHODS)}, got {method!r}")
-    sample = prepare_sample(scores, weights=weights, scale=(0, 10), integer=True)
-    return _nps_from_sample(sample, confidence, method)
-
-
 def _check_top(top: Any, scale: tuple[float, float] | None) -> np.ndarray:
     if isinstance(top, (str, bytes)) or not isinstance(top, Iterable):
         raise ValueError(f"top must be a collection of scale points, e.g. (4, 5), got {top!r}")
@@ -286,11 +146,159 @@ def _check_top(top: Any, scale: tuple[float, float] | None) -> np.ndarray:
     return np.asarray(values, dtype="float64")
 
 
+def prepare(
+    metric: Metric,
+    scores: Any,
+    *,
+    weights: Any = None,
+    ids: Any = None,
+    name: str = "scores",
+    weights_name: str = "weights",
+) -> tuple[np.ndarray, Design]:
+    """Validate answers (and weights, clusters) and keep the answered rows.
+
+    Returns the answers without missing values and the :class:`~cxresearch.stats.design.Design`
+    of those rows. Raises ``ValueError`` naming ``name``/``weights_name`` for bad values,
+    mismatched lengths, no answers, or weights that are all zero on the answered rows.
+    """
+    values = clean_scores(scores, name=name, scale=metric.scale, integer=metric.integer)
+    valid = ~np.isnan(values)
+    if not valid.any():
+        raise ValueError(f"{name} has no non-missing values (length {values.size})")
+    index = scores.index if isinstance(scores, pd.Series) else None
+    design = make_design(
+        weights,
+        length=values.size,
+        valid=valid,
+        ids=ids,
+        name=weights_name,
+        index=index,
+    )
+    return values[valid], design
+
+
+def estimate_from_summary(
+    metric: Metric, summary: Summary, *, confidence: float, method: str | None = None
+) -> Estimate:
+    """The :class:`Estimate` of a one-group :class:`Summary`."""
+    method = metric.check_method(method)
+    low, high = metric.interval(summary, confidence=confidence, method=method)
+    return Estimate(
+        float(summary.value[0]),
+        float(low[0]),
+        float(high[0]),
+        int(summary.n[0]),
+        confidence,
+        method,
+        metric=metric.name,
+        n_effective=float(summary.n_effective[0]),
+        weighted=summary.weighted,
+        weighted_n=float(summary.weighted_n[0]),
+        se=float(metric.factor * np.sqrt(summary.var[0])),
+        df=float(summary.df[0]),
+        design=summary.design,
+    )
+
+
+def estimate(
+    metric: Any,
+    scores: Any,
+    *,
+    weights: Any = None,
+    ids: Any = None,
+    confidence: float = 0.95,
+    method: str | None = None,
+) -> Estimate:
+    """Any registered metric of ``scores`` with its interval (the generic form of :func:`nps`).
+
+    Parameters
+    ----------
+    metric : str or Metric
+        A name in :data:`METRICS` (``"nps"``, ``"csat"``, ``"ces"``, ``"ces_mean"``,
+        ``"mean"``, ...) or a :class:`~cxresearch.stats.registry.Metric`.
+    scores : array-like
+        Answers; missing values are excluded.
+    weights : array-like or Series, optional
+        Analysis weights; a Series from :func:`cxresearch.rake` gives the raked design.
+    ids : array-like, optional
+        Cluster of every answer (respondents over pooled waves).
+    confidence : float
+        Two-sided confidence level.
+    method : str, optional
+        Interval method of the metric's family (default: the metric's).
+
+    Examples
+    --------
+    >>> round(estimate("nps", [10, 9, 7, 3, 10]).value, 1)
+    40.0
+    """
+    spec = get_metric(metric)
+    confidence = check_confidence(confidence)
+    method = spec.check_method(method)
+    x, design = prepare(spec, scores, weights=weights, ids=ids)
+    return estimate_from_summary(
+        spec, spec.summarize(x, design), confidence=confidence, method=method
+    )
+
+
+def nps(
+    scores: Any,
+    *,
+    weights: Any = None,
+    ids: Any = None,
+    confidence: float = 0.95,
+    method: str = "adjusted-wald",
+) -> Estimate:
+    """Net Promoter Score with a confidence interval, on the −100..100 scale.
+
+    NPS = % promoters (9–10) − % detractors (0–6).
+
+    Parameters
+    ----------
+    scores : array-like of int 0–10
+        Likelihood-to-recommend answers; missing values are excluded and not counted.
+    weights : array-like or Series, optional
+        Non-negative weights, one per score. Shares are weighted and the variance is
+        linearised: the weights-only design (R ``svydesign(ids = ~1, weights = ~w)``), or
+        the raked design for weights from :func:`cxresearch.rake`. The adjusted-Wald
+        interval then uses the design's effective n (see :mod:`cxresearch.stats.registry`).
+    ids : array-like, optional
+        Cluster of every score (a respondent answering several pooled waves).
+    confidence : float
+        Two-sided confidence level.
+    method : {"adjusted-wald", "wald"}
+        Interval method, see :func:`cxresearch.stats.intervals.nps_interval`. The
+        adjusted-Wald interval is centred on the adjusted score, so it is not symmetric
+        around ``value`` and, with a handful of answers all at one end, may not even
+        contain it (one detractor: value −100, interval −98.5 to 48.5); such bases are
+        flagged as low by :func:`metric_by`. Both are clipped to [−100, 100].
+
+    Returns
+    -------
+    Estimate
+        ``metric="nps"``; ``se`` is the design-based SE of the NPS in points.
+
+    Examples
+    --------
+    >>> est = nps([10, 9, 9, 8, 7, 6, 3, 10, 9, 0])
+    >>> round(est.value, 1), est.n
+    (20.0, 10)
+
+    References
+    ----------
+    Rocks, B. (2016). Interval estimation for the "Net Promoter Score". *The American
+    Statistician* 70(4), 365–372. Validated in tests/reference/test_nps.py and, weighted
+    and raked, against R ``survey`` in tests/reference/test_design.py.
+    """
+    return estimate("nps", scores, weights=weights, ids=ids, confidence=confidence, method=method)
+
+
 def top_box(
     scores: Any,
     *,
     top: Iterable[float],
     weights: Any = None,
+    ids: Any = None,
     confidence: float = 0.95,
     method: str = "wilson",
     metric: str = "top_box",
@@ -304,13 +312,15 @@ def top_box(
         Ratings; missing values are excluded and not counted.
     top : collection of numbers
         Scale points counted as "top", e.g. ``(4, 5)``.
-    weights : array-like, optional
-        Non-negative weights; the share is weighted and the interval uses Kish's
-        effective n.
+    weights : array-like or Series, optional
+        Non-negative weights; the share is weighted and its variance linearised.
+    ids : array-like, optional
+        Cluster of every answer.
     confidence : float
         Two-sided confidence level.
     method : {"wilson", "wald", "agresti-coull"}
-        See :func:`cxresearch.stats.intervals.proportion_interval`.
+        Wilson (default; R ``prop.test(correct = FALSE)``), Wald or Agresti–Coull, on the
+        design's effective n when weighted.
     metric : str
         Name stored on the result.
     scale : (low, high), optional
@@ -321,35 +331,27 @@ def top_box(
     Estimate
         Value and bounds in percent (0..100).
 
+    Examples
+    --------
+    >>> top_box([5, 4, 3, 5], top=(4, 5)).value
+    75.0
+
     References
     ----------
     Wilson (1927); Agresti & Coull (1998); Brown, Cai & DasGupta (2001).
     """
-    confidence = check_confidence(confidence)
-    if method not in PROPORTION_METHODS:
-        raise ValueError(f"method must be one of {list(PROPORTION_METHODS)}, got {method!r}")
     top_values = _check_top(top, scale)
-    sample = prepare_sample(scores, weights=weights, scale=scale, integer=scale is not None)
-    share = sample.share(np.isin(sample.values, top_values))
-    n_eff = sample.n_effective
-    low, high = proportion_interval(share, n_eff, confidence=confidence, method=method)
-    return Estimate(
-        100.0 * share,
-        float(low),
-        float(high),
-        sample.n,
-        confidence,
-        method,
-        metric=metric,
-        n_effective=n_eff,
-        weighted=sample.weighted,
+    spec = ShareMetric(
+        metric, scale=scale, integer=scale is not None, top=tuple(top_values.tolist())
     )
+    return estimate(spec, scores, weights=weights, ids=ids, confidence=confidence, method=method)
 
 
 def csat(
     scores: Any,
     *,
     weights: Any = None,
+    ids: Any = None,
     confidence: float = 0.95,
     method: str = "wilson",
     top: Iterable[float] = (4, 5),
@@ -357,11 +359,17 @@ def csat(
     """CSAT top-2-box: % of 1–5 answers that are 4 or 5 (``metric="csat_top2"``).
 
     See :func:`top_box` for the parameters and the interval methods.
+
+    Examples
+    --------
+    >>> csat([5, 4, 3, 2]).value
+    50.0
     """
     return top_box(
         scores,
         top=top,
         weights=weights,
+        ids=ids,
         confidence=confidence,
         method=method,
         metric="csat_top2",
@@ -373,6 +381,7 @@ def ces(
     scores: Any,
     *,
     weights: Any = None,
+    ids: Any = None,
     confidence: float = 0.95,
     method: str = "wilson",
     easy: Iterable[float] = (5, 6, 7),
@@ -380,11 +389,17 @@ def ces(
     """Customer Effort Score 2.0: % of 1–7 answers that are "easy" (5–7), ``metric="ces_easy"``.
 
     See :func:`top_box` for the parameters and the interval methods.
+
+    Examples
+    --------
+    >>> ces([7, 5, 2, 1]).value
+    50.0
     """
     return top_box(
         scores,
         top=easy,
         weights=weights,
+        ids=ids,
         confidence=confidence,
         method=method,
         metric="ces_easy",
@@ -392,26 +407,11 @@ def ces(
     )
 
 
-def _mean_estimate(sample: Sample, confidence: float, metric: str = "mean") -> Estimate:
-    mean, sd, n_eff = sample.mean(), sample.sd(), sample.n_effective
-    low, high = t_interval(mean, sd, n_eff, confidence=confidence)
-    return Estimate(
-        mean,
-        float(low),
-        float(high),
-        sample.n,
-        confidence,
-        "t",
-        metric=metric,
-        n_effective=n_eff,
-        weighted=sample.weighted,
-    )
-
-
 def mean_rating(
     scores: Any,
     *,
     weights: Any = None,
+    ids: Any = None,
     confidence: float = 0.95,
     scale: tuple[float, float] | None = None,
 ) -> Estimate:
@@ -421,10 +421,11 @@ def mean_rating(
     ----------
     scores : array-like of numbers
         Ratings; missing values are excluded and not counted.
-    weights : array-like, optional
-        Non-negative weights. The mean is weighted; its standard error is
-        ``s_w / sqrt(n_eff)`` with the weighted SD ``s_w`` (Bessel-corrected on n_eff)
-        and df = n_eff − 1 (Kish approximation, not R survey's linearised SE).
+    weights : array-like or Series, optional
+        Non-negative weights. The mean is weighted; its SE is the linearised design SE
+        (R ``svymean``) with df = n − 1 (clusters − 1 with ``ids``).
+    ids : array-like, optional
+        Cluster of every answer.
     confidence : float
         Two-sided confidence level.
     scale : (low, high), optional
@@ -433,34 +434,41 @@ def mean_rating(
     Returns
     -------
     Estimate
-        Bounds are NaN when fewer than two answers (n_eff ≤ 1).
+        Bounds are NaN when fewer than two answers.
+
+    Examples
+    --------
+    >>> mean_rating([4, 5, 3, 4]).value
+    4.0
 
     References
     ----------
-    Student (1908); Kish (1965), *Survey Sampling*, 11.7. Unweighted results equal R's
-    ``t.test`` (tests/reference/test_proportions_means.py).
+    Student (1908). Unweighted results equal R's ``t.test``
+    (tests/reference/test_proportions_means.py); weighted ones R's ``svymean``
+    (tests/reference/test_design.py).
     """
-    confidence = check_confidence(confidence)
     if scale is not None and (
         not isinstance(scale, tuple) or len(scale) != 2 or not scale[0] < scale[1]
     ):
         raise ValueError(f"scale must be a (low, high) tuple with low < high, got {scale!r}")
-    return _mean_estimate(prepare_sample(scores, weights=weights, scale=scale), confidence)
+    spec = MeanMetric("mean", scale=scale)
+    return estimate(spec, scores, weights=weights, ids=ids, confidence=confidence)
 
 
-def ces_mean(scores: Any, *, weights: Any = None, confidence: float = 0.95) -> Estimate:
+def ces_mean(
+    scores: Any, *, weights: Any = None, ids: Any = None, confidence: float = 0.95
+) -> Estimate:
     """Mean CES on the 1–7 scale with a t interval; answers must be whole numbers 1–7.
 
     The estimate's ``metric`` is ``"ces_mean"`` (``method="t"``), as in
     :func:`metric_by`'s ``"ces_mean"`` rows. See :func:`mean_rating` for the interval.
+
+    Examples
+    --------
+    >>> ces_mean([7, 5, 6]).value
+    6.0
     """
-    confidence = check_confidence(confidence)
-    sample = prepare_sample(scores, weights=weights, scale=(1, 7), integer=True)
-    return _mean_estimate(sample, confidence, metric="ces_mean")
-
-
-# Internal column names of the grouped computation; the prefix avoids clashes with `by`.
-_N, _W, _W2, _A, _B, _M = ("_cx_n", "_cx_w", "_cx_w2", "_cx_a", "_cx_b", "_cx_m")
+    return estimate("ces_mean", scores, weights=weights, ids=ids, confidence=confidence)
 
 
 def _check_columns(frame: pd.DataFrame, names: list[str], argument: str) -> None:
@@ -469,12 +477,38 @@ def _check_columns(frame: pd.DataFrame, names: list[str], argument: str) -> None
         raise DataError(f"{argument}: column(s) {missing} not in the frame {list(frame.columns)}")
 
 
+def frame_weights(frame: pd.DataFrame, weights: Any) -> Any:
+    """The weights a frame-level function was given: a column's values or a Series.
+
+    A Series (e.g. from :func:`cxresearch.rake`) is aligned to ``frame``'s index and keeps
+    its calibration; a column name gives that column (a plain weights-only design).
+    """
+    if weights is None:
+        return None
+    if isinstance(weights, pd.Series):
+        if not weights.index.equals(frame.index):
+            missing = frame.index.difference(weights.index)
+            if len(missing):
+                raise DataError(f"weights: no weight for rows {missing[:5].tolist()}")
+            aligned = weights.loc[frame.index]
+            aligned.attrs = weights.attrs
+            return aligned
+        return weights
+    if isinstance(weights, str):
+        _check_columns(frame, [weights], "weights")
+        return frame[weights]
+    raise TypeError(
+        f"weights must be a column name or a pandas Series, got {type(weights).__name__}"
+    )
+
+
 def metric_by(
     frame: pd.DataFrame,
     metric: str,
     *,
     by: str | list[str],
-    weights: str | None = None,
+    weights: str | pd.Series | None = None,
+    ids: str | None = None,
     confidence: float = 0.95,
     min_base: float = 30,
     column: str | None = None,
@@ -482,48 +516,56 @@ def metric_by(
 ) -> pd.DataFrame:
     """A metric with its interval for every group, as a tidy frame.
 
-    Computed from group sums in one ``groupby`` (closed-form variances), so it stays fast
-    for many groups; the numbers equal those of :func:`nps`, :func:`csat`, :func:`ces`,
-    :func:`ces_mean` and :func:`mean_rating` on each group.
+    Computed from group sums in one pass for unweighted and weights-only data; the
+    numbers equal those of :func:`estimate` (:func:`nps`, :func:`csat`, ...) on each group.
+    For a raked or clustered design each group is a domain of the whole sample (R
+    ``svyby``), which the single-sample functions also give for a subset of a raked Series.
 
     Parameters
     ----------
     frame : DataFrame
         Responses, one row each.
-    metric : {"nps", "csat", "ces", "ces_mean", "mean"}
-        The metric to compute.
+    metric : str
+        A registered metric (``"nps"``, ``"csat"``, ``"ces"``, ``"ces_mean"``, ``"mean"``, ...).
     by : str or list of str
         Grouping column(s); an empty list gives one overall row.
-    weights : str, optional
-        Name of a weight column (non-negative; must be present where the score is).
+    weights : str or Series, optional
+        A weight column, or a weights Series indexed like ``frame`` (a raked Series keeps
+        its calibration this way; a column of a frame does not).
+    ids : str, optional
+        Cluster column (respondent over pooled waves).
     confidence : float
         Two-sided confidence level.
     min_base : float
         Groups whose effective base is below this are flagged ``low_base``.
     column : str, optional
-        Score column; defaults to ``nps``, ``csat`` or ``ces`` after the metric, and is
-        required for ``"mean"``.
+        Score column; defaults to the metric's column, required for ``"mean"``.
     method : str, optional
-        Interval method; defaults to ``"adjusted-wald"`` for NPS, ``"wilson"`` for shares
-        and ``"t"`` (the only one) for means.
+        Interval method; defaults to the metric's.
 
     Returns
     -------
     DataFrame
         One row per observed group, sorted by the group keys (categorical order is kept,
         missing keys form their own group, last), columns ``<by...>, metric, value, ci_low,
-        ci_high, n, n_effective, confidence, method, low_base`` with ``low_base =
-        n_effective < min_base``. A group with no valid answers keeps its row, with
-        ``n = 0`` and NaN value and bounds.
+        ci_high, n, weighted_n, n_effective, se, df, confidence, method, design,
+        low_base`` with ``low_base = n_effective < min_base``. A group with no valid
+        answers keeps its row, with ``n = 0`` and NaN value and bounds.
 
     Raises
     ------
     DataError
         For missing columns or bad scores or weights (naming the column).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"g": ["a", "a", "b"], "nps": [10, 0, 9]})
+    >>> metric_by(df, "nps", by="g")["value"].tolist()
+    [0.0, 100.0]
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
-    spec = metric_spec(metric)
+    spec = get_metric(metric)
     confidence = check_confidence(confidence)
     by_cols = [by] if isinstance(by, str) else list(by)
     _check_columns(frame, by_cols, "by")
@@ -531,85 +573,56 @@ def metric_by(
     if column is None:
         raise ValueError(f"column is required for metric {metric!r}")
     _check_columns(frame, [column], "column")
-    if weights is not None:
-        _check_columns(frame, [weights], "weights")
+    if ids is not None:
+        _check_columns(frame, [ids], "ids")
     if isinstance(min_base, bool) or not isinstance(min_base, (int, float)) or min_base < 0:
         raise ValueError(f"min_base must be a non-negative number, got {min_base!r}")
-    allowed = {"nps": NPS_METHODS, "proportion": PROPORTION_METHODS, "mean": ("t",)}[spec.kind]
-    method = spec.method if method is None else method
-    if method not in allowed:
-        raise ValueError(f"method must be one of {list(allowed)} for {metric!r}, got {method!r}")
-
+    method = spec.check_method(method)
+    given = frame_weights(frame, weights)
+    wname = f"column {weights!r}" if isinstance(weights, str) else "weights"
     try:
         x = clean_scores(
             frame[column], name=f"column {column!r}", scale=spec.scale, integer=spec.integer
         )
         valid = ~np.isnan(x)
-        w = np.zeros(x.size)
-        if weights is None:
-            w[valid] = 1.0
+        if given is not None and not valid.any():
+            design = Design(np.zeros(0), True)
         else:
-            w[valid] = validate_weights(frame[weights], name=f"column {weights!r}", where=valid)
+            design = make_design(
+                given,
+                length=x.size,
+                valid=valid,
+                ids=None if ids is None else frame[ids],
+                name=wname,
+                ids_name=f"column {ids!r}",
+                index=frame.index,
+            )
     except ValueError as err:
         raise DataError(str(err)) from None
-    x0 = np.where(valid, x, 0.0)
-    work = frame[by_cols].copy()
-    work[_N] = valid.astype("int64")
-    work[_W] = w
-    work[_W2] = w**2
-    if spec.kind == "nps":
-        work[_A] = w * (x0 >= 9)
-        work[_B] = w * (valid & (x0 <= 6))
-    elif spec.kind == "proportion":
-        work[_A] = w * np.isin(x0, np.asarray(spec.top, dtype="float64"))
+
+    if by_cols:
+        keys = frame[by_cols].copy()
+        grouped = keys.groupby(by_cols, sort=True, observed=True, dropna=False)
+        group_index = grouped.ngroup().to_numpy()
+        out = grouped.size().index.to_frame(index=False)
+        k = len(out)
     else:
-        work[_A] = w * x0
-
-    def grouped(columns: list[str]) -> Any:
-        return work.groupby(by_cols, sort=True, observed=True, dropna=False)[columns]
-
-    columns = [_N, _W, _W2, _A, *([_B] if spec.kind == "nps" else [])]
-    sums = grouped(columns).sum() if by_cols else work[columns].sum().to_frame().T
-    if spec.kind == "mean":
-        # Two passes (deviations from each group's mean) rather than Σwx² − (Σwx)²/Σw,
-        # which loses precision when the variance is small next to the mean.
-        if by_cols:
-            totals = grouped([_A, _W]).transform("sum")
-            group_mean = (totals[_A] / totals[_W]).to_numpy(dtype="float64", na_value=np.nan)
-        else:
-            total_w = float(work[_W].sum())
-            group_mean = np.full(len(work), work[_A].sum() / total_w if total_w > 0 else np.nan)
-        work[_M] = np.nan_to_num(w * (x0 - group_mean) ** 2, nan=0.0)
-        sums[_M] = grouped([_M]).sum()[_M] if by_cols else work[_M].sum()
-
-    n = sums[_N].to_numpy(dtype="int64")
-    sw = sums[_W].to_numpy(dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = np.where(sw > 0, sw**2 / sums[_W2].to_numpy(dtype="float64"), 0.0)
-        a = sums[_A].to_numpy(dtype="float64") / sw
-        if spec.kind == "nps":
-            b = sums[_B].to_numpy(dtype="float64") / sw
-            value = 100.0 * (a - b)
-            low, high = nps_interval(a, b, n_eff, confidence=confidence, method=method)
-        elif spec.kind == "proportion":
-            value = 100.0 * a
-            low, high = proportion_interval(a, n_eff, confidence=confidence, method=method)
-        else:
-            value = a
-            var = sums[_M].to_numpy(dtype="float64") / sw * n_eff / (n_eff - 1.0)
-            low, high = t_interval(
-                a, np.sqrt(np.where(n_eff > 1, var, np.nan)), n_eff, confidence=confidence
-            )
-    value = np.where(n > 0, value, np.nan)
-
-    out = sums.index.to_frame(index=False) if by_cols else pd.DataFrame(index=range(1))
+        group_index = np.zeros(len(frame), dtype="int64")
+        out = pd.DataFrame(index=range(1))
+        k = 1
+    summary = spec.summarize(x[valid], design, group_index[valid].astype("int64"), k)
+    low, high = spec.interval(summary, confidence=confidence, method=method)
     out["metric"] = spec.name
-    out["value"] = value
+    out["value"] = np.where(summary.n > 0, summary.value, np.nan)
     out["ci_low"] = low
     out["ci_high"] = high
-    out["n"] = n
-    out["n_effective"] = n_eff
+    out["n"] = summary.n
+    out["weighted_n"] = summary.weighted_n
+    out["n_effective"] = summary.n_effective
+    out["se"] = spec.factor * np.sqrt(summary.var)
+    out["df"] = summary.df
     out["confidence"] = confidence
     out["method"] = method
-    out["low_base"] = n_eff < min_base
+    out["design"] = summary.design
+    out["low_base"] = summary.n_effective < min_base
     return out

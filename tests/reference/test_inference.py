@@ -1,4 +1,4 @@
-"""Tests of differences pinned to R 4.2, Rocks' NPS package and Newcombe (1998).
+"""Tests of differences pinned to R 4.2 (base R and formulas written out in R).
 
 R values were printed with ``options(digits = 15)``; the NPS package was sourced as
 described in tests/reference/test_nps.py.
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch.stats.inference import compare_groups, compare_to_target, compare_waves, hedges_g
+from cxresearch.stats.inference import compare_samples, compare_to_target, compare_waves, hedges_g
 
 X = [7, 5, 6, 8, 9, 4, 6, 7, 8, 5, 10, 6]
 Y = [4, 6, 5, 3, 7, 5, 4, 6, 2, 5, 6, 4, 5, 3, 8]
@@ -44,7 +44,7 @@ def test_one_sample_t_greater_matches_t_test():
 def test_welch_matches_t_test():
     # R: r <- t.test(x, y, var.equal = FALSE): t 2.87329811766927, df 22.5412928513504,
     #    p 0.00869559506370731, conf.int 0.525881612391198 3.240785054275469
-    res = compare_groups(X, Y, metric="mean")
+    res = compare_samples(X, Y, metric="mean")
     assert res.difference == pytest.approx(6.75 - 73 / 15, abs=1e-12)
     assert res.statistic == pytest.approx(2.87329811766927, abs=1e-10)
     assert res.pvalue == pytest.approx(0.00869559506370731, abs=1e-10)
@@ -56,14 +56,14 @@ def test_welch_matches_t_test():
 def test_welch_less_matches_t_test():
     # R: t.test(x, y, var.equal = FALSE, alternative = "less"): p 0.995652202468146,
     #    conf.int -Inf 3.00766778295415
-    res = compare_groups(X, Y, metric="mean", alternative="less")
+    res = compare_samples(X, Y, metric="mean", alternative="less")
     assert res.pvalue == pytest.approx(0.995652202468146, abs=1e-10)
     assert res.ci_low == -math.inf
     assert res.ci_high == pytest.approx(3.00766778295415, abs=1e-10)
 
 
 def test_weighted_welch_with_equal_weights_equals_unweighted():
-    res = compare_groups(X, Y, metric="mean", weights_a=[2.0] * 12, weights_b=[0.5] * 15)
+    res = compare_samples(X, Y, metric="mean", weights_a=[2.0] * 12, weights_b=[0.5] * 15)
     assert res.statistic == pytest.approx(2.87329811766927, abs=1e-10)
     assert res.pvalue == pytest.approx(0.00869559506370731, abs=1e-10)
     assert res.ci_low == pytest.approx(0.525881612391198, abs=1e-10)
@@ -77,7 +77,7 @@ def test_hedges_g_matches_formula_and_pingouin():
     g = (np.mean(X) - np.mean(Y)) / sp * (1 - 3 / (4 * 27 - 9))
     est = hedges_g(X, Y)
     assert est.value == pytest.approx(g, abs=1e-12)
-    assert compare_groups(X, Y, metric="mean").effect_size == pytest.approx(g, abs=1e-12)
+    assert compare_samples(X, Y, metric="mean").effect_size == pytest.approx(g, abs=1e-12)
     pg = pytest.importorskip("pingouin")
     assert est.value == pytest.approx(pg.compute_effsize(X, Y, eftype="hedges"), abs=1e-12)
     ci = pg.compute_esci(est.value, nx=12, ny=15, eftype="hedges", decimals=12)
@@ -88,43 +88,40 @@ def _csat(top: int, n: int) -> list[int]:
     return [5] * top + [2] * (n - top)
 
 
-def test_two_proportion_z_matches_prop_test():
-    # R: prop.test(c(56, 48), c(70, 80), correct = FALSE): X-squared 7.02341137123746,
-    #    p 0.00804508136819656; z = sqrt(X-squared)
-    res = compare_groups(_csat(56, 70), _csat(48, 80), metric="csat")
+# Agresti–Caffo (2000) in R, one success and one failure added to each sample:
+# ac <- function(x1, n1, x2, n2, alt = "two.sided", conf = .95) {
+#   p1 <- (x1 + 1) / (n1 + 2); p2 <- (x2 + 1) / (n2 + 2)
+#   se <- sqrt(p1 * (1 - p1) / (n1 + 2) + p2 * (1 - p2) / (n2 + 2)); z <- (p1 - p2) / se
+#   p <- if (alt == "two.sided") 2 * pnorm(-abs(z)) else pnorm(z, lower.tail = FALSE)
+#   q <- qnorm(if (alt == "two.sided") .5 + conf / 2 else conf)
+#   c(z = z, p = p, lo = 100 * (p1 - p2 - q * se), hi = 100 * (p1 - p2 + q * se)) }
+
+
+def test_two_proportion_matches_agresti_caffo():
+    # R: ac(56, 70, 48, 80) -> z 2.68572353830575050, p 0.00723729446728251,
+    #    lo 5.24529266380537340, hi 33.57584554757674056
+    res = compare_samples(_csat(56, 70), _csat(48, 80), metric="csat")
     assert res.difference == pytest.approx(20.0, abs=1e-10)
-    assert res.statistic**2 == pytest.approx(7.02341137123746, abs=1e-10)
-    assert res.statistic > 0
-    assert res.pvalue == pytest.approx(0.00804508136819656, abs=1e-12)
-    # alternative = "greater": p 0.00402254068409829
-    res_g = compare_groups(_csat(56, 70), _csat(48, 80), metric="csat", alternative="greater")
-    assert res_g.pvalue == pytest.approx(0.00402254068409829, abs=1e-12)
+    assert res.statistic == pytest.approx(2.68572353830575050, abs=1e-10)
+    assert res.pvalue == pytest.approx(0.00723729446728251, abs=1e-12)
+    assert res.ci_low == pytest.approx(5.24529266380537340, abs=1e-8)
+    assert res.ci_high == pytest.approx(33.57584554757674056, abs=1e-8)
+    assert res.test == "two-proportion z test, Agresti-Caffo"
+    # R: ac(56, 70, 48, 80, "greater") -> p 0.00361864723364125, lo 7.52269437126133766
+    res_g = compare_samples(_csat(56, 70), _csat(48, 80), metric="csat", alternative="greater")
+    assert res_g.pvalue == pytest.approx(0.00361864723364125, abs=1e-12)
+    assert res_g.ci_low == pytest.approx(7.52269437126133766, abs=1e-8)
+    assert res_g.ci_high == math.inf
     # Cohen's h = 2·asin(sqrt(.8)) − 2·asin(sqrt(.6)) (Cohen 1988, ch. 6)
     h = 2 * math.asin(math.sqrt(0.8)) - 2 * math.asin(math.sqrt(0.6))
     assert res.effect_size == pytest.approx(h, abs=1e-12)
-
-
-def test_newcombe_interval_matches_published_and_r():
-    # Newcombe (1998), Statistics in Medicine 17:873-890, Table II, method 10:
-    #   (a) 56/70 − 48/80 -> 0.0524 to 0.3339; (b) 9/10 − 3/10 -> 0.1705 to 0.8090
-    # R (method 10 from prop.test Wilson limits w1, w2):
-    #   d - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2) -> 0.0524314724023649
-    #   d + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2) -> 0.333872654036906
-    res = compare_groups(_csat(56, 70), _csat(48, 80), metric="csat")
-    assert res.ci_low == pytest.approx(5.24314724023649, abs=1e-8)
-    assert res.ci_high == pytest.approx(33.3872654036906, abs=1e-8)
-    assert res.ci_low == pytest.approx(5.24, abs=5e-3)  # published, 4 decimals of a share
-    assert res.ci_high == pytest.approx(33.39, abs=5e-3)
-    res_b = compare_groups(_csat(9, 10), _csat(3, 10), metric="csat")
-    assert res_b.ci_low == pytest.approx(17.05, abs=5e-3)
-    assert res_b.ci_high == pytest.approx(80.90, abs=5e-3)
 
 
 def test_one_sample_proportion_matches_prop_test():
     # R: prop.test(37, 52, p = 0.6, correct = FALSE): X-squared 2.69551282051282,
     #    p 0.100631106748073, conf.int 0.577272119633157 0.816700395852901
     res = compare_to_target(_csat(37, 52), 60, metric="csat")
-    assert res.test.startswith("one-sample z test")
+    assert res.test == "one-sample score test, Wilson interval"
     assert res.statistic**2 == pytest.approx(2.69551282051282, abs=1e-10)
     assert res.pvalue == pytest.approx(0.100631106748073, abs=1e-12)
     assert res.ci_low == pytest.approx(57.7272119633157 - 60, abs=1e-8)
@@ -135,31 +132,39 @@ def test_one_sample_proportion_matches_prop_test():
     assert res_g.ci_low == pytest.approx(59.9782549150004 - 60, abs=1e-8)
 
 
-def test_small_sample_proportion_uses_binom_test():
-    # n·(1 − p0) = 10 · 0.4 = 4 < 5 -> exact test.
-    # R: binom.test(7, 10, p = 0.6): p 0.749177344, conf.int 0.347547149940003 0.933260488822266
+def test_small_sample_proportion_is_the_score_test_its_interval_inverts():
+    # The exact binomial test is not the inversion of the Clopper–Pearson interval, so a
+    # small sample uses the same score test / Wilson pair as any other.
+    # R: prop.test(7, 10, p = 0.6, correct = FALSE): X-squared 0.416666666666667,
+    #    p 0.518605016428726, conf.int 0.396778147461145 0.892208732593699
     res = compare_to_target(_csat(7, 10), 60, metric="csat")
-    assert res.test.startswith("exact binomial")
-    assert res.statistic == 7
-    assert res.pvalue == pytest.approx(0.749177344, abs=1e-9)
-    assert res.ci_low == pytest.approx(34.7547149940003 - 60, abs=1e-8)
-    assert res.ci_high == pytest.approx(93.3260488822266 - 60, abs=1e-8)
+    assert res.statistic**2 == pytest.approx(0.416666666666667, abs=1e-10)
+    assert res.pvalue == pytest.approx(0.518605016428726, abs=1e-12)
+    assert res.ci_low == pytest.approx(39.6778147461145 - 60, abs=1e-8)
+    assert res.ci_high == pytest.approx(89.2208732593699 - 60, abs=1e-8)
 
 
 NPS_A = [10] * 60 + [7] * 25 + [0] * 15  # 60 / 25 / 15
 NPS_B = [10] * 40 + [8] * 30 + [3] * 30  # 40 / 30 / 30
 
 
-def test_two_sample_nps_matches_rocks_package():
-    # R: r <- nps_test_(c(15, 25, 60), c(30, 30, 40), test = "wald")
-    #    r$delta.hat 0.35, r$se.hat 0.111242977306435, r$p.value 0.00165369516370029,
-    #    r$int 0.131967770946381 0.568032229053619
-    res = compare_groups(NPS_A, NPS_B)
+# Adjusted Wald (Rocks 2016; his package's pseudo-observations 3/4, 3/2, 3/4) in R:
+# adj <- function(d, pa, pr) { n <- d + pa + pr; p <- (pr + .75) / (n + 3)
+#   q <- (d + .75) / (n + 3); c(c = p - q, se = sqrt((p + q - (p - q)^2) / (n + 3))) }
+
+
+def test_two_sample_nps_is_the_adjusted_wald_pair():
+    # R: a <- adj(15, 25, 60); b <- adj(30, 30, 40); se <- sqrt(a[2]^2 + b[2]^2)
+    #    z <- (a[1] - b[1]) / se -> 3.10124652517488375; 2 * pnorm(-abs(z))
+    #    -> 0.00192707779970172; 100 * (a[1] - b[1] -/+ qnorm(.975) * se)
+    #    -> 12.50511535949743092 55.45604968904625309
+    res = compare_samples(NPS_A, NPS_B)
     assert res.difference == pytest.approx(35.0, abs=1e-10)
-    assert res.statistic == pytest.approx(0.35 / 0.111242977306435, abs=1e-9)
-    assert res.pvalue == pytest.approx(0.00165369516370029, abs=1e-12)
-    assert res.ci_low == pytest.approx(13.1967770946381, abs=1e-9)
-    assert res.ci_high == pytest.approx(56.8032229053619, abs=1e-9)
+    assert res.statistic == pytest.approx(3.10124652517488375, abs=1e-9)
+    assert res.pvalue == pytest.approx(0.00192707779970172, abs=1e-12)
+    assert res.ci_low == pytest.approx(12.50511535949743092, abs=1e-9)
+    assert res.ci_high == pytest.approx(55.45604968904625309, abs=1e-9)
+    assert (res.estimate_a, res.estimate_b) == pytest.approx((45.0, 10.0))
     # Effect size: 35 / pooled SD (ddof 1) of the answers coded +100 / 0 / −100, by hand
     coded_a = np.where(np.asarray(NPS_A) >= 9, 100, np.where(np.asarray(NPS_A) <= 6, -100, 0))
     coded_b = np.where(np.asarray(NPS_B) >= 9, 100, np.where(np.asarray(NPS_B) <= 6, -100, 0))
@@ -167,15 +172,14 @@ def test_two_sample_nps_matches_rocks_package():
     assert res.effect_size == pytest.approx(35 / pooled, abs=1e-12)
 
 
-def test_one_sample_nps_matches_rocks_package():
-    # R: nps_test_(c(15, 25, 60), test = "wald"): se.hat 0.0739932429347437 (against 0);
-    # against a target of 30 the z statistic is (0.45 − 0.30) / se.hat.
+def test_one_sample_nps_is_the_adjusted_wald_pair():
+    # R: z1 <- (a[1] - .30) / a[2] -> 1.8702205289901268; 2 * pnorm(-abs(z1))
+    #    -> 0.0614532000566879
     res = compare_to_target(NPS_A, 30)
     assert res.difference == pytest.approx(15.0, abs=1e-10)
-    assert res.statistic == pytest.approx(0.15 / 0.0739932429347437, abs=1e-9)
-    z = 0.15 / 0.0739932429347437
-    assert res.pvalue == pytest.approx(math.erfc(z / math.sqrt(2)), abs=1e-12)
-    assert res.n_b == 0
+    assert res.statistic == pytest.approx(1.8702205289901268, abs=1e-9)
+    assert res.pvalue == pytest.approx(0.0614532000566879, abs=1e-12)
+    assert res.n_b == 0 and res.estimate_b == 30
 
 
 def _wave_frame() -> pd.DataFrame:
@@ -190,23 +194,30 @@ def _wave_frame() -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def test_compare_waves_holm_matches_p_adjust():
-    # R: p <- c(prop.test(c(56, 48), c(70, 80), correct = FALSE)$p.value,
-    #           prop.test(c(37, 56), c(52, 70), correct = FALSE)$p.value,
-    #           prop.test(c(33, 30), c(60, 60), correct = FALSE)$p.value,
-    #           prop.test(c(45, 33), c(60, 60), correct = FALSE)$p.value)
-    #    -> 0.00804508136819656 0.25632192617809652 0.58341144327962025 0.02163720205331782
-    #    p.adjust(p, method = "holm")
-    #    -> 0.0321803254727863 0.5126438523561930 0.5834114432796202 0.0649116061599535
-    out = compare_waves(_wave_frame(), "csat", waves=["Q1", "Q2", "Q3"], by="segment")
+def test_compare_waves_adjustments_match_p_adjust():
+    # R: p <- c(ac(56, 70, 48, 80)["p"], ac(37, 52, 56, 70)["p"], ac(33, 60, 30, 60)["p"],
+    #           ac(45, 60, 33, 60)["p"])
+    #    -> 0.00723729446728251 0.26207963832304920 0.58914055966953915 0.02145931334254588
+    #    p.adjust(p, "holm") -> 0.0289491778691300 0.5241592766460984 0.5891405596695392
+    #                           0.0643779400276376
+    #    p.adjust(p, "BH")   -> 0.0289491778691300 0.3494395177640656 0.5891405596695392
+    #                           0.0429186266850918
     expected_p = [
-        0.00804508136819656,
-        0.25632192617809652,
-        0.58341144327962025,
-        0.02163720205331782,
+        0.00723729446728251,
+        0.26207963832304920,
+        0.58914055966953915,
+        0.02145931334254588,
     ]
-    expected_holm = [0.0321803254727863, 0.5126438523561930, 0.5834114432796202, 0.0649116061599535]
-    assert out["pvalue"].tolist() == pytest.approx(expected_p, abs=1e-12)
-    assert out["pvalue_adjusted"].tolist() == pytest.approx(expected_holm, abs=1e-12)
+    holm = [0.0289491778691300, 0.5241592766460984, 0.5891405596695392, 0.0643779400276376]
+    bh = [0.0289491778691300, 0.3494395177640656, 0.5891405596695392, 0.0429186266850918]
+    for adjust, expected in (("holm", holm), ("bh", bh)):
+        out = compare_waves(
+            _wave_frame(), "csat", waves=["Q1", "Q2", "Q3"], by="segment", adjust=adjust
+        )
+        assert out["pvalue"].tolist() == pytest.approx(expected_p, abs=1e-12)
+        assert out["pvalue_adjusted"].tolist() == pytest.approx(expected, abs=1e-12)
+        # The intervals are at the level that reproduces the adjusted verdicts.
+        for _, row in out.iterrows():
+            assert row["significant"] == (not row["ci_low"] <= 0 <= row["ci_high"])
     assert out["wave"].tolist() == ["Q2", "Q3", "Q2", "Q3"]
     assert out["previous_wave"].tolist() == ["Q1", "Q2", "Q1", "Q2"]

@@ -102,17 +102,22 @@ def test_weighted_nps_matches_r_survey_point_estimate():
     assert est.n == 20
 
 
-def test_weighted_nps_uses_kish_effective_n():
-    # Kish: (Σw)² / Σw²; R: sum(w)^2 / sum(w^2) -> 16.4960352422907
+def test_weighted_nps_reports_kish_n_and_uses_the_design_effective_n():
+    # Kish: (Σw)² / Σw²; R: sum(w)^2 / sum(w^2) -> 16.4960352422907 (the reported base)
     w = np.asarray(W20)
-    assert kish_effective_n(W20) == pytest.approx(w.sum() ** 2 / (w**2).sum(), rel=1e-12)
     assert kish_effective_n(W20) == pytest.approx(16.4960352422907, abs=1e-10)
     est = nps(S20, weights=W20, method="wald")
     assert est.n_effective == pytest.approx(16.4960352422907, abs=1e-10)
-    # Wald interval on the weighted shares with n = n_effective (hand formula)
+    # The interval uses the design's effective n, n* = n σ² / ((n − 1) v), with v the
+    # linearised variance of svymean (pinned in tests/reference/test_design.py).
     s = np.asarray(S20)
+    z = (s >= 9).astype(float) - (s <= 6)
+    theta = (w * z).sum() / w.sum()
+    v = 20 / 19 * ((w * (z - theta) / w.sum()) ** 2).sum()
     p = w[s >= 9].sum() / w.sum()
     q = w[s <= 6].sum() / w.sum()
-    half = Z95 * math.sqrt((p + q - (p - q) ** 2) / 16.4960352422907)
+    n_star = 20 * (p + q - (p - q) ** 2) / (19 * v)
+    half = Z95 * math.sqrt((p + q - (p - q) ** 2) / n_star)
     assert est.ci_low == pytest.approx(100 * (p - q - half), abs=1e-8)
     assert est.ci_high == pytest.approx(100 * (p - q + half), abs=1e-8)
+    assert est.se == pytest.approx(100 * math.sqrt(v), rel=1e-12)

@@ -17,11 +17,11 @@ from cxresearch.stats.benchmark import (
     benchmark_results,
     compare_to_norm,
     metric_estimate,
-    norm_sample,
+    norm_summary,
     target_results,
     target_rows,
 )
-from cxresearch.stats.inference import compare_groups, compare_to_target
+from cxresearch.stats.inference import compare_to_target
 
 
 def responses(n: int = 80) -> pd.DataFrame:
@@ -39,22 +39,39 @@ def responses(n: int = 80) -> pd.DataFrame:
 
 
 def test_score_columns() -> None:
-    assert SCORE_COLUMNS == {"nps": "nps", "csat": "csat", "ces": "ces", "ces_mean": "ces"}
+    wanted = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_mean": "ces"}
+    assert {k: SCORE_COLUMNS[k] for k in wanted} == wanted
+    assert SCORE_COLUMNS["csat_top2"] == "csat"  # registry names work as well as aliases
 
 
-def test_norm_sample() -> None:
-    sample = norm_sample("nps", 20, 1000)
-    assert (sample == 10).sum() == 600 and (sample == 0).sum() == 400
-    assert cxresearch.nps(sample).value == pytest.approx(20.0)
-    csat = norm_sample("csat", 55, 1500)
-    assert (csat == 5).sum() == 825 and len(csat) == 1500
-    assert set(np.unique(norm_sample("ces", 50, 10))) == {1.0, 7.0}
-    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
-        norm_sample("nps", 20, 0)
-    with pytest.raises(ValueError, match="value for NPS must lie in -100..100, got 120"):
-        norm_sample("nps", 120, 10)
-    with pytest.raises(ValueError, match="for a norm test, got 'ces_mean'"):
-        norm_sample("ces_mean", 5, 10)
+def test_norm_summary_kinds() -> None:
+    # An NPS norm with value and n only: no passives assumed (the largest variance).
+    summary, kind = norm_summary("nps", 20, n=1000)
+    assert kind == "conservative" and summary is not None
+    assert summary.parts["p"][0] == pytest.approx(0.6) and summary.parts["q"][0] == pytest.approx(
+        0.4
+    )
+    # With its promoter and detractor shares it is an exact second sample.
+    exact, kind = norm_summary("nps", 20, n=1000, promoters=45, detractors=25)
+    assert kind == "sample" and exact is not None and exact.parts["q"][0] == pytest.approx(0.25)
+    assert norm_summary("csat", 55, n=1500)[1] == "sample"
+    assert norm_summary("nps", 20, se=2.0)[1] == "se"
+    assert norm_summary("nps", 20) == (None, "fixed")
+    assert norm_summary("ces_mean", 5.1, n=900) == (None, "fixed")  # a mean needs its SE
+    with pytest.raises(ValueError, match="norm n must be a number above 1, got 0"):
+        norm_summary("nps", 20, n=0)
+    with pytest.raises(ValueError, match=r"norm value for nps must lie in -100\.\.100, got 120"):
+        norm_summary("nps", 120, n=10)
+    with pytest.raises(ValueError, match="must equal its value"):
+        norm_summary("nps", 20, n=100, promoters=50, detractors=10)
+
+
+def test_a_conservative_norm_test_is_never_more_significant_than_the_exact_one() -> None:
+    scores = [10] * 45 + [8] * 30 + [3] * 25
+    conservative, _ = compare_to_norm(scores, 10, n=800)
+    exact, _ = compare_to_norm(scores, 10, n=800, promoters=30, detractors=20)
+    assert conservative.pvalue > exact.pvalue
+    assert conservative.difference == exact.difference == pytest.approx(10.0)
 
 
 def test_metric_estimate_leaves_out_missing_answers_and_allows_none() -> None:
@@ -102,6 +119,7 @@ def test_target_results_do_not_test_small_or_empty_bases() -> None:
     assert got.loc[0, "effect_size"] == expected.effect_size
     assert expected.difference < 0 and expected.pvalue < 0.05  # web NPS −42.5 against 0
     assert got.loc[0, "status"] == "not_met"
+    assert got.loc[0, "adjust"] == "bh" and got.loc[0, "significant"]
     # At 20 the former customers are tested.
     assert target_results(frame, targets, suppress_below=20)["status"][1] != "suppressed"
 
@@ -125,23 +143,22 @@ def test_benchmark_results_with_weights_and_without_a_test() -> None:
     frame = responses()
     norms = [
         {"name": "A", "metric": "nps", "value": 10, "n": 500, "ci_low": 6, "ci_high": 14},
-        {"name": "B", "metric": "ces_mean", "value": 4.5, "n": 900},  # a mean: no test
+        {"name": "B", "metric": "ces_mean", "value": 4.5, "n": 900},  # a mean without SE
     ]
-    got = benchmark_results(frame, norms, weights="weight").set_index("name")
-    expected = compare_to_norm(frame["nps"], 10, n=500, metric="nps", weights=frame["weight"])
+    got = benchmark_results(frame, norms, weights="weight", adjust="none").set_index("name")
+    expected, kind = compare_to_norm(frame["nps"], 10, n=500, metric="nps", weights=frame["weight"])
+    assert kind == got.loc["A", "norm_kind"] == "conservative"
     assert got.loc["A", "pvalue"] == expected.pvalue
     assert got.loc["A", "diff_ci_low"] == expected.ci_low
     assert (got.loc["A", "ci_low"], got.loc["A", "ci_high"]) == (6, 14)
     weighted = cxresearch.nps(frame["nps"], weights=frame["weight"])
     assert got.loc["A", "client_value"] == weighted.value
-    assert got.loc["B", "test"] == "" and math.isnan(got.loc["B", "pvalue"])
+    # A mean norm without its SE is a fixed value, tested like a target.
+    assert got.loc["B", "norm_kind"] == "fixed"
+    target = compare_to_target(frame["ces"], 4.5, metric="ces_mean", weights=frame["weight"])
+    assert got.loc["B", "pvalue"] == pytest.approx(target.pvalue, rel=1e-12)
     mean = cxresearch.ces_mean(frame["ces"], weights=frame["weight"]).value
     assert got.loc["B", "difference"] == pytest.approx(mean - 4.5, abs=1e-12)
-    # The norm's answers weigh 1 each next to a weighted client.
-    norm = norm_sample("nps", 10, 500)
-    assert expected == compare_groups(
-        frame["nps"], norm, metric="nps", weights_a=frame["weight"], weights_b=np.ones(500)
-    )
 
 
 def test_bad_input_names_the_problem() -> None:

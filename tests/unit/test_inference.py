@@ -10,31 +10,32 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 from cxresearch.errors import DataError
-from cxresearch.stats.inference import compare_groups, compare_to_target, compare_waves, hedges_g
+from cxresearch.results import Comparison
+from cxresearch.stats.inference import compare_samples, compare_to_target, compare_waves, hedges_g
 
 NPS_A = [10] * 50 + [7] * 30 + [2] * 20
 NPS_B = [10] * 35 + [8] * 35 + [4] * 30
 
 
 def test_comparison_fields_are_plain_python_numbers():
-    res = compare_groups(NPS_A, NPS_B)
+    res = compare_samples(NPS_A, NPS_B)
     for field in ("difference", "ci_low", "ci_high", "statistic", "pvalue", "effect_size"):
         assert type(getattr(res, field)) is float, field
     assert type(res.n_a) is int and type(res.n_b) is int
-    assert res.to_frame().shape == (1, 15)
+    assert list(res.to_frame().columns) == list(Comparison.__dataclass_fields__)
 
 
 def test_effect_sizes_carry_their_intervals():
 
     # Cohen's h: SE = sqrt(1/n_a + 1/n_b) (Cohen 1988, ch. 6); 1.959964 = qnorm(0.975)
     a, b = [5] * 70 + [3] * 30, [5] * 50 + [2] * 50
-    res = compare_groups(a, b, metric="csat")
+    res = compare_samples(a, b, metric="csat")
     half = 1.959963984540054 * np.sqrt(1 / 100 + 1 / 100)
     assert res.effect_size_ci_low == pytest.approx(res.effect_size - half, abs=1e-12)
     assert res.effect_size_ci_high == pytest.approx(res.effect_size + half, abs=1e-12)
     # Means: the interval is Hedges' g's own interval
     x, y = [1, 2, 3, 4, 5, 5, 4], [2, 3, 3, 2, 1, 2]
-    mean_res = compare_groups(x, y, metric="mean")
+    mean_res = compare_samples(x, y, metric="mean")
     g = hedges_g(x, y)
     assert (mean_res.effect_size_ci_low, mean_res.effect_size_ci_high) == (g.ci_low, g.ci_high)
     # NPS d (one sample): SE = sqrt(1/n + d^2/(2n)) (Hedges & Olkin 1985)
@@ -45,15 +46,15 @@ def test_effect_sizes_carry_their_intervals():
 
 
 def test_difference_is_a_minus_b_and_one_sided_p_halves():
-    two = compare_groups(NPS_A, NPS_B)
+    two = compare_samples(NPS_A, NPS_B)
     assert two.difference == pytest.approx(30.0 - 5.0)
     assert two.effect_size > 0
-    greater = compare_groups(NPS_A, NPS_B, alternative="greater")
-    less = compare_groups(NPS_A, NPS_B, alternative="less")
+    greater = compare_samples(NPS_A, NPS_B, alternative="greater")
+    less = compare_samples(NPS_A, NPS_B, alternative="less")
     assert greater.pvalue == pytest.approx(two.pvalue / 2)
     assert less.pvalue == pytest.approx(1 - two.pvalue / 2)
     assert greater.ci_high == math.inf and less.ci_low == -math.inf
-    swapped = compare_groups(NPS_B, NPS_A)
+    swapped = compare_samples(NPS_B, NPS_A)
     assert swapped.difference == pytest.approx(-two.difference)
     assert swapped.statistic == pytest.approx(-two.statistic)
 
@@ -78,8 +79,8 @@ def test_weighted_tests_with_equal_weights_equal_unweighted():
         ("csat", [5, 4, 2, 1, 5] * 12, [5, 2, 2, 1, 3] * 12),
         ("mean", [1.5, 2.0, 3.5, 4.0], [2.0, 2.5, 5.0, 6.0, 7.0]),
     ]:
-        plain = compare_groups(a, b, metric=metric)
-        weighted = compare_groups(
+        plain = compare_samples(a, b, metric=metric)
+        weighted = compare_samples(
             a, b, metric=metric, weights_a=[2.0] * len(a), weights_b=[2.0] * len(b)
         )
         for field in ("difference", "ci_low", "ci_high", "statistic", "pvalue", "effect_size"):
@@ -99,7 +100,7 @@ def test_one_sample_t_agrees_with_pingouin():
 def test_welch_agrees_with_pingouin():
     pg = pytest.importorskip("pingouin")
     a, b = [4.0, 5.5, 6.0, 7.5, 3.0, 6.5], [2.0, 3.5, 3.0, 4.5, 6.0, 1.0, 2.5]
-    res = compare_groups(a, b, metric="mean")
+    res = compare_samples(a, b, metric="mean")
     table = pg.ttest(a, b, correction=True)
     assert res.statistic == pytest.approx(float(table["T"].iloc[0]), abs=1e-10)
     assert res.pvalue == pytest.approx(float(table["p_val"].iloc[0]), abs=1e-10)
@@ -117,22 +118,22 @@ def test_bad_options_raise(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         compare_to_target(NPS_A, 30, **kwargs)
     with pytest.raises(ValueError, match=pattern):
-        compare_groups(NPS_A, NPS_B, **kwargs)
+        compare_samples(NPS_A, NPS_B, **kwargs)
 
 
 def test_bad_targets_and_samples_raise_naming_the_argument():
-    with pytest.raises(ValueError, match=r"target for NPS must lie in -100\.\.100"):
+    with pytest.raises(ValueError, match=r"target for nps must lie in -100\.\.100"):
         compare_to_target(NPS_A, 150)
     with pytest.raises(ValueError, match=r"target for a percentage must lie strictly in 0\.\.100"):
         compare_to_target([5, 4], 100, metric="csat")
     with pytest.raises(ValueError, match=r"target must be a number"):
         compare_to_target(NPS_A, "40")
     with pytest.raises(ValueError, match=r"^b must lie in 0\.\.10; found \[12\.0\]"):
-        compare_groups(NPS_A, [12, 10])
+        compare_samples(NPS_A, [12, 10])
     with pytest.raises(ValueError, match=r"weights_b has length 1 but there are 2 scores"):
-        compare_groups(NPS_A, [9, 10], weights_b=[1.0])
+        compare_samples(NPS_A, [9, 10], weights_b=[1.0])
     with pytest.raises(ValueError, match=r"^a has no non-missing values"):
-        compare_groups([None], NPS_B)
+        compare_samples([None], NPS_B)
 
 
 # --- compare_waves -----------------------------------------------------------------------
@@ -154,21 +155,25 @@ def _waves() -> pd.DataFrame:
 def test_compare_waves_follows_the_given_order_and_adjusts_with_holm():
     frame = _waves()
     order = ["spring", "summer", "autumn"]  # not alphabetical
-    out = compare_waves(frame, "nps", waves=order, by="region")
+    out = compare_waves(frame, "nps", waves=order, by="region", adjust="holm")
     assert out["region"].tolist() == ["y", "y", "x", "x"]  # categorical order
     assert out["wave"].tolist() == ["summer", "autumn"] * 2
     assert out["previous_wave"].tolist() == ["spring", "summer"] * 2
+    fields = [f for f in Comparison.__dataclass_fields__ if f not in ("n_a", "n_b")]
     assert list(out.columns) == [
-        "region", "metric", "wave", "previous_wave", "difference", "ci_low", "ci_high",
-        "statistic", "pvalue", "test", "effect_size", "effect_size_name", "n_a", "n_b",
-        "pvalue_adjusted",
+        "region", "wave", "previous_wave", "n_a", "n_b", *fields,
+        "pvalue_adjusted", "adjust", "significant", "interval_level",
     ]  # fmt: skip
+    # no row is significant after Holm here, so the intervals stay at 95 %... or at the
+    # level that reproduces Holm's verdicts: either way interval and verdict agree
+    for _, r in out.iterrows():
+        assert r["significant"] == (not r["ci_low"] <= 0 <= r["ci_high"])
     expected = multipletests(out["pvalue"], method="holm")[1]
     assert out["pvalue_adjusted"].to_numpy() == pytest.approx(expected)
     assert (out["pvalue_adjusted"] >= out["pvalue"]).all()
-    # each row is compare_groups(current wave, previous wave) within the region
+    # each row is compare_samples(current wave, previous wave) within the region
     part = frame[frame["region"] == "x"]
-    res = compare_groups(
+    res = compare_samples(
         part.loc[part["wave"] == "autumn", "nps"], part.loc[part["wave"] == "summer", "nps"]
     )
     row = out.iloc[3]
@@ -180,8 +185,8 @@ def test_compare_waves_follows_the_given_order_and_adjusts_with_holm():
 def test_compare_waves_weights_and_overall():
     frame = _waves()
     out = compare_waves(frame, "nps", waves=["spring", "summer"], weights="weight")
-    assert len(out) == 1 and list(out.columns)[0] == "metric"
-    res = compare_groups(
+    assert len(out) == 1 and list(out.columns)[0] == "wave"
+    res = compare_samples(
         frame.loc[frame["wave"] == "summer", "nps"],
         frame.loc[frame["wave"] == "spring", "nps"],
         weights_a=frame.loc[frame["wave"] == "summer", "weight"],

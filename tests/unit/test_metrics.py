@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cxresearch.errors import DataError
-from cxresearch.stats.inference import compare_groups, compare_to_target, compare_waves
+from cxresearch.stats.inference import compare_samples, compare_to_target, compare_waves
 from cxresearch.stats.metrics import ces, ces_mean, csat, mean_rating, metric_by, nps, top_box
 from cxresearch.stats.weighting import kish_effective_n
 
@@ -169,7 +169,7 @@ def test_ces_mean_is_told_apart_from_other_means_in_a_tidy_frame():
     assert row["value"] == pytest.approx(large["ces"].mean(), abs=1e-12)
     # Comparisons carry the name too, so the report labels them as CES means.
     small = frame[frame["size"] == "small"]
-    assert compare_groups(large["ces"], small["ces"], metric="ces_mean").metric == "ces_mean"
+    assert compare_samples(large["ces"], small["ces"], metric="ces_mean").metric == "ces_mean"
     assert compare_to_target(large["ces"], 5, metric="ces_mean").metric == "ces_mean"
     waves = frame.assign(wave=np.where(np.arange(len(frame)) % 2, "w2", "w1"))
     changes = compare_waves(waves, "ces_mean", waves=["w1", "w2"], by="size")
@@ -228,8 +228,8 @@ def test_metric_by_matches_the_single_sample_functions():
 def test_metric_by_columns_order_and_categorical_order():
     out = metric_by(_frame(), "csat", by=["region", "size"])
     assert list(out.columns) == [
-        "region", "size", "metric", "value", "ci_low", "ci_high", "n", "n_effective",
-        "confidence", "method", "low_base",
+        "region", "size", "metric", "value", "ci_low", "ci_high", "n", "weighted_n",
+        "n_effective", "se", "df", "confidence", "method", "design", "low_base",
     ]  # fmt: skip
     # categorical order south, north, east; the unobserved "west" gets no row
     assert list(dict.fromkeys(out["region"])) == ["south", "north", "east"]

@@ -301,9 +301,13 @@ def test_target_and_norm_values_must_fit_their_metric(
     assert str(path) in str(info.value)
 
 
-def test_weighting_is_refused_at_validation_until_raking_exists(tmp_path: Path) -> None:
-    # A params file asking for raking must fail validation (exit 2 before any notebook
-    # runs), not render unweighted numbers.
-    path = write(tmp_path, edit(weighting={"margins": {"region": {"north": 0.5, "south": 0.5}}}))
-    with pytest.raises(ParamsError, match="raking to margins is not available"):
-        load_params(path)
+def test_weighting_margins_and_trim_are_read(tmp_path: Path) -> None:
+    margins = {"region": {"north": 0.5, "south": 0.5}}
+    path = write(tmp_path, edit(weighting={"margins": margins, "trim": [0.3, 3.0]}))
+    params = load_params(path)
+    assert params.weighting is not None and params.weighting.margins == margins
+    assert params.weighting.trim == (0.3, 3.0)
+    assert params.report.multiplicity == "bh"
+    bad = write(tmp_path, edit(weighting={"margins": {"region": {"north": 0.5, "south": 0.6}}}))
+    with pytest.raises(ParamsError, match="must be positive shares summing to 1"):
+        load_params(bad)

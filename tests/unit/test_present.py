@@ -111,10 +111,11 @@ def test_unknown_keys_fall_back_to_the_raw_key() -> None:
 
 
 def test_test_names_are_translated_long_and_short() -> None:
-    name = "two-sample z test, Rocks (2016) variance"
-    assert FI.test(name) == "kahden otoksen z-testi, Rocksin (2016) varianssi"
+    name = "two-sample z test, adjusted Wald (Rocks 2016)"
+    assert FI.test(name) == "kahden otoksen z-testi, korjattu Wald-väli (Rocks 2016)"
     assert FI.test(name, short=True) == "z-testi"
-    assert EN.test(name) == name and EN.test(name, short=True) == "z test"
+    assert EN.test(name) == "two-sample z test, adjusted Wald interval (Rocks 2016)"
+    assert EN.test(name, short=True) == "z test"
     assert FI.effect_size("Cohen's h") == "Cohenin h"
 
 
@@ -238,7 +239,7 @@ def test_escape_user_text() -> None:
 def _comparison(diff: float, p: float, metric: str = "nps") -> Comparison:
     return Comparison(
         metric, diff, diff - 6, diff + 6, diff / 3, p,
-        "two-sample z test, Rocks (2016) variance", 0.12, "Cohen's d (±100 coding)", 400, 380,
+        "two-sample z test, adjusted Wald (Rocks 2016)", 0.12, "Cohen's d (±100 coding)", 400, 380,
     )  # fmt: skip
 
 
@@ -326,7 +327,7 @@ def test_breakdown_table_names_the_test_and_shows_the_effect_size(
     frame = pd.concat([metric_by(data, m, by="customer_type") for m in ("nps", "csat")])
     changes = compare_waves(data, "nps", waves=["2026Q2", "2026Q3"], by="customer_type")
     fi = breakdown_table(frame, FI, changes=changes, min_base=30)
-    assert list(fi.frame.columns)[-3:] == ["Muutos, NPS", "p (Holm)", "d"]
+    assert list(fi.frame.columns)[-3:] == ["Muutos, NPS", "p (korjattu)", "d"]
     # current: 20 answers per wave; former (7 + 7) and never (3 + 3) are under the
     # suppression base (15), so their change and effect size stay hidden.
     current = changes.set_index("customer_type").loc["current"]
@@ -336,24 +337,25 @@ def test_breakdown_table_names_the_test_and_shows_the_effect_size(
     assert current["effect_size"] < -0.5  # the cell shows a real effect, not a zero
     assert effect.startswith("−0,")
     note = fi.notes[-1]
-    assert note.startswith("Muutos: 2026Q3 − 2026Q2. Testi: kahden otoksen z-testi, Rocksin")
+    assert note.startswith("Muutos: 2026Q3 − 2026Q2. Testi: kahden otoksen z-testi, korjattu")
+    assert note.endswith("Benjamini–Hochberg (väärien löydösten osuus).")
     assert "Vaikutuksen koko: d = Cohenin d, kun vastaukset on koodattu +100" in note
     en = breakdown_table(frame, EN, changes=changes, min_base=30)
-    assert list(en.frame.columns)[-3:] == ["Change, NPS", "p (Holm)", "d"]
+    assert list(en.frame.columns)[-3:] == ["Change, NPS", "p (adjusted)", "d"]
     assert en.frame["d"].iloc[0] == format_number(
         current["effect_size"], EN, decimals=2, signed=True
     )
     assert (
-        "Test: two-sample z test, Rocks (2016) variance. Effect size: d = Cohen's d"
+        "Test: two-sample z test, adjusted Wald interval (Rocks 2016). Effect size: d = Cohen's d"
         in (en.notes[-1])
     )
     # A change in a share is a two-proportion z test with Cohen's h.
     shares = compare_waves(data, "csat", waves=["2026Q2", "2026Q3"], by="customer_type")
     h = breakdown_table(frame, EN, changes=shares, min_base=30)
-    assert list(h.frame.columns)[-3:] == ["Change, CSAT", "p (Holm)", "h"]
+    assert list(h.frame.columns)[-3:] == ["Change, CSAT", "p (adjusted)", "h"]
     h_current = shares.set_index("customer_type").loc["current", "effect_size"]
     assert h.frame["h"].iloc[0] == format_number(h_current, EN, decimals=2, signed=True)
-    assert "Test: two-proportion z test (pooled), Newcombe hybrid score interval." in h.notes[-1]
+    assert "Test: two-proportion z test, Agresti–Caffo interval." in h.notes[-1]
     assert "Effect size: h = Cohen's h (difference of arcsine-transformed shares)." in h.notes[-1]
 
 

@@ -15,7 +15,8 @@ from cxresearch.present import get_labels
 from cxresearch.present.escaping import rendered_text
 from cxresearch.session import describe_filter, open_run
 from cxresearch.stats.benchmark import benchmark_results, target_results
-from cxresearch.stats.inference import compare_groups, compare_to_target
+from cxresearch.stats.design import calibration_of
+from cxresearch.stats.inference import compare_samples, compare_to_target
 
 COLUMNS = ["response_id", "client", "wave", "customer_type", "touchpoint", "channel", "region",
            "size", "nps", "csat", "ces"]  # fmt: skip
@@ -194,12 +195,26 @@ def test_current_wave_without_rows_is_a_data_error(project: Path) -> None:
         open_run(path)
 
 
-def test_weighting_is_refused_until_raking_exists(project: Path) -> None:
+def test_weighting_rakes_each_wave_and_every_estimate_uses_the_raked_design(
+    project: Path,
+) -> None:
     path = write_params(
-        project, PARAMS + "weighting: {margins: {region: {north: 0.5, south: 0.5}}}\n"
+        project, PARAMS + "weighting: {margins: {region: {north: 0.3, south: 0.7}}}\n"
     )
-    with pytest.raises(ParamsError, match="weighting: raking to margins is not available"):
-        open_run(path)
+    s = open_run(path)
+    weights = s.weights
+    assert weights is not None and calibration_of(weights) is not None
+    for wave in s.waves:
+        rows = s.rows(wave)
+        w = weights.loc[rows.index]
+        assert w[rows["region"] == "north"].sum() / w.sum() == pytest.approx(0.3, abs=1e-8)
+    head = s.headline()
+    assert head["nps"].design == "raked" and head["nps"].weighted
+    assert head["nps"].weighted_n == pytest.approx(weights.loc[s.current.index].sum())
+    assert s.breakdown("nps", "touchpoint")["design"].eq("raked").all()
+    bad = write_params(project, PARAMS + "weighting: {margins: {region: {north: 1.0}}}\n")
+    with pytest.raises(ParamsError, match=r"weighting: .*margin 'region': data levels \['south'\]"):
+        open_run(bad)
 
 
 def test_relative_paths_from_the_root_and_from_notebooks(
@@ -224,7 +239,7 @@ def test_headline_equals_the_metrics_on_the_current_rows(project: Path) -> None:
     assert head["csat"].value == pytest.approx(65.0, abs=1e-12)  # 39 / 60
     change = s.change("nps")
     previous = s.rows("2026Q2")
-    assert change == compare_groups(s.current["nps"], previous["nps"], metric="nps")
+    assert change == compare_samples(s.current["nps"], previous["nps"], metric="nps")
 
 
 def test_metric_without_answers_gives_an_empty_estimate(project: Path) -> None:
@@ -263,11 +278,11 @@ def test_target_results_status_follows_the_test(project: Path) -> None:
     assert results.loc[0, "difference"] == expected.difference
     assert results.loc[0, "pvalue"] == expected.pvalue
     assert results.loc[0, "n"] == 17
-    # 17 of 17 satisfied against 95 %: n(1 − p0) < 5, so the exact binomial test.
-    # R: binom.test(17, 17, 0.95)$p.value == 1 (two-sided: every outcome is at most as
-    # likely as 17/17), so the status is inconclusive although 100 % > 95 %.
-    assert results.loc[2, "test"] == "exact binomial test, Clopper-Pearson interval"
-    assert results.loc[2, "pvalue"] == pytest.approx(1.0, abs=1e-12)
+    # 17 of 17 satisfied against 95 %: the score test that the Wilson interval inverts,
+    # R: prop.test(17, 17, p = 0.95, correct = FALSE)$p.value 0.344196888496; inconclusive,
+    # and the Wilson interval (80.5 to 100) contains 95.
+    assert results.loc[2, "test"] == "one-sample score test, Wilson interval"
+    assert results.loc[2, "pvalue"] == pytest.approx(0.344196888496, rel=1e-9)
     assert math.isnan(results.loc[3, "pvalue"]) and results.loc[3, "n"] == 6
 
 
@@ -277,9 +292,10 @@ def test_benchmark_results_are_the_stats_function_on_the_current_wave(project: P
     expected = benchmark_results(s.current, [b.model_dump() for b in s.params.benchmarks])
     pd.testing.assert_frame_equal(norms, expected)
     assert norms["name"].tolist() == ["CSAT norm", "NPS norm", "NPS hearsay"]
-    # The numbers are pinned to R in tests/reference/test_benchmark.py (same 60 answers);
-    # R: prop.test(c(39, 825), c(60, 1500), correct = FALSE)$p.value 0.126513666049
-    assert norms.loc[0, "pvalue"] == pytest.approx(0.126513666049, rel=1e-8)
+    # Agresti–Caffo on 39/60 against 825/1500, R:
+    # p1 <- 40/62; p2 <- 826/1502; z <- (p1 - p2) / sqrt(p1*(1-p1)/62 + p2*(1-p2)/1502)
+    # 2 * pnorm(-abs(z))  # 0.125199995987
+    assert norms.loc[0, "pvalue"] == pytest.approx(0.125199995987, rel=1e-8)
 
 
 def test_weighted_targets_and_norms_pass_the_run_settings(project: Path) -> None:
@@ -326,7 +342,7 @@ def test_a_weight_column_is_used_everywhere(project: Path) -> None:
     frame["weight"] = ["2.0" if i % 3 == 0 else "0.5" for i in range(len(frame))]
     frame.to_csv(path, index=False)
     s = open_run(project / "params" / "acme.yaml")
-    assert s.weights == "weight"
+    assert s.weights is not None and s.weights.equals(s.responses["weight"])
     weights = s.current["weight"]
     head = s.headline()
     assert head["nps"] == cxresearch.nps(s.current["nps"], weights=weights)
@@ -336,7 +352,7 @@ def test_a_weight_column_is_used_everywhere(project: Path) -> None:
     assert current["value"] == pytest.approx(head["nps"].value, abs=1e-9)
     assert current["n_effective"] == pytest.approx(head["nps"].n_effective, rel=1e-12)
     previous = s.rows("2026Q2")
-    assert s.change("nps") == compare_groups(
+    assert s.change("nps") == compare_samples(
         s.current["nps"], previous["nps"], metric="nps", weights_a=weights,
         weights_b=previous["weight"],
     )  # fmt: skip

@@ -40,40 +40,37 @@ RULE = (
 
 
 def _performance(
-    x: np.ndarray, w: np.ndarray, *, kind: str, top: tuple[float, float], confidence: float
+    x: np.ndarray,
+    w: np.ndarray,
+    *,
+    kind: str,
+    top: tuple[float, float],
+    confidence: float,
+    weighted: bool = False,
 ) -> tuple[float, float, float, int]:
-    """Performance of one driver with its interval (Kish's effective n when weighted).
+    """Performance of one driver with its interval, through the metric registry.
 
-    The intervals are the package's (:func:`~cxresearch.stats.intervals.t_interval`,
-    :func:`~cxresearch.stats.intervals.proportion_interval`), so that IPA and the metric
-    tables agree; the weighted SD is Bessel-corrected on Kish's n_eff as in
-    :func:`~cxresearch.stats.metrics.mean_rating`, so a weighted performance interval equals
-    that function's. The top-box share stays here rather than in ``top_box``: IPA counts a
-    *range* of ratings as top box (``top`` inclusive, half points of averaged indices too).
+    A mean rating (t interval on the design SE) or the top-box share within ``top``
+    (Wilson interval on the design's effective n), exactly as
+    :func:`~cxresearch.stats.metrics.mean_rating` and the share metrics give them, so IPA
+    and the metric tables agree. ``top`` is a *range* (inclusive): averaged indices have
+    half points.
     """
-    # Imported here: scipy.stats and statsmodels add about 0.6 s to importing the drivers
-    # package, which driver_importance does not need.
-    from cxresearch.stats.intervals import proportion_interval, t_interval
+    # Imported here: scipy.stats adds about 0.6 s to importing the drivers package, which
+    # driver_importance does not need.
+    from cxresearch.stats.design import Design
+    from cxresearch.stats.metrics import estimate_from_summary
+    from cxresearch.stats.registry import MeanMetric, RangeShareMetric
 
     present = ~np.isnan(x)
     x, w = x[present], w[present]
     n = int(x.size)
     if n == 0:
         return np.nan, np.nan, np.nan, 0
-    total = w.sum()
-    n_eff = total**2 / np.square(w).sum()
-    if kind == "mean":
-        mean = float(w @ x / total)
-        if n < 2:
-            return mean, np.nan, np.nan, n
-        # Bessel's correction on the effective n: the usual s² (n − 1 denominator) at w = 1.
-        sd = np.sqrt(float(w @ (x - mean) ** 2 / total) * n_eff / (n_eff - 1))
-        low, high = t_interval(mean, sd, n_eff, confidence=confidence)
-        return mean, float(low), float(high), n
-    # Top-box share in percent with the Wilson (1927) score interval on Kish's n.
-    share = float(w @ ((x >= top[0]) & (x <= top[1])) / total)
-    low, high = proportion_interval(share, n_eff, confidence=confidence, method="wilson")
-    return 100 * share, float(low), float(high), n
+    metric = MeanMetric("mean") if kind == "mean" else RangeShareMetric("top_box", top=top)
+    summary = metric.summarize(x, Design(w, weighted))
+    est = estimate_from_summary(metric, summary, confidence=confidence)
+    return est.value, est.ci_low, est.ci_high, n
 
 
 def importance_performance(
@@ -172,6 +169,7 @@ def importance_performance(
         w = validate_weights(weights, length=len(frame), name="weights")
     else:
         w = np.ones(len(frame))
+    weighted = weights is not None
 
     rows = []
     for d in names:
@@ -184,7 +182,9 @@ def importance_performance(
                 f"column {d!r} has ratings outside the scale {tuple(scale)}: "
                 f"{np.unique(outside)[:5].tolist()}"
             )
-        rows.append(_performance(x, w, kind=performance, top=top, confidence=confidence))
+        rows.append(
+            _performance(x, w, kind=performance, top=top, confidence=confidence, weighted=weighted)
+        )
     perf = np.array([r[:3] for r in rows], dtype=float)
 
     values = imp["importance"].to_numpy(dtype=float)

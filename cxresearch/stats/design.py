@@ -1,0 +1,322 @@
+"""Survey designs and their linearised (Taylor) variance, as R's ``survey`` package.
+
+Every metric in :mod:`cxresearch.stats.registry` is a weighted mean of a per-respondent
+score (NPS: +1/0/−1, a share: 1/0, a mean: the rating). Its variance comes from one place,
+:meth:`Design.variance`, given the estimator's influence values
+``u_i = w_i (z_i − θ) / Σw``:
+
+* **unweighted**: all weights 1; ``n/(n − 1) Σ u²`` is then exactly ``s²/n``;
+* **weights only** (R ``svydesign(ids = ~1, weights = ~w)`` + ``svymean``): the same
+  with-replacement formula on the weighted influence values;
+* **raked** (R ``rake()`` + ``svymean``): the influence values are first replaced by
+  their residuals from the raking margins (the calibration "g-residuals"), which is why a
+  raked estimate of something the margins explain is more precise than a weights-only one;
+* **clusters** (``ids=``): influence values are summed per cluster first (a respondent who
+  answers several pooled waves is one cluster).
+
+Kish's effective n stays the reported effective base (:func:`effective_sample_size`); it is
+not used for variances.
+
+References
+----------
+Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2 and 7.
+Deville, J.-C. & Särndal, C.-E. (1992). Calibration estimators in survey sampling. *JASA*
+87, 376–382. Kish, L. (1965). *Survey Sampling*. Wiley, 11.7.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.stats.weighting import validate_weights
+
+__all__ = [
+    "CALIBRATION_ATTR",
+    "Calibration",
+    "Design",
+    "calibration_of",
+    "effective_sample_size",
+    "make_design",
+]
+
+#: Key under which :func:`cxresearch.rake` stores its :class:`Calibration` in ``Series.attrs``.
+CALIBRATION_ATTR = "cxresearch.calibration"
+
+# Backfitting of the calibration residuals stops when no residual moves by more than this
+# (relative to the largest residual), or after _MAX_SWEEPS sweeps.
+_SWEEP_TOL = 1e-13
+_MAX_SWEEPS = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """What :func:`cxresearch.rake` remembers so that variances can use its margins.
+
+    Attributes
+    ----------
+    index
+        Row labels of the raked frame.
+    codes
+        One integer array per raking variable: the level code of every row.
+    weights
+        The raked weights of every row (mean 1).
+    clusters
+        Optional cluster code of every row (respondents over pooled waves).
+    """
+
+    index: pd.Index
+    codes: tuple[np.ndarray, ...]
+    weights: np.ndarray
+    clusters: np.ndarray | None = None
+    margins: tuple[str, ...] = field(default=())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Calibration:
+        # pandas deep-copies Series.attrs on most operations; the calibration is immutable,
+        # so share it instead of copying a million-row array every time.
+        return self
+
+    def residuals(self, u: np.ndarray) -> np.ndarray:
+        """Residuals of ``u`` (n × k) from the raking margins, as R ``svyrecvar``.
+
+        R replaces each column ``x`` by ``x − w · ave(x / w, margin)`` for every margin in
+        turn (ten sweeps); the sweeps are backfitting of the least-squares projection of
+        ``x / w`` on the margins' indicators, so here they run until they stop moving.
+        """
+        w = np.where(self.weights > 0, self.weights, 1.0)
+        y = u / w[:, None]
+        counts = [np.bincount(c) for c in self.codes]
+        scale = float(np.max(np.abs(y))) if y.size else 0.0
+        for _ in range(_MAX_SWEEPS):
+            moved = 0.0
+            for code, count in zip(self.codes, counts, strict=True):
+                sums = np.stack(
+                    [np.bincount(code, y[:, j], count.size) for j in range(y.shape[1])], 1
+                )
+                means = sums / np.maximum(count, 1)[:, None]
+                step = means[code]
+                y = y - step
+                moved = max(moved, float(np.max(np.abs(step))) if step.size else 0.0)
+            if moved <= _SWEEP_TOL * max(scale, 1e-300):
+                break
+        return y * w[:, None]
+
+
+def calibration_of(weights: Any) -> Calibration | None:
+    """The :class:`Calibration` a weights Series carries, or None."""
+    if isinstance(weights, pd.Series):
+        found = weights.attrs.get(CALIBRATION_ATTR)
+        if isinstance(found, Calibration):
+            return found
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """The weights of one sample's answered rows and how they were made.
+
+    Build it with :func:`make_design`. ``weights`` are those of the answered rows in their
+    order; ``positions`` places them in the raked frame when ``calibration`` is set.
+    """
+
+    weights: np.ndarray
+    weighted: bool = False
+    clusters: np.ndarray | None = None
+    calibration: Calibration | None = None
+    positions: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return int(self.weights.size)
+
+    @property
+    def kind(self) -> str:
+        """``"unweighted"``, ``"weights"`` or ``"raked"`` (``+clusters`` when clustered)."""
+        base = (
+            "raked"
+            if self.calibration is not None
+            else ("weights" if self.weighted else "unweighted")
+        )
+        return base + ("+clusters" if self.clusters is not None else "")
+
+    @property
+    def n_effective(self) -> float:
+        """Kish's effective sample size of these weights (the reported effective base)."""
+        total = float(self.weights.sum())
+        return total**2 / float(np.square(self.weights).sum()) if total > 0 else 0.0
+
+    @property
+    def df(self) -> float:
+        """Degrees of freedom: primary sampling units − 1 (R ``degf``).
+
+        For a raked design they are those of the whole raked sample, as in R, because the
+        domain's variance is computed in the whole sample.
+        """
+        if self.calibration is not None:
+            full = self.calibration.clusters
+            units = self.calibration.index.size if full is None else np.unique(full).size
+        elif self.clusters is not None:
+            units = np.unique(self.clusters).size
+        else:
+            units = self.n
+        return float(units - 1)
+
+    def subset(self, mask: np.ndarray) -> Design:
+        """The design of the rows where ``mask`` is true (a domain)."""
+        return Design(
+            self.weights[mask],
+            self.weighted,
+            None if self.clusters is None else self.clusters[mask],
+            self.calibration,
+            None if self.positions is None else self.positions[mask],
+        )
+
+    def influence(self, z: np.ndarray) -> tuple[float, np.ndarray]:
+        """Weighted mean of ``z`` and its influence values ``w (z − θ) / Σw``."""
+        total = float(self.weights.sum())
+        theta = float(self.weights @ z) / total
+        return theta, self.weights * (z - theta) / total
+
+    def variance(self, u: np.ndarray) -> np.ndarray:
+        """Linearised variance of estimators with influence values ``u`` (n or n × k).
+
+        ``u`` holds one column per estimator for this design's rows. Returns one variance
+        per column (a covariance matrix is not needed anywhere yet).
+        """
+        x = np.asarray(u, dtype="float64")
+        single = x.ndim == 1
+        x = x[:, None] if single else x
+        clusters = self.clusters
+        if self.calibration is not None:
+            cal = self.calibration
+            full = np.zeros((cal.index.size, x.shape[1]))
+            assert self.positions is not None
+            full[self.positions] = x
+            x = cal.residuals(full)
+            clusters = cal.clusters
+        if clusters is not None:
+            codes = np.unique(clusters, return_inverse=True)[1]
+            x = np.stack([np.bincount(codes, x[:, j]) for j in range(x.shape[1])], 1)
+        m = x.shape[0]
+        if m < 2:
+            out = np.full(x.shape[1], np.nan)
+        else:
+            centred = x - x.mean(axis=0)
+            out = m / (m - 1.0) * np.einsum("ij,ij->j", centred, centred)
+        return out[0:1].reshape(()) if single else out
+
+
+def make_design(
+    weights: Any,
+    *,
+    length: int,
+    valid: np.ndarray,
+    ids: Any = None,
+    name: str = "weights",
+    ids_name: str = "ids",
+    index: pd.Index | None = None,
+) -> Design:
+    """The design of the rows where ``valid`` is true.
+
+    Parameters
+    ----------
+    weights : array-like, Series or None
+        None for unweighted data. A Series made by :func:`cxresearch.rake` (or any subset
+        of it with its index labels kept) gives the raked design; any other weights the
+        weights-only design.
+    length : int
+        Number of answers the weights belong to.
+    valid : boolean array
+        The answered rows.
+    ids : array-like, optional
+        Cluster of every row (e.g. the respondent id over pooled waves).
+    index : pandas.Index, optional
+        Row labels of the answers, used to place a raked Series' rows when the weights are
+        not a Series themselves.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` for missing, negative, infinite or non-numeric weights, or when
+        the answered rows have no positive weight; naming ``ids_name`` for missing ids.
+    """
+    clusters = None
+    if ids is not None:
+        ids_series = ids if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids))
+        if len(ids_series) != length:
+            raise ValueError(
+                f"{ids_name} has length {len(ids_series)} but there are {length} scores"
+            )
+        kept = ids_series.iloc[np.flatnonzero(valid)]
+        if kept.isna().any():
+            raise ValueError(f"{ids_name} has missing values where there are answers")
+        clusters = pd.factorize(kept, sort=True)[0].astype("int64")
+    if weights is None:
+        return Design(np.ones(int(valid.sum())), False, clusters)
+    w = validate_weights(weights, length=length, name=name, where=valid)
+    if not w.sum() > 0:
+        raise ValueError(f"{name} are all zero for the answered rows")
+    calibration = calibration_of(weights)
+    positions = None
+    if calibration is not None:
+        labels = weights.index if isinstance(weights, pd.Series) else index
+        positions = _positions(calibration, labels, valid, w)
+        if positions is None:
+            calibration = None
+    return Design(w, True, clusters, calibration, positions)
+
+
+def _positions(
+    calibration: Calibration, labels: pd.Index | None, valid: np.ndarray, w: np.ndarray
+) -> np.ndarray | None:
+    """Rows of the raked frame for the answered rows, if the weights are still the raked ones.
+
+    The weights must be the raked weights of those rows up to one common factor (a
+    rescaled copy is fine); otherwise the calibration no longer describes them and the
+    weights-only design is used.
+    """
+    if labels is None or not labels.is_unique or not calibration.index.is_unique:
+        return None
+    positions = calibration.index.get_indexer(labels[valid])
+    if (positions < 0).any():
+        return None
+    raked = calibration.weights[positions]
+    ratio = float(w.sum() / raked.sum()) if raked.sum() > 0 else np.nan
+    if not np.isfinite(ratio) or not np.allclose(w, raked * ratio, rtol=1e-9, atol=0):
+        return None
+    return positions.astype("int64")
+
+
+def effective_sample_size(weights: Any) -> float:
+    """Kish's effective sample size, ``(Σw)² / Σw²``.
+
+    Equals ``n`` for equal weights and shrinks as the weights become more unequal; the
+    ratio ``n / n_effective`` is Kish's design effect due to weighting. It is the effective
+    *base* shown in tables; variances come from the design (:class:`Design`).
+
+    Parameters
+    ----------
+    weights : array-like
+        Non-negative, finite weights; at least one must be positive.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> effective_sample_size([1, 1, 2, 2])
+    3.6
+
+    References
+    ----------
+    Kish, L. (1965). *Survey Sampling*. Wiley, section 11.7.
+    """
+    values = validate_weights(weights)
+    total = float(values.sum())
+    if total <= 0:
+        raise ValueError("weights must contain at least one positive value")
+    return total**2 / float(np.square(values).sum())

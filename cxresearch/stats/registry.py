@@ -1,0 +1,639 @@
+"""The one registry of CX metrics: each metric knows its column, scale, estimator,
+linearisation, interval, the test that inverts that interval, and how it is labelled.
+
+Every metric is a weighted mean of a per-respondent score ``z`` (NPS: +1 promoter, 0
+passive, −1 detractor; a share: 1 in the top boxes, else 0; a mean: the answer), shown on
+its own scale (``factor`` 100 for NPS and shares). So one estimator and one variance route
+serve them all: ``θ = Σwz / Σw`` with influence values ``w(z − θ)/Σw`` whose variance comes
+from the design (:class:`~cxresearch.stats.design.Design`: unweighted, weights only,
+raked, clustered). What differs per metric is only the *interval family*:
+
+* NPS: adjusted Wald (Rocks 2016) on the design's effective n;
+* shares: Wilson score interval on the design's effective n (the inversion of the score
+  test, R ``prop.test(correct = FALSE)`` when unweighted);
+* means: Student t with the design SE and df (R ``t.test`` / ``svymean`` + ``confint(df=)``).
+
+For each family the test of a value is the pivot the interval inverts, so "significant"
+⇔ "the interval excludes the value" by construction (tests/unit/test_verdicts.py checks
+it with hypothesis). With weights, the "effective n" of NPS and shares is the design's:
+``n* = n σ² / ((n − 1) v)`` with ``σ²`` the per-respondent variance and ``v`` the
+linearised variance, which equals ``n`` when all weights are equal (Korn & Graubard 1998).
+
+Adding a metric is one line::
+
+    register(ShareMetric("repurchase_rate", column="repurchased", top=(1,), scale=(0, 1)))
+    register(MeanMetric("clv_mean", column="clv", decimals=0))
+
+References
+----------
+Rocks, B. (2016). Interval estimation for the "Net Promoter Score". *The American
+Statistician* 70(4), 365–372. Wilson, E. B. (1927). *JASA* 22, 209–212. Agresti, A. &
+Caffo, B. (2000). Simple and effective confidence intervals for proportions and
+differences of proportions. *The American Statistician* 54, 280–288. Korn, E. L. &
+Graubard, B. I. (1998). Confidence intervals for proportions with small expected number
+of positive counts estimated from survey data. *Survey Methodology* 24, 193–201.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import stats
+
+from cxresearch.stats.design import Design
+from cxresearch.stats.intervals import NPS_METHODS, nps_pivot, nps_variance
+
+__all__ = [
+    "ALTERNATIVES",
+    "REGISTRY",
+    "MeanMetric",
+    "Metric",
+    "NpsMetric",
+    "RangeShareMetric",
+    "ShareMetric",
+    "Summary",
+    "TestResult",
+    "get_metric",
+    "register",
+]
+
+ALTERNATIVES = ("two-sided", "greater", "less")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A metric summarised for one or many groups (arrays of equal length).
+
+    ``theta`` is the weighted mean of the score (unit scale), ``value = factor · theta``.
+    ``weighted_n`` is the sum of the weights (``n`` unweighted). ``var`` is its
+    linearised design variance, ``n_star`` the effective n the interval
+    family uses (``n`` when unweighted), ``n_effective`` Kish's effective base, ``df`` the
+    degrees of freedom of t intervals. ``parts`` holds what the family needs (``p``, ``q``
+    for NPS; ``sd`` for means).
+    """
+
+    metric: str
+    theta: np.ndarray
+    value: np.ndarray
+    n: np.ndarray
+    weighted_n: np.ndarray
+    n_effective: np.ndarray
+    n_star: np.ndarray
+    var: np.ndarray
+    df: np.ndarray
+    weighted: bool
+    design: str
+    parts: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def item(self, i: int = 0) -> Summary:
+        """Group ``i`` as a one-element Summary."""
+        pick = slice(i, i + 1)
+        return Summary(
+            self.metric,
+            self.theta[pick],
+            self.value[pick],
+            self.n[pick],
+            self.weighted_n[pick],
+            self.n_effective[pick],
+            self.n_star[pick],
+            self.var[pick],
+            self.df[pick],
+            self.weighted,
+            self.design,
+            {k: v[pick] for k, v in self.parts.items()},
+        )
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A difference with its interval and the test whose inversion the interval is."""
+
+    difference: float
+    ci_low: float
+    ci_high: float
+    statistic: float
+    pvalue: float
+    se: float
+    df: float
+    test: str
+
+
+def check_alternative(alternative: Any) -> str:
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {list(ALTERNATIVES)}, got {alternative!r}")
+    return str(alternative)
+
+
+def _critical(confidence: float, alternative: str, df: Any = np.inf) -> np.ndarray:
+    level = confidence if alternative != "two-sided" else 0.5 + confidence / 2.0
+    return np.asarray(stats.t.ppf(level, df), dtype="float64")
+
+
+def _pvalue(statistic: Any, alternative: str, df: Any = np.inf) -> np.ndarray:
+    stat = np.asarray(statistic, dtype="float64")
+    if alternative == "two-sided":
+        return np.asarray(2.0 * stats.t.sf(np.abs(stat), df))
+    if alternative == "greater":
+        return np.asarray(stats.t.sf(stat, df))
+    return np.asarray(stats.t.cdf(stat, df))
+
+
+def _sides(low: np.ndarray, high: np.ndarray, alternative: str) -> tuple[np.ndarray, np.ndarray]:
+    if alternative == "greater":
+        return low, np.full_like(high, np.inf)
+    if alternative == "less":
+        return np.full_like(low, -np.inf), high
+    return low, high
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A CX metric: a weighted mean of a per-respondent score, with its inference.
+
+    Subclasses say how answers become scores and which interval family they use.
+
+    Attributes
+    ----------
+    name
+        ``Estimate.metric`` and the key of its labels and column in tables.
+    column
+        Default score column of the response schema (None: must be given).
+    scale
+        Allowed answers (inclusive); None for any finite number.
+    integer
+        Whether answers must be whole numbers.
+    decimals
+        Decimals shown in reports.
+    percent
+        Whether the value is a percentage (0..100).
+    method
+        Default interval method.
+    """
+
+    name: str
+    column: str | None = None
+    scale: tuple[float, float] | None = None
+    integer: bool = False
+    decimals: int = 1
+    method: str = ""
+    factor: ClassVar[float] = 1.0
+    percent: ClassVar[bool] = False
+    methods: ClassVar[tuple[str, ...]] = ()
+    family: ClassVar[str] = ""
+    effect_name: ClassVar[str] = ""
+    one_sample_effect_name: ClassVar[str] = ""
+
+    # -- scores -------------------------------------------------------------------------
+    def score(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def unit_variance(self, theta: np.ndarray, parts: dict[str, np.ndarray]) -> np.ndarray:
+        """Per-respondent variance of the score (for the effective n of the family)."""
+        return np.full_like(theta, np.nan)
+
+    def _parts(
+        self, x: np.ndarray, w: np.ndarray, codes: np.ndarray, k: int
+    ) -> dict[str, np.ndarray]:
+        return {}
+
+    def check_method(self, method: str | None) -> str:
+        method = self.method if method is None else method
+        if method not in self.methods:
+            raise ValueError(
+                f"method must be one of {list(self.methods)} for {self.name!r}, got {method!r}"
+            )
+        return method
+
+    def check_value(self, value: Any, what: str = "target") -> float:
+        """A target or norm on this metric's scale, as a float (ValueError naming ``what``)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"{what} must be a number, got {value!r}")
+        out = float(value)
+        if not np.isfinite(out):
+            raise ValueError(f"{what} must be finite, got {value!r}")
+        low, high = self.value_range()
+        if not low <= out <= high:
+            raise ValueError(f"{what} for {self.name} must lie in {low:g}..{high:g}, got {value!r}")
+        return out
+
+    def value_range(self) -> tuple[float, float]:
+        if self.scale is None:
+            return -np.inf, np.inf
+        return self.scale
+
+    # -- estimation ---------------------------------------------------------------------
+    def summarize(
+        self, x: np.ndarray, design: Design, codes: np.ndarray | None = None, k: int = 1
+    ) -> Summary:
+        """Summaries of the answers ``x`` (no missing values) per group code (0..k−1)."""
+        codes = np.zeros(x.size, dtype="int64") if codes is None else codes
+        w = design.weights
+        z = self.score(x)
+        n = np.bincount(codes, minlength=k).astype("int64")
+        sw = np.bincount(codes, w, k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            theta = np.bincount(codes, w * z, k) / sw
+            kish = np.where(sw > 0, sw**2 / np.bincount(codes, w**2, k), 0.0)
+        if design.calibration is None and design.clusters is None:
+            # One-stage with-replacement variance per group from sums: n/(n−1) Σ u².
+            dev = z - np.nan_to_num(theta)[codes]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ss = np.bincount(codes, (w * dev) ** 2, k) / sw**2
+                var = np.where(n > 1, n / (n - 1.0) * ss, np.nan)
+            df = np.where(n > 1, n - 1.0, np.nan)
+        else:
+            var = np.full(k, np.nan)
+            df = np.full(k, np.nan)
+            for g in range(k):
+                mask = codes == g
+                if mask.sum() == 0 or not sw[g] > 0:
+                    continue
+                sub = design.subset(mask)
+                _, u = sub.influence(z[mask])
+                var[g] = float(sub.variance(u))
+                df[g] = sub.df
+        parts = self._parts(x, w, codes, k)
+        sigma2 = self.unit_variance(theta, parts)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            design_n = n * sigma2 / ((n - 1.0) * var)
+        if design.weighted:
+            usable = np.isfinite(design_n) & (design_n > 0) & (var > 0)
+            n_star = np.where(usable, design_n, kish)
+        else:
+            n_star = n.astype("float64")
+        return Summary(
+            self.name,
+            theta,
+            self.factor * theta,
+            n,
+            sw,
+            kish,
+            n_star,
+            var,
+            df,
+            design.weighted,
+            design.kind,
+            parts,
+        )
+
+    # -- inference: interval and the test that inverts it --------------------------------
+    def pivot(
+        self, s: Summary, method: str, confidence: float, alternative: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - abstract
+        """Centre (unit scale), SE and df of the family's pivot for ``s``."""
+        raise NotImplementedError
+
+    def interval(
+        self,
+        s: Summary,
+        *,
+        confidence: float,
+        method: str | None = None,
+        alternative: str = "two-sided",
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Interval of the metric on its own scale (NaN where there is no base)."""
+        method = self.check_method(method)
+        centre, se, df = self.pivot(s, method, confidence, alternative)
+        crit = _critical(confidence, alternative, df)
+        low, high = self._bounds(s, method, confidence, alternative, centre, se, crit)
+        low, high = _sides(low, high, alternative)
+        empty = ~(s.n > 0)
+        return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
+
+    def _bounds(
+        self,
+        s: Summary,
+        method: str,
+        confidence: float,
+        alternative: str,
+        centre: np.ndarray,
+        se: np.ndarray,
+        crit: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        low, high = self.factor * (centre - crit * se), self.factor * (centre + crit * se)
+        lo, hi = self.value_range()
+        return np.clip(low, lo, hi), np.clip(high, lo, hi)
+
+    def test(
+        self,
+        s: Summary,
+        null: float,
+        *,
+        confidence: float,
+        method: str | None = None,
+        alternative: str = "two-sided",
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Statistic and p-value of ``metric = null``, inverting :meth:`interval`."""
+        method = self.check_method(method)
+        centre, se, df = self.pivot(s, method, confidence, alternative)
+        null_se = self.null_se(s, method, null / self.factor, se)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = (centre - null / self.factor) / null_se
+        return stat, _pvalue(stat, alternative, df)
+
+    def null_se(self, s: Summary, method: str, null: float, se: np.ndarray) -> np.ndarray:
+        """SE of the test at the null (the pivot's SE unless the family is a score test)."""
+        return se
+
+    def difference(
+        self, a: Summary, b: Summary, *, confidence: float, alternative: str = "two-sided"
+    ) -> TestResult:
+        """``a − b`` between independent samples with its interval and inverting test."""
+        centre, se, df, name = self.two_sample_pivot(a, b)
+        crit = float(_critical(confidence, alternative, df))
+        low, high = _sides(
+            np.asarray(self.factor * (centre - crit * se)),
+            np.asarray(self.factor * (centre + crit * se)),
+            alternative,
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = centre / se
+        return TestResult(
+            float(a.value[0] - b.value[0]),
+            float(low),
+            float(high),
+            float(stat),
+            float(_pvalue(stat, alternative, df)),
+            float(self.factor * se),
+            float(df),
+            name,
+        )
+
+    def two_sample_pivot(
+        self, a: Summary, b: Summary
+    ) -> tuple[float, float, float, str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def effect(self, a: Summary, b: Summary | None, null: float = 0.0) -> tuple[float, float]:
+        """Standardised effect size and its SE (one sample against ``null`` when b is None)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def sd(self, s: Summary) -> np.ndarray:
+        """SD of the score on the metric's scale (ddof 1 on Kish's n)."""
+        sigma2 = self.unit_variance(s.theta, s.parts)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.factor * np.sqrt(sigma2 * s.n_effective / (s.n_effective - 1.0))
+
+
+def _grouped_share(mask: np.ndarray, w: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    sw = np.bincount(codes, w, k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.bincount(codes, w * mask, k) / sw
+
+
+@dataclass(frozen=True)
+class NpsMetric(Metric):
+    """Net Promoter Score: % promoters (9–10) − % detractors (0–6), −100..100."""
+
+    column: str | None = "nps"
+    scale: tuple[float, float] | None = (0, 10)
+    integer: bool = True
+    decimals: int = 1
+    method: str = "adjusted-wald"
+    factor: ClassVar[float] = 100.0
+    methods: ClassVar[tuple[str, ...]] = NPS_METHODS
+    family: ClassVar[str] = "nps"
+    effect_name: ClassVar[str] = "Cohen's d (±100 coding)"
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return (x >= 9).astype("float64") - (x <= 6).astype("float64")
+
+    def value_range(self) -> tuple[float, float]:
+        return -100.0, 100.0
+
+    def _parts(
+        self, x: np.ndarray, w: np.ndarray, codes: np.ndarray, k: int
+    ) -> dict[str, np.ndarray]:
+        return {"p": _grouped_share(x >= 9, w, codes, k), "q": _grouped_share(x <= 6, w, codes, k)}
+
+    def unit_variance(self, theta: np.ndarray, parts: dict[str, np.ndarray]) -> np.ndarray:
+        return nps_variance(parts["p"], parts["q"])
+
+    def pivot(
+        self, s: Summary, method: str, confidence: float, alternative: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        centre, se = nps_pivot(s.parts["p"], s.parts["q"], s.n_star, method=method)
+        return centre, se, np.full_like(centre, np.inf)
+
+    def two_sample_pivot(self, a: Summary, b: Summary) -> tuple[float, float, float, str]:
+        ca, sa = nps_pivot(a.parts["p"], a.parts["q"], a.n_star)
+        cb, sb = nps_pivot(b.parts["p"], b.parts["q"], b.n_star)
+        se = float(np.sqrt(sa[0] ** 2 + sb[0] ** 2))
+        return float(ca[0] - cb[0]), se, np.inf, "two-sample z test, adjusted Wald (Rocks 2016)"
+
+    def effect(self, a: Summary, b: Summary | None, null: float = 0.0) -> tuple[float, float]:
+        # Difference over the SD of the +100/0/−100 coding (pooled, ddof 1, for two samples).
+        sd_a = float(self.sd(a)[0])
+        if b is None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = float(np.divide(float(a.value[0]) - null, sd_a))
+            return d, _d_se(d, float(a.n_effective[0]))
+        na, nb = float(a.n_effective[0]), float(b.n_effective[0])
+        pooled = _pooled_sd(sd_a, na, float(self.sd(b)[0]), nb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = float(np.divide(float(a.value[0] - b.value[0]), pooled))
+        return d, _d_se(d, na, nb)
+
+
+@dataclass(frozen=True)
+class ShareMetric(Metric):
+    """Share (%) of answers among ``top`` (e.g. CSAT 4–5 of 1–5), 0..100."""
+
+    top: tuple[float, ...] = (1.0,)
+    method: str = "wilson"
+    decimals: int = 0
+    factor: ClassVar[float] = 100.0
+    percent: ClassVar[bool] = True
+    methods: ClassVar[tuple[str, ...]] = ("wilson", "wald", "agresti-coull")
+    family: ClassVar[str] = "share"
+    effect_name: ClassVar[str] = "Cohen's h"
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return np.isin(x, np.asarray(self.top, dtype="float64")).astype("float64")
+
+    def value_range(self) -> tuple[float, float]:
+        return 0.0, 100.0
+
+    def unit_variance(self, theta: np.ndarray, parts: dict[str, np.ndarray]) -> np.ndarray:
+        return theta * (1.0 - theta)
+
+    def pivot(
+        self, s: Summary, method: str, confidence: float, alternative: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        p, n = s.theta, s.n_star
+        inf = np.full_like(p, np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if method == "agresti-coull":
+                z2 = float(_critical(confidence, alternative)) ** 2
+                tilde_n = n + z2
+                tilde_p = (p * n + z2 / 2.0) / tilde_n
+                return tilde_p, np.sqrt(tilde_p * (1.0 - tilde_p) / tilde_n), inf
+            return p, np.sqrt(p * (1.0 - p) / n), inf
+
+    def _bounds(
+        self,
+        s: Summary,
+        method: str,
+        confidence: float,
+        alternative: str,
+        centre: np.ndarray,
+        se: np.ndarray,
+        crit: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if method != "wilson":
+            return super()._bounds(s, method, confidence, alternative, centre, se, crit)
+        # Wilson (1927): the p0 with |p − p0| ≤ z·sqrt(p0(1 − p0)/n), in closed form.
+        p, n, z2 = s.theta, s.n_star, crit**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mid = (p + z2 / (2 * n)) / (1 + z2 / n)
+            half = crit / (1 + z2 / n) * np.sqrt(p * (1 - p) / n + z2 / (4 * n**2))
+        return 100.0 * np.clip(mid - half, 0, 1), 100.0 * np.clip(mid + half, 0, 1)
+
+    def null_se(self, s: Summary, method: str, null: float, se: np.ndarray) -> np.ndarray:
+        if method != "wilson":
+            return se
+        # The score test: SE under the null, sqrt(p0(1 − p0)/n).
+        return np.sqrt(null * (1.0 - null) / s.n_star)
+
+    def two_sample_pivot(self, a: Summary, b: Summary) -> tuple[float, float, float, str]:
+        # Agresti & Caffo (2000): one success and one failure added to each sample.
+        def adjusted(s: Summary) -> tuple[float, float]:
+            n = float(s.n_star[0])
+            p = (float(s.theta[0]) * n + 1.0) / (n + 2.0)
+            return p, p * (1.0 - p) / (n + 2.0)
+
+        pa, va = adjusted(a)
+        pb, vb = adjusted(b)
+        return pa - pb, float(np.sqrt(va + vb)), np.inf, "two-proportion z test, Agresti-Caffo"
+
+    def effect(self, a: Summary, b: Summary | None, null: float = 0.0) -> tuple[float, float]:
+        # Cohen (1988), ch. 6: h = 2·asin√p1 − 2·asin√p2; SE sqrt(1/n1 + 1/n2) (1/√n vs p0).
+        pa = float(a.theta[0])
+        pb = null / 100.0 if b is None else float(b.theta[0])
+        h = float(2.0 * np.arcsin(np.sqrt(pa)) - 2.0 * np.arcsin(np.sqrt(pb)))
+        na = float(a.n_effective[0])
+        se = np.sqrt(1.0 / na) if b is None else np.sqrt(1.0 / na + 1.0 / float(b.n_effective[0]))
+        return h, float(se)
+
+
+@dataclass(frozen=True)
+class RangeShareMetric(ShareMetric):
+    """Share (%) of answers within ``top = (low, high)`` inclusive (averaged indices)."""
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        low, high = self.top[0], self.top[-1]
+        return ((x >= low) & (x <= high)).astype("float64")
+
+
+@dataclass(frozen=True)
+class MeanMetric(Metric):
+    """Mean of a rating or any numeric answer, with a t interval on the design SE."""
+
+    method: str = "t"
+    decimals: int = 2
+    methods: ClassVar[tuple[str, ...]] = ("t",)
+    family: ClassVar[str] = "mean"
+    effect_name: ClassVar[str] = "Hedges' g"
+    one_sample_effect_name: ClassVar[str] = "Cohen's d"
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return x
+
+    def _parts(
+        self, x: np.ndarray, w: np.ndarray, codes: np.ndarray, k: int
+    ) -> dict[str, np.ndarray]:
+        sw = np.bincount(codes, w, k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.bincount(codes, w * x, k) / sw
+            dev2 = np.bincount(codes, w * (x - np.nan_to_num(mean)[codes]) ** 2, k) / sw
+        return {"dev2": dev2}
+
+    def unit_variance(self, theta: np.ndarray, parts: dict[str, np.ndarray]) -> np.ndarray:
+        return parts["dev2"]
+
+    def pivot(
+        self, s: Summary, method: str, confidence: float, alternative: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return s.theta, np.sqrt(s.var), s.df
+
+    def two_sample_pivot(self, a: Summary, b: Summary) -> tuple[float, float, float, str]:
+        va, vb = float(a.var[0]), float(b.var[0])
+        # Welch–Satterthwaite df on each sample's design df (n − 1 when unweighted).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df = (va + vb) ** 2 / (va**2 / float(a.df[0]) + vb**2 / float(b.df[0]))
+        return (
+            float(a.theta[0] - b.theta[0]),
+            float(np.sqrt(va + vb)),
+            float(df),
+            "Welch two-sample t test",
+        )
+
+    def effect(self, a: Summary, b: Summary | None, null: float = 0.0) -> tuple[float, float]:
+        sd_a = float(self.sd(a)[0])
+        na = float(a.n_effective[0])
+        if b is None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = float(np.divide(float(a.value[0]) - null, sd_a))
+            return d, _d_se(d, na)
+        nb = float(b.n_effective[0])
+        pooled = _pooled_sd(sd_a, na, float(self.sd(b)[0]), nb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = float(np.divide(float(a.value[0] - b.value[0]), pooled)) * (
+                1.0 - 3.0 / (4.0 * (na + nb) - 9.0)
+            )
+            se = float(np.sqrt((na + nb) / (na * nb) + g**2 / (2.0 * (na + nb))))
+        return g, se
+
+
+def _pooled_sd(sd_a: float, n_a: float, sd_b: float, n_b: float) -> float:
+    """Pooled SD with (n − 1) weights, the denominator of Cohen's d and Hedges' g."""
+    df = n_a + n_b - 2.0
+    if df <= 0:
+        return float("nan")
+    return float(np.sqrt(((n_a - 1.0) * sd_a**2 + (n_b - 1.0) * sd_b**2) / df))
+
+
+def _d_se(d: float, n_a: float, n_b: float | None = None) -> float:
+    """Large-sample SE of a standardised difference (Hedges & Olkin 1985, eq. 5.13)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if n_b is None:
+            return float(np.sqrt(1.0 / n_a + d**2 / (2.0 * n_a)))
+        return float(np.sqrt((n_a + n_b) / (n_a * n_b) + d**2 / (2.0 * (n_a + n_b))))
+
+
+#: Metric name -> Metric. Extend with :func:`register`.
+REGISTRY: dict[str, Metric] = {}
+
+
+def register(metric: Metric, *, aliases: Iterable[str] = ()) -> Metric:
+    """Add ``metric`` to the registry under its name (and ``aliases``) and return it."""
+    if not isinstance(metric, Metric):
+        raise TypeError(f"metric must be a Metric, got {type(metric).__name__}")
+    for key in (metric.name, *aliases):
+        REGISTRY[key] = metric
+    return metric
+
+
+def get_metric(metric: Any) -> Metric:
+    """The registered :class:`Metric` called ``metric`` (or ``metric`` itself if it is one)."""
+    if isinstance(metric, Metric):
+        return metric
+    if not isinstance(metric, str) or metric not in REGISTRY:
+        raise ValueError(f"metric must be one of {sorted(REGISTRY)}, got {metric!r}")
+    return REGISTRY[metric]
+
+
+register(NpsMetric("nps"))
+register(
+    ShareMetric("csat_top2", column="csat", scale=(1, 5), integer=True, top=(4, 5)),
+    aliases=["csat"],
+)
+register(
+    ShareMetric("ces_easy", column="ces", scale=(1, 7), integer=True, top=(5, 6, 7)),
+    aliases=["ces"],
+)
+register(MeanMetric("ces_mean", column="ces", scale=(1, 7), integer=True))
+register(MeanMetric("mean"))
