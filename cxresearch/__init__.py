@@ -27,6 +27,14 @@ _EXPORTS: dict[str, str] = {
     "ces_mean": "cxresearch.stats.metrics",
     "mean_rating": "cxresearch.stats.metrics",
     "metric_by": "cxresearch.stats.metrics",
+    "estimate": "cxresearch.stats.metrics",
+    "rake": "cxresearch.stats.raking",
+    "effective_sample_size": "cxresearch.stats.design",
+    "compare_nps": "cxresearch.stats.inference",
+    "compare_samples": "cxresearch.stats.inference",
+    "compare_to_target": "cxresearch.stats.inference",
+    "get_metric": "cxresearch.stats.registry",
+    "register_metric": "cxresearch.stats.registry",
     "load_params": "cxresearch.params",
     "driver_importance": "cxresearch.stats.drivers",
     "importance_performance": "cxresearch.stats.drivers",
@@ -46,8 +54,14 @@ __all__ = [
     "ReportError",
     "ces",
     "ces_mean",
+    "compare_nps",
+    "compare_samples",
+    "compare_to_target",
     "csat",
     "driver_importance",
+    "effective_sample_size",
+    "estimate",
+    "get_metric",
     "importance_performance",
     "load_params",
     "load_responses",
@@ -57,6 +71,8 @@ __all__ = [
     "nps",
     "open_run",
     "provenance",
+    "rake",
+    "register_metric",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -67,8 +83,20 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cxresearch.report.manifest import provenance
     from cxresearch.results import Comparison, Estimate
     from cxresearch.session import open_run
+    from cxresearch.stats.design import effective_sample_size
     from cxresearch.stats.drivers import driver_importance, importance_performance
-    from cxresearch.stats.metrics import ces, ces_mean, csat, mean_rating, metric_by, nps
+    from cxresearch.stats.inference import compare_nps, compare_samples, compare_to_target
+    from cxresearch.stats.metrics import (
+        ces,
+        ces_mean,
+        csat,
+        estimate,
+        mean_rating,
+        metric_by,
+        nps,
+    )
+    from cxresearch.stats.raking import rake
+    from cxresearch.stats.registry import get_metric, register_metric
 
 
 def __getattr__(name: str) -> Any:

@@ -58,6 +58,7 @@ __all__ = [
     "TestResult",
     "get_metric",
     "register",
+    "register_metric",
 ]
 
 ALTERNATIVES = ("two-sided", "greater", "less")
@@ -637,3 +638,7 @@ register(
 )
 register(MeanMetric("ces_mean", column="ces", scale=(1, 7), integer=True))
 register(MeanMetric("mean"))
+
+
+#: Public name (``cxresearch.register_metric``).
+register_metric = register
