@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch.stats.weighting import kish_effective_n as effective_sample_size
 from cxresearch.stats.weighting import validate_weights
 
 __all__ = [
@@ -288,35 +289,3 @@ def _positions(
     if not np.isfinite(ratio) or not np.allclose(w, raked * ratio, rtol=1e-9, atol=0):
         return None
     return positions.astype("int64")
-
-
-def effective_sample_size(weights: Any) -> float:
-    """Kish's effective sample size, ``(Σw)² / Σw²``.
-
-    Equals ``n`` for equal weights and shrinks as the weights become more unequal; the
-    ratio ``n / n_effective`` is Kish's design effect due to weighting. It is the effective
-    *base* shown in tables; variances come from the design (:class:`Design`).
-
-    Parameters
-    ----------
-    weights : array-like
-        Non-negative, finite weights; at least one must be positive.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> effective_sample_size([1, 1, 2, 2])
-    3.6
-
-    References
-    ----------
-    Kish, L. (1965). *Survey Sampling*. Wiley, section 11.7.
-    """
-    values = validate_weights(weights)
-    total = float(values.sum())
-    if total <= 0:
-        raise ValueError("weights must contain at least one positive value")
-    return total**2 / float(np.square(values).sum())

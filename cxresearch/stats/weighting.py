@@ -87,7 +87,9 @@ def kish_effective_n(weights: Any) -> float:
     """Kish's effective sample size, ``(Σw)² / Σw²``.
 
     Equals ``n`` for equal weights and shrinks as the weights become more unequal; the
-    ratio ``n / n_effective`` is Kish's design effect due to weighting.
+    ratio ``n / n_effective`` is Kish's design effect due to weighting. It is the
+    effective *base* shown in tables (``cxresearch.effective_sample_size``); variances
+    come from the design (:mod:`cxresearch.stats.design`).
 
     Parameters
     ----------
@@ -97,6 +99,11 @@ def kish_effective_n(weights: Any) -> float:
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> kish_effective_n([1, 1, 2, 2])
+    3.6
 
     Raises
     ------

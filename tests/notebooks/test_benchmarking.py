@@ -148,7 +148,7 @@ def test_breakdown_changes_name_their_test_and_show_the_effect_size(
     assert changes is not None
     part = section(page, labels.column("customer_type"))
     header, *rows = rows_of(part)
-    assert header.endswith(" | p (Holm) | d")
+    assert header.endswith(f" | {labels.column('pvalue_adjusted')} | d")
     for _, change in changes.iterrows():
         label = labels.value("customer_type", change["customer_type"])
         (row,) = [r for r in rows if r.startswith(label + " |")]
@@ -160,6 +160,8 @@ def test_breakdown_changes_name_their_test_and_show_the_effect_size(
     (effect_name,) = set(changes["effect_size_name"])
     assert f"{labels.test(test)}." in note
     assert f"d = {labels.lookup('effect_sizes_long', effect_name)}" in note
+    # ... and the multiplicity adjustment (Benjamini–Hochberg by default).
+    assert labels.lookup("multiplicity", "bh") in note
 
 
 @pytest.mark.slow
