@@ -17,7 +17,7 @@ from cxresearch.stats.drivers.checks import (
     resolve_outcome_type,
     warning_text,
 )
-from cxresearch.stats.drivers.logistic import fit_logistic
+from cxresearch.stats.drivers.logistic import LogisticDesign, fit_logistic
 from cxresearch.stats.drivers.methods import (
     Spec,
     estimate,
@@ -169,10 +169,11 @@ def _bootstrap(
             batch = estimate_from_correlation(spec, corr[first : first + chunk], perm_rng)
             out[first : first + chunk] = batch.importance
         return out, 0
-    # Relative weights and correlations of a binary outcome also need each replicate's
-    # correlation matrix: one pass for all replicates rather than one per block.
+    # Correlations (relative weights, point-biserial) come from one pass for all replicates
+    # (the rows' products built once); the logistic fits share one prepared design.
     needs_corr = spec.method in ("relative-weights", "correlation")
     corr_all = bootstrap_correlations(values, w, draws) if needs_corr else None
+    design = LogisticDesign.standardised(values[:, 1:], values[:, 0])
     for index, block in enumerate(draws.blocks):
         batch = estimate(
             spec,
@@ -181,6 +182,7 @@ def _bootstrap(
             perm_rng,
             start=start,
             corr=None if corr_all is None else corr_all[block.start : block.stop],
+            design=design,
         )
         out[block.start : block.stop] = batch.importance
         bad += batch.not_converged

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LogisticFits", "fit_logistic", "mcfadden_r2", "menard_standardised", "null_loglik"]
+__all__ = [
+    "LogisticDesign",
+    "LogisticFits",
+    "fit_logistic",
+    "mcfadden_r2",
+    "menard_standardised",
+    "null_loglik",
+]
 
 # Rows per step of a pass over the data: the (models × rows) work arrays of one step stay
 # in the processor's cache (each element is touched by several numpy operations in a row),
@@ -70,26 +77,79 @@ def null_loglik(y: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.where((prop > 0) & (prop < 1), ll, 0.0)
 
 
+@dataclass(frozen=True)
+class LogisticDesign:
+    """The rows of many logistic fits, prepared once: design matrix and per-row products.
+
+    A bootstrap fits the same rows with a thousand weight vectors; building the design
+    (intercept column) and each row's products x_a·x_b once instead of per block of
+    replicates and per Newton pass saves most of the memory traffic.
+
+    Attributes
+    ----------
+    design : numpy.ndarray, shape (n, q)
+        A column of ones, then the drivers.
+    y : numpy.ndarray, shape (n,)
+        Outcome coded 0/1.
+    products : numpy.ndarray or None, shape (n, q(q+1)/2)
+        x_a·x_b for a ≤ b per row; None when it would take more than 256 MB (each step of
+        rows then builds its own).
+    """
+
+    design: np.ndarray
+    y: np.ndarray
+    products: np.ndarray | None
+
+    @property
+    def x(self) -> np.ndarray:
+        """The drivers (the design without its intercept column)."""
+        return self.design[:, 1:]
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray) -> LogisticDesign:
+        """The design of drivers ``x`` (n, p) as given and outcome ``y``."""
+        x = np.asarray(x, dtype=np.float64)
+        design = np.column_stack([np.ones(x.shape[0]), x])
+        a, b = np.triu_indices(design.shape[1])
+        small = design.shape[0] * len(a) * 8 <= 1 << 28
+        products = design[:, a] * design[:, b] if small else None
+        return cls(design, np.asarray(y, dtype=np.float64), products)
+
+    @classmethod
+    def standardised(cls, x: np.ndarray, y: np.ndarray) -> LogisticDesign:
+        """The design of ``x`` centred and scaled by its unweighted mean and SD.
+
+        Standardising helps Newton's steps and leaves McFadden's R² and Menard's
+        standardised coefficients unchanged; a constant column is only centred.
+        """
+        x = np.asarray(x, dtype=np.float64)
+        spread = x.std(axis=0)
+        return cls.of((x - x.mean(axis=0)) / np.where(spread > 0, spread, 1.0), y)
+
+
 class _Rows:
     """The design and the row weights of a batch of models, walked in steps of rows."""
 
-    def __init__(self, design: np.ndarray, y: np.ndarray, weights: np.ndarray) -> None:
-        self.design, self.y = design, y
+    def __init__(self, prepared: LogisticDesign, weights: np.ndarray) -> None:
+        self.design, self.y, self.products = prepared.design, prepared.y, prepared.products
         self.weights = weights  # (n,) shared, or (W, n) with one row per weight vector
-        self.upper = np.triu_indices(design.shape[1])
-        a, b = self.upper
-        # Each Newton pass needs every row's products x_a·x_b; keep them for the fit's
-        # passes unless they would take more than 128 MB (then each step rebuilds its own).
-        big = design.shape[0] * len(a) * 8 > 1 << 27
-        self.products = None if big else design[:, a] * design[:, b]
+        self.upper = np.triu_indices(self.design.shape[1])
 
     def steps(self, group: np.ndarray | None) -> Iterator[tuple[np.ndarray, ...]]:
         """(design rows, y, weights per model, upper-triangle products) per step of rows."""
         a, b = self.upper
+        # Consecutive weight rows (every model of a batch still iterating) are a view.
+        pick: slice | np.ndarray | None = group
+        if (
+            group is not None
+            and group.size
+            and np.array_equal(group, np.arange(group[0], group[0] + group.size))
+        ):
+            pick = slice(int(group[0]), int(group[0]) + group.size)
         for start in range(0, self.design.shape[0], _ROW_STEP):
             rows = slice(start, start + _ROW_STEP)
             d = self.design[rows]
-            w = self.weights[rows] if group is None else self.weights[:, rows][group]
+            w = self.weights[rows] if pick is None else self.weights[pick, rows]
             products = d[:, a] * d[:, b] if self.products is None else self.products[rows]
             yield d, self.y[rows], w, products
 
@@ -143,6 +203,7 @@ def fit_logistic(
     models_per_weight: int = 1,
     loglik: bool = True,
     covariance: bool = True,
+    design: LogisticDesign | None = None,
 ) -> LogisticFits:
     """Fit one logistic regression per mask (and per weight vector).
 
@@ -167,6 +228,9 @@ def fit_logistic(
     loglik, covariance : bool
         Whether to compute the log-likelihood and the inverse information at the end (one
         more pass over the rows each); NaN when not asked.
+    design : LogisticDesign, optional
+        ``LogisticDesign.of(x, y)`` built once for many calls on the same rows; ``x`` and
+        ``y`` are then not read again.
 
     Returns
     -------
@@ -181,10 +245,10 @@ def fit_logistic(
     >>> bool(fit.converged[0]), fit.coef.shape
     (True, (1, 2))
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
+    prepared = LogisticDesign.of(x, y) if design is None else design
+    y = prepared.y
     masks = np.atleast_2d(np.asarray(masks, dtype=bool))
-    n, p = x.shape
+    n, p = prepared.x.shape
     b = masks.shape[0]
     q = p + 1
     weights = np.asarray(weights, dtype=np.float64)
@@ -194,7 +258,7 @@ def fit_logistic(
             f"{weights.shape[0]} weight vectors × {models_per_weight} models each do not "
             f"match {b} masks"
         )
-    rows = _Rows(np.column_stack([np.ones(n), x]), y, weights)
+    rows = _Rows(prepared, weights)
     groups = None if shared else np.arange(b) // models_per_weight
     w_all = weights[None, :] if shared else weights
     prop = np.clip((w_all @ y) / w_all.sum(axis=1), 1e-12, 1 - 1e-12)
@@ -279,6 +343,7 @@ def menard_standardised(
     weights: np.ndarray,
     start: np.ndarray | None = None,
     mcfadden: bool = True,
+    design: LogisticDesign | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fully standardised logistic coefficients of the full model, per weight vector.
 
@@ -300,6 +365,8 @@ def menard_standardised(
         bootstrap replicates).
     mcfadden : bool
         Whether to compute McFadden's R² (one more pass over the rows); NaN when not.
+    design : LogisticDesign, optional
+        ``LogisticDesign.standardised(x, y)``, built once for many calls on the same rows.
 
     Returns
     -------
@@ -315,19 +382,18 @@ def menard_standardised(
     analysis. *The American Statistician* 54(1), 17–24.
     """
     weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
     # Standardise once for conditioning; each replicate's own SDs rescale the coefficients.
-    centre, spread = x.mean(axis=0), x.std(axis=0)
-    xs = (x - centre) / np.where(spread > 0, spread, 1.0)
+    prepared = LogisticDesign.standardised(x, y) if design is None else design
+    xs, y = prepared.x, prepared.y
     fits = fit_logistic(
         xs,
         y,
-        masks=np.ones((weights.shape[0], x.shape[1]), bool),
+        masks=np.ones((weights.shape[0], xs.shape[1]), bool),
         weights=weights,
         start=start,
         loglik=mcfadden,
         covariance=False,
+        design=prepared,
     )
     total = weights.sum(axis=1)
     mean_x = (weights @ xs) / total[:, None]

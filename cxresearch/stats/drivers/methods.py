@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cxresearch.stats.drivers.logistic import (
+    LogisticDesign,
     fit_logistic,
     mcfadden_r2,
     menard_standardised,
@@ -123,19 +124,21 @@ def _masks(bits: np.ndarray, p: int) -> np.ndarray:
 
 
 def _binary_shapley_exact(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray, start: np.ndarray | None
+    design: LogisticDesign, weights: np.ndarray, start: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
     """Shapley decomposition of McFadden's R² over all 2^p logistic fits, per weight row.
 
     Replicates are stacked with the subsets into one batch of fits, so that the matrix
     products stay large: many small BLAS calls are slow when the cores are shared.
     """
+    x, y = design.x, design.y
     p = x.shape[1]
     per = 1 << p
     reps = weights.shape[0]
     fits = fit_logistic(
         x,
         y,
+        design=design,
         masks=np.tile(_masks(np.arange(per), p), (reps, 1)),
         weights=weights[0] if reps == 1 else weights,
         models_per_weight=per,
@@ -173,12 +176,21 @@ def _binary(
     rng: np.random.Generator,
     start: np.ndarray | None,
     corr: np.ndarray | None,
+    design: LogisticDesign | None,
 ) -> Batch:
     y, x = values[:, 0], values[:, 1:]
     reps, p = weights.shape[0], x.shape[1]
+    # McFadden's R² and Menard's coefficients do not depend on the drivers' scale;
+    # standardising helps Newton's steps.
+    design = LogisticDesign.standardised(x, y) if design is None else design
     if spec.method in ("correlation", "regression", "relative-weights"):
         beta_std, r2_o, mcfadden, conv, coef = menard_standardised(
-            x, y, weights=weights, start=start, mcfadden=spec.method != "relative-weights"
+            x,
+            y,
+            weights=weights,
+            start=start,
+            mcfadden=spec.method != "relative-weights",
+            design=design,
         )
         bad = int((~conv).sum())
         coef = np.where(conv[:, None], coef, np.nan)  # only converged fits are warm starts
@@ -190,11 +202,9 @@ def _binary(
             return Batch(base.importance, mcfadden, None, bad, coef[:, None])
         eps = weights_from_standardised(beta_std, corr)
         return Batch(eps, eps.sum(axis=1), None, bad, coef[:, None])
-    # McFadden's R² does not depend on the drivers' scale; standardising helps Newton's steps.
-    spread = x.std(axis=0)
-    xs = (x - x.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    xs = design.x
     if spec.exact:
-        importance, r2, bad, coef = _binary_shapley_exact(xs, y, weights, start)
+        importance, r2, bad, coef = _binary_shapley_exact(design, weights, start)
         return Batch(importance=importance, r2=r2, mc_se=None, not_converged=bad, coef=coef)
     importance = np.empty((reps, p))
     r2 = np.empty(reps)
@@ -214,15 +224,17 @@ def estimate(
     *,
     start: np.ndarray | None = None,
     corr: np.ndarray | None = None,
+    design: LogisticDesign | None = None,
 ) -> Batch:
     """Importances for each row of ``weights`` (shape (R, n)) on ``values`` (outcome first).
 
     ``start`` (a binary outcome's ``Batch.coef[0]`` from the full sample) starts the
     replicates' logistic fits near their answer; ``corr`` passes correlation matrices
-    already computed for these weights (:func:`bootstrap_correlations`).
+    already computed for these weights (:func:`bootstrap_correlations`); ``design`` the
+    standardised logistic design of ``values`` built once for many calls.
     """
     if spec.outcome_type == "binary":
-        return _binary(spec, values, weights, rng, start, corr)
+        return _binary(spec, values, weights, rng, start, corr, design)
     if corr is None:
         corr = correlation_stack(values, weights)
     return estimate_from_correlation(spec, corr, rng)

@@ -1,0 +1,661 @@
+"""Report batches against the papermill floor (``make bench``, issue #18).
+
+Prints, measured in one run on this machine:
+
+- **floor**: papermill executing a trivial notebook with the runner's kernel manager, plus
+  nbconvert's HTML export of it — the least any report can cost;
+- **analyses**: each registered analysis on the demo clients, broken down into kernel
+  (start, stop, messaging), imports, data (``open_run``), computation, charts, HTML and
+  PDF, and its ratio to the floor;
+- **jobs**: the demo batch (``cxresearch report --force``) with ``--jobs 1`` and ``--jobs 2``;
+- **batch**: a batch of synthetic clients (default 30 × 2 runs × 2 analyses), cold and
+  warm (nothing changed);
+- **big**: a 1,000,000-response client: ``load_responses`` from CSV and Parquet against
+  ``pandas.read_csv(engine="pyarrow")`` and ``pandas.read_parquet`` (peak memory against the
+  frame's own size), a grouped NPS in DuckDB (when installed) against ``metric_by``, the
+  driver bootstrap (1,000 replicates) at 10,000 to 1,000,000 rows, the benchmarking and
+  drivers reports with the kernel's peak memory, and the client's batch cold and warm.
+
+Examples
+--------
+    .venv/bin/python benchmarks/batch.py                 # everything (about 15 minutes)
+    .venv/bin/python benchmarks/batch.py --quick         # 6 clients, 200,000 rows
+    .venv/bin/python benchmarks/batch.py --only floor analyses
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SECTIONS = ("floor", "analyses", "jobs", "batch", "big")
+BOOTSTRAP_ROWS = (10_000, 100_000, 1_000_000)
+
+
+# --- running notebooks -----------------------------------------------------------------
+
+
+def _imports(nb: Any) -> list[str]:
+    """The import statements of a notebook's code cells, in order."""
+    lines: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        lines += [ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    return lines
+
+
+def _probed(notebook: Path, folder: Path) -> Path:
+    """A copy of ``notebook`` with the probe's first and last cells (tagged remove-cell)."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    first = (
+        f"import sys\nsys.path.insert(0, {str(HERE)!r})\nimport _probe\n"
+        f"_probe.install({_imports(nb)!r})"
+    )
+    tags = {"tags": ["remove-cell"]}
+    nb.cells.insert(0, nbformat.v4.new_code_cell(first, metadata=tags))
+    nb.cells.append(nbformat.v4.new_code_cell("_probe.report()", metadata=tags))
+    path = folder / f"probed-{notebook.name}"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _probe_result(nb: Any) -> dict[str, float]:
+    for cell in reversed(nb.cells):
+        for output in cell.get("outputs", []):
+            for line in str(output.get("text", "")).splitlines():
+                if line.startswith("CXBENCH "):
+                    result: dict[str, float] = json.loads(line[len("CXBENCH ") :])
+                    return result
+    raise RuntimeError("the probed notebook printed no CXBENCH line")
+
+
+def render_once(
+    notebook: Path,
+    *,
+    root: Path,
+    params_path: Path | None,
+    run: str,
+    pdf: bool,
+    probe: bool,
+    title: str = "benchmark",
+    language: str = "en",
+) -> dict[str, float]:
+    """Execute one notebook as the runner does, render HTML (and PDF), time each step."""
+    from cxresearch.report.execute import execute_notebook
+    from cxresearch.report.render import render_html, render_pdf
+
+    with tempfile.TemporaryDirectory(prefix="cxbench-") as tmp:
+        folder = Path(tmp)
+        source = _probed(notebook, folder) if probe else notebook
+        output = folder / "out.ipynb"
+        parameters = {"params_path": str(params_path or ""), "run": run}
+        kernels_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_before = time.process_time()
+        started = time.perf_counter()
+        nb, failure = execute_notebook(
+            source, output, parameters=parameters, cwd=root, final_path=output
+        )
+        execute = time.perf_counter() - started
+        kernels = resource.getrusage(resource.RUSAGE_CHILDREN)
+        kernel_cpu = (kernels.ru_utime - kernels_before.ru_utime) + (
+            kernels.ru_stime - kernels_before.ru_stime
+        )
+        if failure is not None or nb is None:
+            raise RuntimeError(f"{notebook.name} failed: {failure.describe() if failure else ''}")
+        result = {"execute": execute}
+        if probe:
+            result |= _probe_result(nb)
+            result["kernel"] = max(execute - result["cells"], 0.0)
+        started = time.perf_counter()
+        page = render_html(nb, title=title, language=language)
+        result["html"] = time.perf_counter() - started
+        result["pdf"] = 0.0
+        if pdf:
+            started = time.perf_counter()
+            render_pdf(page)
+            result["pdf"] = time.perf_counter() - started
+        result["total"] = execute + result["html"] + result["pdf"]
+        # CPU seconds of the whole kernel process (start to stop) and of this process
+        # (papermill's side, HTML, PDF): on a shared machine these vary less than wall time.
+        result["total_cpu"] = kernel_cpu + time.process_time() - cpu_before
+    return result
+
+
+def _median(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(r[key] for r in rows) for key in rows[0]}
+
+
+def floor(repeat: int) -> dict[str, float]:
+    """papermill on a trivial notebook (parameters + one print) plus its HTML, median."""
+    import nbformat
+
+    with tempfile.TemporaryDirectory(prefix="cxbench-floor-") as tmp:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_code_cell(
+                'params_path = ""\nrun = "all"', metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell('print("floor")'),
+        ]
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        path = Path(tmp) / "floor.ipynb"
+        nbformat.write(nb, str(path))
+        render_once(path, root=Path(tmp), params_path=None, run="all", pdf=False, probe=False)
+        runs = [
+            render_once(path, root=Path(tmp), params_path=None, run="all", pdf=False, probe=False)
+            for _ in range(repeat)
+        ]
+    return _median(runs)
+
+
+def analyses(repeat: int) -> dict[str, dict[str, float]]:
+    """Each analysis on each demo client's whole-base run, probed; median per analysis."""
+    from cxresearch.analyses import analysis, analysis_names
+    from cxresearch.params import load_params
+
+    out = {}
+    for name in analysis_names():
+        spec = analysis(name)
+        runs = []
+        for params_path in sorted((REPO / "params").glob("*.yaml")):
+            params = load_params(params_path)
+            if name not in params.report.analyses:
+                continue
+            for _ in range(repeat):
+                runs.append(
+                    render_once(
+                        spec.notebook_path(REPO),
+                        root=REPO,
+                        params_path=params_path,
+                        run=params.runs[0].name,
+                        pdf=True,
+                        probe=True,
+                        title=params.title,
+                        language=params.language,
+                    )
+                )
+        if runs:
+            out[name] = _median(runs) | {"n": float(len(runs))}
+    return out
+
+
+# --- batches through the command line --------------------------------------------------
+
+
+def cli_batch(root: Path, *args: str) -> dict[str, float]:
+    """``cxresearch report ARGS`` in ``root``: wall seconds, CPU seconds of it and its kernels."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "cxresearch.cli", "report", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+        raise RuntimeError(f"cxresearch report {' '.join(args)} exited {done.returncode}: {tail}")
+    summary = done.stdout.strip().splitlines()
+    rendered = next((line for line in summary if " report(s) in " in line), "")
+    reports = int(rendered.split(" report(s)")[0]) if rendered else 0
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "reports": float(reports)}
+
+
+def jobs_speedup(repeat: int) -> dict[str, Any]:
+    """The demo batch, forced, with --jobs 1 and --jobs 2 alternately; medians."""
+    with tempfile.TemporaryDirectory(prefix="cxbench-jobs-") as tmp:
+        runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+        for _ in range(repeat):
+            for jobs in (1, 2):
+                runs[jobs].append(cli_batch(REPO, "--force", "--jobs", str(jobs), "--output", tmp))
+    one, two = _median(runs[1]), _median(runs[2])
+    return {"jobs1": one, "jobs2": two, "speedup": one["wall"] / two["wall"]}
+
+
+def many_batch(clients: int) -> dict[str, Any]:
+    """``clients`` synthetic clients, --jobs 2: cold, then warm (nothing changed)."""
+    from _synthetic import many_clients
+
+    with tempfile.TemporaryDirectory(prefix="cxbench-batch-") as tmp:
+        root = Path(tmp) / "project"
+        many_clients(root, clients)
+        cold = cli_batch(root, "--jobs", "2")
+        warm = cli_batch(root, "--jobs", "2")
+    return {"clients": clients, "cold": cold, "warm": warm}
+
+
+# --- the big client -----------------------------------------------------------------------
+
+
+def _child(kind: str, spec: dict[str, Any], timeout: float = 1_800) -> dict[str, Any]:
+    """Run ``batch.py --child KIND SPEC`` in a fresh interpreter (its peak RSS is its own)."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__)), "--child", kind, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=env,
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return {"error": f"exit {done.returncode}: " + " | ".join(tail)}
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def _status_mib(field: str) -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` (now) of this process from /proc, in MiB.
+
+    Not ``ru_maxrss``: Linux keeps it across exec, so a child started by a big parent
+    would report the parent's peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return float(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _peak_mib() -> float:
+    return _status_mib("VmHWM")
+
+
+def _rss_mib() -> float:
+    return _status_mib("VmRSS")
+
+
+def _child_load(spec: dict[str, Any]) -> dict[str, Any]:
+    import pandas as pd
+
+    from cxresearch.data import load_responses
+
+    reader: Callable[[], Any] = {
+        "load_responses": lambda: load_responses(spec["path"]),
+        "read_csv_pyarrow": lambda: pd.read_csv(spec["path"], engine="pyarrow"),
+        "read_csv": lambda: pd.read_csv(spec["path"]),
+        "read_parquet": lambda: pd.read_parquet(spec["path"]),
+    }[spec["reader"]]
+    before = _rss_mib()
+    started, cpu = time.perf_counter(), time.process_time()
+    frame = reader()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = _peak_mib()
+    size = float(frame.memory_usage(deep=True).sum()) / 2**20
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mib": peak,
+        "delta_mib": peak - before,
+        "frame_mib": size,
+    }
+
+
+def _child_grouped(spec: dict[str, Any]) -> dict[str, Any]:
+    """Grouped NPS by wave × touchpoint: DuckDB on the Parquet file, or cxresearch."""
+    if spec["engine"] == "duckdb":
+        import duckdb
+
+        query = (
+            "SELECT wave, touchpoint, count(nps) AS n, "
+            "100 * (avg((nps >= 9)::INT) - avg((nps <= 6)::INT)) AS nps "
+            f"FROM read_parquet('{spec['path']}') WHERE nps IS NOT NULL GROUP BY ALL"
+        )
+        started = time.perf_counter()
+        rows = duckdb.sql(query).fetchall()
+        return {"seconds": time.perf_counter() - started, "groups": len(rows)}
+    from cxresearch import metric_by
+    from cxresearch.data import load_responses
+
+    started = time.perf_counter()
+    frame = load_responses(spec["path"])
+    loaded = time.perf_counter()
+    table = metric_by(frame, "nps", by=["wave", "touchpoint"])
+    done = time.perf_counter()
+    return {"seconds": done - started, "metric_seconds": done - loaded, "groups": len(table)}
+
+
+def _child_bootstrap(spec: dict[str, Any]) -> dict[str, Any]:
+    import numpy as np
+    import pandas as pd
+
+    from cxresearch.stats.drivers import driver_importance
+
+    n, p, binary = spec["n"], 7, spec["binary"]
+    rng = np.random.Generator(np.random.PCG64(spec["seed"]))
+    x = rng.integers(1, 6, size=(n, p)).astype(float)
+    signal = x @ np.linspace(1.0, 0.2, p)
+    frame = pd.DataFrame(x, columns=[f"attr_{i}" for i in range(p)])
+    if binary:
+        z = (signal - signal.mean()) / signal.std()
+        frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-(1.2 + z)))).astype(float)
+    else:
+        frame["y"] = np.clip(np.round(signal / 2 + rng.normal(size=n)), 0, 10)
+    before = _rss_mib()
+    started, cpu = time.perf_counter(), time.process_time()
+    result = driver_importance(
+        frame,
+        outcome="y",
+        drivers=list(frame.columns[:p]),
+        method="relative-weights" if binary else "shapley",
+        bootstrap=spec["replicates"],
+        seed=1,
+        noise_baseline=True,
+    )
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "ns_per_replicate_row": cpu / (n * spec["replicates"]) * 1e9,
+        "peak_mib": _peak_mib(),
+        "delta_mib": _peak_mib() - before,
+        "failed": int(result.attrs["bootstrap_failed"]),
+    }
+
+
+def big(rows: int, boot_rows: Sequence[int]) -> dict[str, Any]:
+    """Everything measured on the big client."""
+    from _synthetic import big_client
+
+    from cxresearch.analyses import analysis
+    from cxresearch.params import load_params
+
+    out: dict[str, Any] = {"rows": rows}
+    with tempfile.TemporaryDirectory(prefix="cxbench-big-") as tmp:
+        root = Path(tmp) / "project"
+        started = time.perf_counter()
+        files = big_client(root, rows)
+        out["generate_s"] = time.perf_counter() - started
+        out["csv_mib"] = files["csv"].stat().st_size / 2**20
+        out["parquet_mib"] = files["parquet"].stat().st_size / 2**20
+        loads = {}
+        for label, path, reader in (
+            ("csv: load_responses", files["csv"], "load_responses"),
+            ("csv: pandas.read_csv(engine='pyarrow')", files["csv"], "read_csv_pyarrow"),
+            ("csv: pandas.read_csv", files["csv"], "read_csv"),
+            ("parquet: load_responses", files["parquet"], "load_responses"),
+            ("parquet: pandas.read_parquet", files["parquet"], "read_parquet"),
+        ):
+            loads[label] = _child("load", {"path": str(path), "reader": reader})
+        out["loads"] = loads
+        grouped = {"cxresearch": _child("grouped", {"engine": "cx", "path": str(files["parquet"])})}
+        try:
+            version("duckdb")
+            grouped["duckdb"] = _child(
+                "grouped", {"engine": "duckdb", "path": str(files["parquet"])}
+            )
+        except PackageNotFoundError:
+            grouped["duckdb"] = {"error": "duckdb not installed (benchmarks/requirements.txt)"}
+        out["grouped"] = grouped
+        out["bootstrap"] = {
+            f"{kind} n={n:,}": _child(
+                "bootstrap", {"n": n, "replicates": 1_000, "binary": kind == "binary", "seed": 3}
+            )
+            for kind, sizes in (("interval", boot_rows), ("binary", boot_rows[:2]))
+            for n in sizes
+        }
+        params = load_params(files["params"])
+        reports = {}
+        for name in params.report.analyses:
+            reports[name] = render_once(
+                analysis(name).notebook_path(root),
+                root=root,
+                params_path=files["params"],
+                run="all",
+                pdf="pdf" in params.report.formats,
+                probe=True,
+                title=params.title,
+                language=params.language,
+            )
+        out["reports"] = reports
+        out["cold"] = cli_batch(root, "--jobs", "2")
+        out["warm"] = cli_batch(root, "--jobs", "2")
+    return out
+
+
+# --- printing -------------------------------------------------------------------------------
+
+BREAKDOWN = ("kernel", "imports", "data", "computation", "charts", "html", "pdf")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---:" for _ in headers) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def _s(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def print_floor_and_analyses(
+    base: dict[str, float] | None, per: dict[str, dict[str, float]], markdown: bool
+) -> list[str]:
+    lines = []
+    if base:
+        lines.append(
+            f"Floor (papermill on a trivial notebook + HTML, median): {base['total']:.2f} s "
+            f"(execute {base['execute']:.2f} s, HTML {base['html']:.2f} s; "
+            f"{base['total_cpu']:.2f} CPU s of kernel and runner)"
+        )
+    if per:
+        rows = []
+        nan = float("nan")
+        for name, r in per.items():
+            overhead = r["total"] - r["computation"]
+            rows.append(
+                [name, _s(r["total"]), *(_s(r[k]) for k in BREAKDOWN), _s(r["total_cpu"]),
+                 f"{r['peak_mib']:.0f}",
+                 f"{r['total'] / base['total']:.1f}" if base else "-",
+                 f"{r['total_cpu'] / base['total_cpu']:.1f}" if base else "-",
+                 f"{overhead / base['total']:.1f}" if base else f"{nan}"]
+            )  # fmt: skip
+        headers = ["analysis", "total s", *(f"{k} s" for k in BREAKDOWN), "CPU s"]
+        headers += ["kernel peak MiB", "x floor", "CPU x floor", "(total - computation) x floor"]
+        lines.append("\nPer report (median over the demo clients' whole-base runs, with PDF)")
+        lines.append(table(headers, rows, markdown))
+    return lines
+
+
+def print_big(big_result: dict[str, Any], markdown: bool) -> list[str]:
+    lines = [
+        f"\nBig client: {big_result['rows']:,} rows (CSV {big_result['csv_mib']:.0f} MiB, "
+        f"Parquet {big_result['parquet_mib']:.0f} MiB; "
+        f"generated in {big_result['generate_s']:.0f} s)"
+    ]
+    rows = []
+    loads = big_result["loads"]
+    peers = {
+        "csv": "csv: pandas.read_csv(engine='pyarrow')",
+        "parquet": "parquet: pandas.read_parquet",
+    }
+    for label, r in loads.items():
+        if "error" in r:
+            rows.append([label, "error", *["-"] * 6])
+            continue
+        peer = loads.get(peers[label.split(":")[0]], {})
+        ratio = r["seconds"] / peer["seconds"] if "seconds" in peer else float("nan")
+        cpu_ratio = r["cpu"] / peer["cpu"] if "cpu" in peer else float("nan")
+        rows.append(
+            [label, _s(r["seconds"]), _s(r["cpu"]), f"{ratio:.1f}", f"{cpu_ratio:.1f}",
+             f"{r['delta_mib']:.0f}", f"{r['frame_mib']:.0f}",
+             f"{r['delta_mib'] / r['frame_mib']:.2f}"]
+        )  # fmt: skip
+    headers = ["reader", "s", "CPU s", "x peer", "CPU x peer", "peak - before MiB", "frame MiB"]
+    headers += ["(peak - before) / frame"]
+    lines.append(table(headers, rows, markdown))
+    for engine, r in big_result["grouped"].items():
+        text = r.get("error") or f"{r['seconds']:.3f} s for {r['groups']} groups"
+        if "metric_seconds" in r:
+            text += f" (load + metric_by; metric_by alone {r['metric_seconds']:.3f} s)"
+        lines.append(f"grouped NPS by wave x touchpoint from Parquet, {engine}: {text}")
+    rows = []
+    for label, r in big_result["bootstrap"].items():
+        if "error" in r:
+            rows.append([label, "error", "-", "-", "-", "-"])
+            continue
+        rows.append(
+            [label, _s(r["seconds"]), _s(r["cpu"]), f"{r['ns_per_replicate_row']:.1f}",
+             f"{r['peak_mib']:.0f}", str(r["failed"])]
+        )  # fmt: skip
+    lines.append("\nDriver bootstrap, 1,000 replicates, 7 drivers + noise (interval: Shapley;")
+    lines.append("binary: relative weights with logistic fits)")
+    headers = ["case", "s", "CPU s", "CPU ns per replicate-row", "peak MiB", "failed"]
+    lines.append(table(headers, rows, markdown))
+    rows = []
+    for name, r in big_result["reports"].items():
+        rows.append(
+            [name, _s(r["total"]), *(_s(r[k]) for k in BREAKDOWN), _s(r["total_cpu"]),
+             f"{r['peak_mib']:.0f}"]
+        )  # fmt: skip
+    lines.append("\nBig client's reports (run 'all', with PDF)")
+    lines.append(
+        table(
+            ["analysis", "total s", *(f"{k} s" for k in BREAKDOWN), "CPU s", "kernel peak MiB"],
+            rows,
+            markdown,
+        )
+    )
+    cold, warm = big_result["cold"], big_result["warm"]
+    lines.append(
+        f"big client's batch ({cold['reports']:.0f} reports, --jobs 2): cold {cold['wall']:.1f} s, "
+        f"warm (nothing changed) {warm['wall']:.2f} s wall, {warm['cpu']:.2f} CPU s"
+    )
+    return lines
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def header() -> str:
+    one, five, _ = os.getloadavg()
+    packages = ("cxresearch", "papermill", "nbconvert", "weasyprint", "pandas", "pyarrow", "duckdb")
+    return "\n".join(
+        [
+            f"date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+            f"machine: {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}",
+            "versions: " + ", ".join(f"{p} {_version(p)}" for p in packages),
+            f"load average at start: {one:.2f} (1 min), {five:.2f} (5 min)",
+        ]
+    )
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="6 clients, 200,000 rows, fewer repeats"
+    )
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument("--clients", type=int, help="synthetic clients in the batch (default 30)")
+    parser.add_argument("--rows", type=int, help="rows of the big client (default 1,000,000)")
+    parser.add_argument("--repeat", type=int, help="repeats of the floor, analyses and jobs")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write raw results")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    sys.path.insert(0, str(HERE))
+    if args.child:
+        kind, spec = args.child
+        child = {"load": _child_load, "grouped": _child_grouped, "bootstrap": _child_bootstrap}
+        print(json.dumps(child[kind](json.loads(spec))))
+        return 0
+    only = set(args.only or SECTIONS)
+    repeat = args.repeat or (2 if args.quick else 5)
+    clients = args.clients or (6 if args.quick else 30)
+    rows = args.rows or (200_000 if args.quick else 1_000_000)
+    boot_rows = [n for n in BOOTSTRAP_ROWS if n <= rows]
+    print(header(), flush=True)
+    results: dict[str, Any] = {}
+    started = time.perf_counter()
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("floor", lambda: floor(repeat)),
+        ("analyses", lambda: analyses(max(1, repeat // 2))),
+        ("jobs", lambda: jobs_speedup(max(1, repeat // 2))),
+        ("batch", lambda: many_batch(clients)),
+        ("big", lambda: big(rows, boot_rows)),
+    ]
+    for name, step in steps:
+        if name in only:
+            print(f"  running {name} ...", end="", flush=True)
+            t0 = time.perf_counter()
+            results[name] = step()
+            print(f" {time.perf_counter() - t0:.0f} s", flush=True)
+    lines = print_floor_and_analyses(
+        results.get("floor"), results.get("analyses", {}), args.markdown
+    )
+    if "jobs" in results:
+        j = results["jobs"]
+        n = j["jobs1"]["reports"]
+        lines.append(
+            f"\nDemo batch ({n:.0f} reports, --force): --jobs 1 {j['jobs1']['wall']:.1f} s, "
+            f"--jobs 2 {j['jobs2']['wall']:.1f} s: speed-up {j['speedup']:.2f}x; CPU s per report "
+            f"{j['jobs1']['cpu'] / n:.2f} / {j['jobs2']['cpu'] / n:.2f}"
+        )
+    if "batch" in results:
+        b = results["batch"]
+        cold, warm = b["cold"], b["warm"]
+        per = cold["wall"] / cold["reports"]
+        ratio = per / results["floor"]["total"] if "floor" in results else float("nan")
+        lines.append(
+            f"{b['clients']}-client batch ({cold['reports']:.0f} reports, --jobs 2): cold "
+            f"{cold['wall']:.1f} s ({per:.2f} s per report = {ratio:.1f}x the floor; CPU "
+            f"{cold['cpu'] / cold['reports']:.2f} s per report); warm (nothing changed) "
+            f"{warm['wall']:.2f} s"
+        )
+    if "big" in results:
+        lines += print_big(results["big"], args.markdown)
+    print("\n".join(lines))
+    one, five, _ = os.getloadavg()
+    total = time.perf_counter() - started
+    print(f"\ntotal wall time: {total:.0f} s; load average at the end: {one:.2f}, {five:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
