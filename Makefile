@@ -42,6 +42,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/batch.py
 
 demo: $(STAMP)
 	$(BIN)/cxresearch demo --output data/demo/responses.csv
