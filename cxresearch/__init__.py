@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "ReportError": "cxresearch.errors",
     "Estimate": "cxresearch.results",
     "Comparison": "cxresearch.results",
+    "GroupComparison": "cxresearch.results",
     "load_responses": "cxresearch.data.loaders",
     "nps": "cxresearch.stats.metrics",
     "csat": "cxresearch.stats.metrics",
@@ -30,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "estimate": "cxresearch.stats.metrics",
     "rake": "cxresearch.stats.raking",
     "effective_sample_size": "cxresearch.stats.design",
+    "compare_groups": "cxresearch.stats.groups",
     "compare_nps": "cxresearch.stats.inference",
     "compare_samples": "cxresearch.stats.inference",
     "compare_to_target": "cxresearch.stats.inference",
@@ -50,10 +52,12 @@ __all__ = [
     "CxError",
     "DataError",
     "Estimate",
+    "GroupComparison",
     "ParamsError",
     "ReportError",
     "ces",
     "ces_mean",
+    "compare_groups",
     "compare_nps",
     "compare_samples",
     "compare_to_target",
@@ -81,10 +85,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cxresearch.params import load_params
     from cxresearch.qual.masking import mask_personal_data
     from cxresearch.report.manifest import provenance
-    from cxresearch.results import Comparison, Estimate
+    from cxresearch.results import Comparison, Estimate, GroupComparison
     from cxresearch.session import open_run
     from cxresearch.stats.design import effective_sample_size
     from cxresearch.stats.drivers import driver_importance, importance_performance
+    from cxresearch.stats.groups import compare_groups
     from cxresearch.stats.inference import compare_nps, compare_samples, compare_to_target
     from cxresearch.stats.metrics import (
         ces,

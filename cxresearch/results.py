@@ -8,7 +8,8 @@ same column names. Nothing here rounds for storage: rounding happens only in ``p
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import pandas as pd
 
@@ -152,3 +153,45 @@ class Comparison:
             f"{html.escape(self.test)}: statistic {self.statistic:.2f}, p = {self.pvalue:.3g}; "
             f"{html.escape(self.effect_size_name)} = {self.effect_size:.2f}</p>"
         )
+
+
+@dataclass(frozen=True)
+class GroupComparison(Comparison):
+    """A comparison of two or more groups (:func:`cxresearch.compare_groups`).
+
+    Adds to :class:`Comparison` what a k-group test needs. For two groups ``a`` and ``b``
+    are the first and second group, as in R's ``t.test(y ~ g)``. For more groups the
+    single-difference fields (``difference``, ``ci_low``, ``ci_high``, ``estimate_a/b``)
+    are NaN, ``n_a`` is the total base and ``n_b`` 0; the groups' own figures are in the
+    tuples below and the pairs in ``posthoc``.
+
+    Attributes
+    ----------
+    by
+        The grouping column.
+    groups, n, estimates
+        Group labels (in order), their bases and their estimates (mean, median, % or NPS).
+    df2
+        Denominator degrees of freedom of an F statistic (NaN otherwise).
+    reason
+        Why this test was used (the data's type, the expected counts, a forced ``test=``).
+    n_missing
+        Rows left out because the value or the group was missing.
+    posthoc
+        For k > 2 groups: one row per pair with its difference, interval, statistic,
+        p-value and adjusted p-value (None for two groups). Not part of :meth:`to_frame`.
+    """
+
+    by: str = ""
+    groups: tuple[str, ...] = ()
+    n: tuple[int, ...] = ()
+    estimates: tuple[float, ...] = ()
+    df2: float = float("nan")
+    reason: str = ""
+    n_missing: int = 0
+    posthoc: Any = field(default=None, compare=False, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row tidy frame with one column per field (without ``posthoc``)."""
+        names = [f.name for f in fields(self) if f.name != "posthoc"]
+        return pd.DataFrame([{name: getattr(self, name) for name in names}], columns=names)

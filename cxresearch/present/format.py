@@ -20,28 +20,48 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+import numpy as np
+
 from cxresearch.present.escaping import SafeMarkdown, markdown
 from cxresearch.present.escaping import escape as escape  # public here since 0.1
 from cxresearch.present.labels import Labels
 from cxresearch.results import Comparison, Estimate
+from cxresearch.stats.registry import Metric, get_metric
 
 LOW_BASE_FLAG = "†"
 BaseStatus = Literal["ok", "low", "suppressed", "empty"]
 
-# Estimate.metric / metric_by's "metric" column → decimals shown. Scores on −100..100 and
-# percentages are read as whole numbers; means on a 1–7 or 1–5 scale need one decimal.
-_DECIMALS = {"nps": 0, "csat": 0, "csat_top2": 0, "ces": 0, "ces_easy": 0, "top_box": 0}
-_PERCENT_METRICS = {"csat", "csat_top2", "ces", "ces_easy", "top_box"}
+
+def _registered(metric: str) -> Metric | None:
+    try:
+        return get_metric(metric)
+    except ValueError:
+        return None
 
 
 def metric_decimals(metric: str) -> int:
-    """Decimals shown for a metric: 0 for NPS and percentages, 1 for means."""
-    return _DECIMALS.get(metric, 1)
+    """Decimals shown for a metric: its registry ``decimals`` (1 for unregistered names).
+
+    NPS and percentages are read as whole numbers, means on a 1–7 or 1–5 scale with one
+    decimal (:mod:`cxresearch.stats.registry`).
+    """
+    spec = _registered(metric)
+    return 1 if spec is None else spec.decimals
 
 
 def is_percent_metric(metric: str) -> bool:
     """Whether the metric is a percentage (its differences are percentage points)."""
-    return metric in _PERCENT_METRICS
+    spec = _registered(metric)
+    return bool(spec is not None and spec.percent)
+
+
+def metric_bounds(metric: str) -> tuple[float, float] | None:
+    """The range a metric's value can take (NPS −100..100, percentages 0..100), or None."""
+    spec = _registered(metric)
+    if spec is None:
+        return None
+    low, high = spec.value_range()
+    return (low, high) if np.isfinite(low) and np.isfinite(high) else None
 
 
 def is_missing(value: object) -> bool:

@@ -30,7 +30,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from cxresearch.present.format import LOW_BASE_FLAG, base_status, format_number, metric_decimals
+from cxresearch.present.format import (
+    LOW_BASE_FLAG,
+    base_status,
+    format_number,
+    metric_bounds,
+    metric_decimals,
+)
 from cxresearch.present.labels import Labels
 from cxresearch.results import Estimate
 from cxresearch.stats.metrics import METRICS
@@ -42,7 +48,6 @@ TARGET = "#c2410c"
 STATUS_COLOURS = {"met": "#1b7f3b", "not_met": "#b42318", "inconclusive": "#52606d"}
 DPI = 110
 _RC: dict[str, Any] = {"font.size": 10, "axes.titlesize": 11, "axes.titleweight": "bold"}
-_PERCENT = ("csat_top2", "ces_easy", "top_box")
 
 
 class ReportFigure(Figure):
@@ -81,7 +86,7 @@ def _metric_name(metric: str) -> str:
 def _limits(metric: str, values: np.ndarray) -> tuple[float, float]:
     """Axis range covering every value with some air, inside the metric's scale."""
     finite = values[np.isfinite(values)]
-    bounds = (-100.0, 100.0) if metric == "nps" else (0.0, 100.0) if metric in _PERCENT else None
+    bounds = metric_bounds(metric)
     if finite.size == 0:
         return bounds if bounds is not None else (0.0, 1.0)
     low, high = float(finite.min()), float(finite.max())

@@ -185,11 +185,21 @@ class Design:
         """Linearised variance of estimators with influence values ``u`` (n or n × k).
 
         ``u`` holds one column per estimator for this design's rows. Returns one variance
-        per column (a covariance matrix is not needed anywhere yet).
+        per column (:meth:`covariance` gives the whole matrix).
         """
         x = np.asarray(u, dtype="float64")
         single = x.ndim == 1
-        x = x[:, None] if single else x
+        out = np.diagonal(self.covariance(x[:, None] if single else x)).copy()
+        return out[0:1].reshape(()) if single else out
+
+    def covariance(self, u: np.ndarray) -> np.ndarray:
+        """Linearised covariance matrix (k × k) of estimators with influence values ``u``.
+
+        As R ``svyrecvar``: residuals from the raking margins when calibrated, totals per
+        cluster, then the with-replacement formula ``m/(m − 1) Σ (x − x̄)(x − x̄)'`` over
+        the ``m`` primary units (all rows of the raked sample for a raked domain).
+        """
+        x = np.asarray(u, dtype="float64")
         clusters = self.clusters
         if self.calibration is not None:
             cal = self.calibration
@@ -203,11 +213,22 @@ class Design:
             x = np.stack([np.bincount(codes, x[:, j]) for j in range(x.shape[1])], 1)
         m = x.shape[0]
         if m < 2:
-            out = np.full(x.shape[1], np.nan)
-        else:
-            centred = x - x.mean(axis=0)
-            out = m / (m - 1.0) * np.einsum("ij,ij->j", centred, centred)
-        return out[0:1].reshape(()) if single else out
+            return np.full((x.shape[1], x.shape[1]), np.nan)
+        centred = x - x.mean(axis=0)
+        return np.asarray(m / (m - 1.0) * (centred.T @ centred))
+
+    @property
+    def units(self) -> int:
+        """Primary units with a positive weight among these rows (R ``degf`` + 1)."""
+        used = self.weights > 0
+        clusters = self.clusters
+        cal = self.calibration
+        if clusters is None and cal is not None and cal.clusters is not None:
+            assert self.positions is not None
+            clusters = cal.clusters[self.positions]
+        if clusters is not None:
+            return int(np.unique(clusters[used]).size)
+        return int(used.sum())
 
 
 def make_design(

@@ -392,7 +392,7 @@ class NpsMetric(Metric):
     column: str | None = "nps"
     scale: tuple[float, float] | None = (0, 10)
     integer: bool = True
-    decimals: int = 1
+    decimals: int = 0
     method: str = "adjusted-wald"
     factor: ClassVar[float] = 100.0
     methods: ClassVar[tuple[str, ...]] = NPS_METHODS
@@ -534,7 +534,7 @@ class MeanMetric(Metric):
     """Mean of a rating or any numeric answer, with a t interval on the design SE."""
 
     method: str = "t"
-    decimals: int = 2
+    decimals: int = 1
     methods: ClassVar[tuple[str, ...]] = ("t",)
     family: ClassVar[str] = "mean"
     effect_name: ClassVar[str] = "Hedges' g"
