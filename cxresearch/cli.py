@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from cxresearch import __version__
-from cxresearch.errors import CxError
+from cxresearch.errors import CxError, reader_message
 
 EXIT_INVALID = 2
 
@@ -27,6 +28,12 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+_DATA_ROOT_HELP = (
+    "a folder outside the project that data files named in params may be in "
+    "(default: $CXRESEARCH_DATA_ROOT; otherwise every file must be inside the project)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--force", action="store_true", help="render even reports that are up to date"
     )
+    report.add_argument("--data-root", type=Path, metavar="DIR", help=_DATA_ROOT_HELP)
 
     validate = commands.add_parser(
         "validate",
@@ -69,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "params", nargs="*", type=Path, metavar="PARAMS",
         help="params files (default: every params/*.yaml under the current directory)",
     )  # fmt: skip
+    validate.add_argument("--data-root", type=Path, metavar="DIR", help=_DATA_ROOT_HELP)
 
     demo = commands.add_parser("demo", help="write the synthetic demo data set")
     demo.add_argument("--output", "-o", type=Path, default=None, metavar="PATH",
@@ -96,9 +105,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _report(args: argparse.Namespace) -> int:
+    import threading
+
+    from cxresearch.report.cancel import Cancellation, stop_on_signals
+    from cxresearch.report.manifest import remove_live_temporaries
     from cxresearch.report.runner import run_reports
 
-    result = run_reports(args.params or None, output=args.output, jobs=args.jobs, force=args.force)
+    stop = Cancellation()
+    with stop_on_signals(stop, on_hard_exit=remove_live_temporaries):
+        result = run_reports(
+            args.params or None,
+            output=args.output,
+            jobs=args.jobs,
+            force=args.force,
+            data_root=args.data_root,
+            cancellation=stop,
+        )
+    if stop.requested and threading.active_count() > 1:
+        # A notebook thread that did not end within the grace period would keep the
+        # interpreter alive; everything that finished is written, so leave now.
+        remove_live_temporaries()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(result.exit_code)
     return result.exit_code
 
 
@@ -109,7 +138,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     root = Path.cwd()
     paths = list(args.params) or default_params(root)
-    checks = validate_clients(paths, root=root)
+    checks = validate_clients(paths, root=root, data_root=args.data_root)
     for check in checks:
         if check.ok and check.params is not None:
             params = check.params
@@ -164,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CxError as exc:
         # One paragraph: the message already names the file, key or column to fix.
         message = " ".join(str(exc).split()) if "\n" not in str(exc) else str(exc)
-        print(f"cxresearch {args.command}: error: {message}", file=sys.stderr)
+        print(f"cxresearch {args.command}: error: {reader_message(message)}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("cxresearch: interrupted", file=sys.stderr)

@@ -7,11 +7,19 @@ naming the file and the key instead of halfway through a batch.
 
 The schema follows DESIGN.md, with one change: ``drivers.outcomes`` is a list (drivers of
 NPS *and* of retention are reported side by side); ``drivers.outcome`` is still accepted.
+
+What a params file may do is bounded (docs/security.md): numbers are numbers (``true`` is
+not 1, ``"1e9"`` is not a number), the YAML may not expand to more than
+:data:`MAX_PARAMS_NODES` values (alias bombs), error messages quote at most a short excerpt
+of a bad value, and every file it names (fields typed :data:`ProjectFile`: ``data.path``,
+``coding.codebook``, ...) must resolve, after symlinks, inside the project folder or a data
+root the consultant names (``--data-root`` / ``CXRESEARCH_DATA_ROOT``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,19 +32,33 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    Strict,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from cxresearch.analyses import ANALYSES, AnalysisSpec, analysis, analysis_names
-from cxresearch.errors import ParamsError
+from cxresearch.errors import ParamsError, excerpt
 from cxresearch.journey.spec import JourneySpec
+from cxresearch.paths import ProjectFile, is_project_file
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 ReportFormat = Literal["html", "pdf"]
 Scalar = str | int | float | bool
 FilterSpec = dict[str, Scalar | list[Scalar]]
+# Numbers are numbers: YAML's `true` is not 1 and the string "1e9" is not 10**9 (PyYAML
+# reads 1e9 without a dot as a string). An int is accepted where a float is expected.
+Number = Annotated[float, Strict()]
+Count = Annotated[int, Strict()]
+
+
+#: Values a params file may expand to (after YAML aliases); real params have a few hundred.
+MAX_PARAMS_NODES = 100_000
+#: Largest params file read (bytes); real params are a few kilobytes.
+MAX_PARAMS_BYTES = 1_000_000
+#: Environment variable naming an extra folder that data files may be in (``--data-root``).
+DATA_ROOT_VARIABLE = "CXRESEARCH_DATA_ROOT"
 
 
 class _Strict(BaseModel):
@@ -45,10 +67,13 @@ class _Strict(BaseModel):
 
 
 class DataSpec(_Strict):
-    path: str
+    path: ProjectFile
     mapping: dict[str, str] = Field(default_factory=dict)
     filter: FilterSpec = Field(default_factory=dict)
-    scales: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    scales: dict[str, tuple[Number, Number]] = Field(default_factory=dict)
+    # The values of the data's `client` column this report may use; by default only the
+    # params' own `client`. "any" says explicitly that rows of every client belong in it.
+    clients: list[str] | Literal["any"] | None = None
 
 
 class Waves(_Strict):
@@ -82,8 +107,8 @@ class Run(_Strict):
 
 
 class Weighting(_Strict):
-    margins: dict[str, dict[str, float]]
-    trim: tuple[float, float] | None = None
+    margins: dict[str, dict[str, Number]]
+    trim: tuple[Number, Number] | None = None
 
     @field_validator("margins")
     @classmethod
@@ -117,7 +142,7 @@ def _check_value(metric: str, value: float, what: str) -> None:
 
 class Target(_Strict):
     metric: Literal["nps", "csat", "ces", "ces_mean"]
-    value: float
+    value: Number
     touchpoint: str | None = None
     segment: dict[str, str] = Field(default_factory=dict)
     label: str | None = None
@@ -131,15 +156,15 @@ class Target(_Strict):
 class Benchmark(_Strict):
     name: str
     metric: Literal["nps", "csat", "ces", "ces_mean"]
-    value: float
-    n: int | None = Field(default=None, gt=0)
-    ci_low: float | None = None
-    ci_high: float | None = None
+    value: Number
+    n: Count | None = Field(default=None, gt=0)
+    ci_low: Number | None = None
+    ci_high: Number | None = None
     # An NPS norm's promoter and detractor shares (percent) make it an exact second sample;
     # se: the norm's published standard error on the metric's scale.
-    promoters: float | None = Field(default=None, ge=0, le=100)
-    detractors: float | None = Field(default=None, ge=0, le=100)
-    se: float | None = Field(default=None, gt=0)
+    promoters: Number | None = Field(default=None, ge=0, le=100)
+    detractors: Number | None = Field(default=None, ge=0, le=100)
+    se: Number | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _in_range(self) -> Benchmark:
@@ -162,9 +187,9 @@ class Drivers(_Strict):
     outcomes: list[str] = Field(default_factory=lambda: ["nps"], min_length=1)
     attributes: list[str] = Field(min_length=2)
     method: Literal["shapley", "relative-weights", "correlation", "regression"] = "shapley"
-    bootstrap: int = Field(default=1000, ge=0, le=100_000)
-    scale: tuple[float, float] = (1.0, 5.0)
-    top: list[float] = Field(default_factory=lambda: [4.0, 5.0])
+    bootstrap: Count = Field(default=1000, ge=0, le=100_000)
+    scale: tuple[Number, Number] = (1.0, 5.0)
+    top: list[Number] = Field(default_factory=lambda: [4.0, 5.0])
 
     @model_validator(mode="before")
     @classmethod
@@ -190,7 +215,22 @@ class Drivers(_Strict):
 
 
 class Coding(_Strict):
-    codebook: str
+    codebook: ProjectFile
+
+
+class Privacy(_Strict):
+    """Who must not be named where a person reads data (see cxresearch.qual.masking)."""
+
+    # Staff or customer names masked as [name] in quotes, error messages and the index.
+    names: list[str] = Field(default_factory=list)
+
+    @field_validator("names")
+    @classmethod
+    def _long_enough(cls, value: list[str]) -> list[str]:
+        short = [name for name in value if len("".join(name.split())) < 2]
+        if short:
+            raise ValueError(f"names shorter than two letters cannot be masked: {short}")
+        return value
 
 
 def _registered(name: str) -> str:
@@ -212,11 +252,11 @@ class ReportSpec(_Strict):
         default_factory=_default_analyses, min_length=1
     )
     formats: list[ReportFormat] = Field(default_factory=_default_formats, min_length=1)
-    confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
-    min_base: int = Field(default=30, ge=1)
+    confidence: Number = Field(default=0.95, gt=0.5, lt=1.0)
+    min_base: Count = Field(default=30, ge=1)
     # Multiplicity adjustment of every table that tests several cells.
     multiplicity: Literal["bh", "holm", "bonferroni", "none"] = "bh"
-    seed: int = 20261123
+    seed: Count = 20261123
 
     @field_validator("analyses")
     @classmethod
@@ -243,6 +283,7 @@ class Params(_Strict):
     drivers: Drivers | None = None
     coding: Coding | None = None
     journey: JourneySpec | None = None
+    privacy: Privacy = Field(default_factory=Privacy)
     report: ReportSpec = Field(default_factory=ReportSpec)
 
     _path: Path = PrivateAttr(default=Path("<memory>"))
@@ -287,6 +328,67 @@ class Params(_Strict):
     def data_path(self) -> Path:
         """Absolute path of the data file (relative paths are relative to the project root)."""
         return resolve_data_path(self._path, self.data.path)
+
+    @property
+    def allowed_clients(self) -> list[str] | None:
+        """Values of the data's ``client`` column this report may use; None means any."""
+        if self.data.clients == "any":
+            return None
+        return list(self.data.clients) if self.data.clients else [self.client]
+
+    def check_one_client(self, frame: Any) -> None:
+        """Raise ParamsError if ``frame`` (the rows after ``data.filter``) mixes clients.
+
+        When the data has a ``client`` column, every row a report uses must carry one of
+        :attr:`allowed_clients` (by default the params' ``client``); an empty client
+        counts as another client. ``data.clients: any`` switches the check off.
+        """
+        allowed = self.allowed_clients
+        if allowed is None or "client" not in frame.columns:
+            return
+        values = frame["client"]
+        other = values[~values.astype("string").isin(allowed).fillna(False).astype(bool)]
+        if len(other) == 0:
+            return
+        counts = other.astype("string").fillna("(empty)").value_counts()
+        shown = ", ".join(f"{excerpt(v, 40)!r}: {n} rows" for v, n in counts.head(5).items())
+        more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+        raise ParamsError(
+            f"{self._path}: data.filter: the rows of this report include other clients' rows "
+            f"({shown}{more}; this report is for {allowed}). Keep one client per report "
+            f"with data.filter: {{client: {self.client}}}, or list the client values whose rows "
+            'belong in it under data.clients ("any" for every client)'
+        )
+
+    def files(self) -> dict[str, str]:
+        """Every file this params file names, keyed by its dotted key (``data.path``...).
+
+        Found from the model's fields typed :data:`ProjectFile`, so a new file key is
+        confined to the project as soon as it is declared with that type.
+        """
+        return dict(_project_files(self, ""))
+
+    def check_files(self, *, data_root: str | Path | None = None) -> None:
+        """Raise ParamsError if a file named in the params lies outside the allowed folders.
+
+        Relative paths start at the project root (:func:`project_root`). After symlinks are
+        resolved, each file must be inside the project root or inside ``data_root``
+        (default: the :data:`DATA_ROOT_VARIABLE` environment variable, if set).
+        """
+        root = project_root(self._path)
+        allowed = [root]
+        extra = data_root if data_root is not None else os.environ.get(DATA_ROOT_VARIABLE)
+        if extra:
+            allowed.append(Path(extra).expanduser().resolve())
+        for key, value in self.files().items():
+            resolved = resolve_data_path(self._path, value)
+            if not any(resolved.is_relative_to(folder) for folder in allowed):
+                where = " or ".join(str(f) for f in allowed)
+                raise ParamsError(
+                    f"{self._path}: {key}: {excerpt(value, 120)!r} resolves to a file outside "
+                    f"the project folder ({where}); keep data under the project, or name its "
+                    "folder with --data-root"
+                )
 
     def run(self, name: str) -> Run:
         """The run called ``name``; ParamsError naming the file if there is none."""
@@ -350,48 +452,120 @@ def project_root(params_path: Path) -> Path:
 
 
 def resolve_data_path(params_path: Path, data_path: str) -> Path:
+    """A file named in params as an absolute path with symlinks resolved.
+
+    Relative paths start at :func:`project_root`; ``~`` is not expanded (a params file
+    names files of the project, not of a user's home).
+    """
     path = Path(data_path)
-    return path if path.is_absolute() else (project_root(params_path) / path).resolve()
+    return (path if path.is_absolute() else project_root(params_path) / path).resolve()
+
+
+def _project_files(model: BaseModel, prefix: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        key = f"{prefix}{name}"
+        if is_project_file(info.metadata, info.annotation):
+            values = value if isinstance(value, list) else [value]
+            found.extend((key, v) for v in values if isinstance(v, str))
+        elif isinstance(value, BaseModel):
+            found.extend(_project_files(value, key + "."))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    found.extend(_project_files(item, f"{key}[{i}]."))
+    return found
+
+
+# Validation messages listed at most; a params file with thousands of errors is one mistake.
+_MAX_ERRORS = 20
 
 
 def _format_validation_error(path: Path, error: ValidationError) -> str:
     lines = [f"{path}: invalid params"]
-    for item in error.errors():
+    items = error.errors()
+    for item in items[:_MAX_ERRORS]:
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         if item["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key")
         elif item["type"] == "missing":
             lines.append(f"  {key}: required key is missing")
         else:
-            lines.append(f"  {key}: {item['msg']} (got {item.get('input')!r})")
+            # The input is quoted short: pydantic's own message would echo it whole.
+            got = excerpt(repr(item.get("input")), 80)
+            lines.append(f"  {excerpt(key, 120)}: {item['msg']} (got {got})")
+    if len(items) > _MAX_ERRORS:
+        lines.append(f"  … and {len(items) - _MAX_ERRORS} more problems")
     return "\n".join(lines)
 
 
-def load_params(path: str | Path, *, check_data_file: bool = True) -> Params:
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    # Values the document expands to, counting each alias as a full copy of its target;
+    # memoised per node, so a billion-laughs document is measured in linear time.
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_PARAMS_NODES + 1  # a self-referencing node is too big anyway
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = min(size, MAX_PARAMS_NODES + 1)
+    return sizes[id(node)]
+
+
+def _read_yaml(path: Path, raw_bytes: bytes) -> Any:
+    if len(raw_bytes) > MAX_PARAMS_BYTES:
+        raise ParamsError(
+            f"{path}: the params file is {len(raw_bytes):,} bytes; params files are small "
+            f"(at most {MAX_PARAMS_BYTES:,} bytes)"
+        )
+    try:
+        text = raw_bytes.decode("utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None and _expanded_size(node, {}) > MAX_PARAMS_NODES:
+            raise ParamsError(
+                f"{path}: the params expand to more than {MAX_PARAMS_NODES:,} values "
+                "(YAML anchors and aliases repeated inside each other?)"
+            )
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ParamsError(f"{path}: not valid UTF-8 YAML: {excerpt(str(exc), 300)}") from exc
+
+
+def load_params(
+    path: str | Path, *, check_data_file: bool = True, data_root: str | Path | None = None
+) -> Params:
     """Read and validate one params file.
 
     Parameters
     ----------
     path
-        The YAML file, read with ``yaml.safe_load`` (no arbitrary Python objects).
+        The YAML file, read with ``yaml.safe_load`` (no arbitrary Python objects); at most
+        :data:`MAX_PARAMS_BYTES` bytes expanding to at most :data:`MAX_PARAMS_NODES` values.
     check_data_file
         Also require the data file named under ``data.path`` to exist.
+    data_root
+        A folder outside the project that files named in the params may also be in
+        (default: the ``CXRESEARCH_DATA_ROOT`` environment variable; see
+        :meth:`Params.check_files`).
 
     Raises
     ------
     ParamsError
-        Unreadable file, invalid YAML, unknown key, wrong type, unsafe client name or a
-        missing data file; the message names the file and the key.
+        Unreadable, oversized or alias-bomb file, invalid YAML, unknown key, wrong type
+        (``true`` or ``"1e9"`` where a number belongs), unsafe client name, a file outside
+        the project, or a missing data file; the message names the file and the key.
     """
     path = Path(path)
     try:
         raw_bytes = path.read_bytes()
     except OSError as exc:
         raise ParamsError(f"{path}: cannot read params file ({exc.strerror})") from exc
-    try:
-        raw = yaml.safe_load(raw_bytes.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"{path}: not valid UTF-8 YAML: {exc}") from exc
+    raw = _read_yaml(path, raw_bytes)
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: expected a mapping of keys at the top level")
     try:
@@ -400,6 +574,7 @@ def load_params(path: str | Path, *, check_data_file: bool = True) -> Params:
         raise ParamsError(_format_validation_error(path, exc)) from None
     params._path = path
     params._sha256 = hashlib.sha256(raw_bytes).hexdigest()
+    params.check_files(data_root=data_root)
     if check_data_file and not params.data_path.is_file():
         raise ParamsError(f"{path}: data.path: data file {params.data_path} does not exist")
     return params

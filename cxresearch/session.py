@@ -12,6 +12,7 @@ journey and qualitative notebooks compute their bases the same way.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,12 @@ from cxresearch.present.labels import Labels, get_labels
 from cxresearch.results import Comparison, Estimate
 
 HEADLINE_METRICS = ("nps", "csat", "ces")
+#: Mimetype of the record a report kernel writes when :func:`open_run` reads the data: the
+#: digest of the bytes the notebook analysed (read by the runner for the manifest).
+RUN_RECORD_MIMETYPE = "application/vnd.cxresearch.run+json"
+#: Set in report kernels (by the runner) so that open_run writes its record; unset in
+#: JupyterLab, where the record would only be an empty output.
+RUN_RECORD_VARIABLE = "CXRESEARCH_RUN_RECORD"
 
 
 def _resolve(params_path: str | Path) -> Path:
@@ -61,6 +68,9 @@ class RunSession:
         ``rows`` kept and ``dropped``.
     waves
         The params' waves that have rows, oldest first.
+    data_sha256
+        sha256 of the data file's bytes as read for this report (what was analysed, not
+        what the file holds by the time someone looks).
     """
 
     params: Params
@@ -70,6 +80,7 @@ class RunSession:
     counts: pd.DataFrame = field(repr=False)
     waves: tuple[str, ...]
     raked: pd.Series | None = field(default=None, repr=False)
+    data_sha256: str = ""
 
     @property
     def current_wave(self) -> str:
@@ -441,6 +452,8 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
     selected_run = params.run(run)
     labels = get_labels(params.language)
     frame = load_responses(params.data_path, mapping=params.data.mapping, scales=params.data.scales)
+    data_sha256 = str(frame.attrs.get("source_sha256", ""))
+    _record_run(params, data_sha256)
     params.check_columns(list(frame.columns))
     steps: list[dict[str, Any]] = []
     _count(steps, "read", labels.count_step("read", file=params.data_path.name), len(frame))
@@ -448,6 +461,7 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
         frame = select_rows(frame, params.data.filter, source=f"{params.path}: data.filter")
         what = describe_filter(params.data.filter, labels)
         _count(steps, "data_filter", labels.count_step("filter", what=what), len(frame))
+    params.check_one_client(frame)
     _check_targets(params, frame)
     raked = None
     if params.weighting is not None:
@@ -476,6 +490,7 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
         counts=counts,
         waves=waves,
         raked=raked,
+        data_sha256=data_sha256,
     )
 
 
@@ -489,3 +504,14 @@ def _rake(params: Params, frame: pd.DataFrame) -> pd.Series:
         return rake(rows, params.weighting.margins, trim=params.weighting.trim, by="wave")
     except ValueError as err:
         raise ParamsError(f"{params.path}: weighting: {err} (data {params.data_path})") from None
+
+
+def _record_run(params: Params, data_sha256: str) -> None:
+    # In a report kernel (the runner sets the variable), tell the runner which bytes this
+    # notebook analysed: the manifest records them, not the file as it was at validation.
+    if os.environ.get(RUN_RECORD_VARIABLE) != "1":
+        return
+    from IPython.display import display
+
+    record = {"data_sha256": data_sha256, "params_sha256": params.sha256}
+    display({RUN_RECORD_MIMETYPE: record}, raw=True)

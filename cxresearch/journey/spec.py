@@ -31,6 +31,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cxresearch.journey.formula import FormulaError, parse_formula
+from cxresearch.paths import ProjectFile
 
 __all__ = [
     "BUILTIN_METRICS",
@@ -146,7 +147,7 @@ class JourneyMetric(_Strict):
 class OperationalSpec(_Strict):
     """A second file of operational measures, joined to the responses by an id."""
 
-    path: str
+    path: ProjectFile
     key: Literal["response_id", "respondent_id"] = "response_id"
     mapping: dict[str, str] = Field(default_factory=dict)
 
@@ -154,7 +155,7 @@ class OperationalSpec(_Strict):
 class ContactsSpec(_Strict):
     """Where contact details for the follow-up list come from (never shown in a report)."""
 
-    path: str
+    path: ProjectFile
     key: Literal["respondent_id", "response_id"] = "respondent_id"
     columns: list[str] = Field(min_length=1)
 
@@ -167,7 +168,7 @@ class LoopSpec(_Strict):
     ces_max: int | None = Field(default=3, ge=1, le=7)
     owners: dict[str, str] = Field(default_factory=dict)
     default_owner: str = "CX"
-    folder: str | None = None
+    folder: ProjectFile | None = None
     contacts: ContactsSpec | None = None
     statuses: list[str] = Field(
         default_factory=lambda: ["open", "in_progress", "closed", "unreachable"], min_length=2
@@ -193,7 +194,7 @@ class LoopSpec(_Strict):
 class InvitationsSpec(_Strict):
     """Invitations sent per respondent and period (for response rates and fatigue)."""
 
-    path: str
+    path: ProjectFile
     key: Literal["respondent_id"] = "respondent_id"
     period: str = "period"
     count: str = "invitations"

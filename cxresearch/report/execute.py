@@ -18,19 +18,25 @@ traits) and ipykernel's own kernelspec (``ipykernel.kernelspec.get_kernel_dict``
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import tempfile
+import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from cxresearch.report import manifest as mf
+from cxresearch.report.cancel import KERNEL_FILE_PREFIX, Cancellation
 from cxresearch.report.render import TEMPLATE_DIR
 
 __all__ = [
     "KERNEL_ENVIRONMENT",
+    "RUN_RECORD_MIMETYPE",
     "ExecutionFailure",
     "kernel_environment",
     "execute_notebook",
@@ -57,10 +63,28 @@ class ExecutionFailure:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def masked(self, *, names: tuple[str, ...] = ()) -> ExecutionFailure:
+        """The failure with personal data masked and its message bounded, for readers."""
+        from cxresearch.errors import reader_message
 
-@lru_cache(maxsize=1)
-def _kernel_manager_class() -> type:
-    # Built on first use so that `cxresearch validate` does not import jupyter_client.
+        return ExecutionFailure(
+            self.cell_index,
+            reader_message(self.source_line, names=names, limit=100),
+            reader_message(self.ename, limit=100),
+            reader_message(self.evalue, names=names, limit=1000),
+        )
+
+
+# Seconds a kernel gets to stop after an interrupt before it is killed.
+_INTERRUPT_GRACE = 1.0
+
+
+@lru_cache(maxsize=8)
+def _kernel_manager_class(
+    cancellation: Cancellation | None = None, extra_env: tuple[tuple[str, str], ...] = ()
+) -> type:
+    # Built on first use so that `cxresearch validate` does not import jupyter_client; one
+    # class per batch (cancellation) and extra environment, as papermill takes a class.
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
@@ -86,13 +110,67 @@ def _kernel_manager_class() -> type:
         def _default_ip(self) -> str:
             if self.transport != "ipc":
                 return "127.0.0.1"
-            name = f"cxresearch-{os.getpid()}-{uuid.uuid4().hex[:12]}-ipc"
-            return os.path.join(tempfile.gettempdir(), name)
+            return os.path.join(tempfile.gettempdir(), f"{self._file_stem}-ipc")
+
+        @default("connection_file")
+        def _default_connection_file(self) -> str:
+            # Named like the sockets (not jupyter_client's anonymous tmpXXXX.json), so that
+            # a later run can remove the files of a killed batch (cancel.remove_stale_files).
+            return os.path.join(tempfile.gettempdir(), f"{self._file_stem}-kernel.json")
+
+        @property
+        def _file_stem(self) -> str:
+            if not hasattr(self, "_stem"):
+                self._stem = f"{KERNEL_FILE_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
+            return self._stem
 
         @property
         def kernel_spec(self) -> KernelSpec:
             # The spec's env is laid over the inherited environment for this kernel only.
-            return KernelSpec(resource_dir=RESOURCES, env=kernel_environment(), **get_kernel_dict())
+            env = {**kernel_environment(), **dict(extra_env)}
+            return KernelSpec(resource_dir=RESOURCES, env=env, **get_kernel_dict())
+
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            if cancellation is not None and cancellation.requested:
+                raise RuntimeError("the batch is stopping; the kernel was not started")
+            await super().start_kernel(**kw)
+            if cancellation is not None:
+                self._unsubscribe = cancellation.on_request(self._stop_now)
+
+        def _stop_now(self, hard: bool) -> None:
+            # Called from the thread that handles the signal: interrupt the kernel's process
+            # group, kill it after a short grace (at once when the process is exiting), and
+            # remove its connection and socket files.
+            process = getattr(self.provisioner, "process", None)
+            if process is None or process.poll() is not None:
+                self._remove_files()
+                return
+            if not hard:
+                with contextlib.suppress(OSError):
+                    os.killpg(process.pid, signal.SIGINT)
+                timer = threading.Timer(_INTERRUPT_GRACE, self._kill, args=(process,))
+                timer.daemon = True
+                timer.start()
+            else:
+                self._kill(process)
+
+        def _kill(self, process: Any) -> None:
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except OSError:
+                    process.kill()
+            self._remove_files()
+
+        def _remove_files(self) -> None:
+            self.cleanup_connection_file()
+            self.cleanup_ipc_files()
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            unsubscribe = getattr(self, "_unsubscribe", None)
+            if unsubscribe is not None:
+                unsubscribe()
+            await super()._async_cleanup_resources(restart=restart)
 
     return ReportKernelManager
 
@@ -100,21 +178,57 @@ def _kernel_manager_class() -> type:
 # Per-cell and per-notebook times papermill records; cleared so that an unchanged report's
 # .ipynb is byte-identical too.
 _TIMING_KEYS = ("start_time", "end_time", "duration")
+# Written by cxresearch.session.open_run in a report kernel (kept equal to its constants,
+# without importing pandas here): the digest of the data bytes the notebook analysed.
+RUN_RECORD_MIMETYPE = "application/vnd.cxresearch.run+json"
+RUN_RECORD_VARIABLE = "CXRESEARCH_RUN_RECORD"
+# The parameters cell keeps the notebook's defaults (a demo client's params path); in an
+# executed report they would name another client, so the cell says where the values are.
+_PARAMETERS_NOTE = "# Parameters of this report: see the injected-parameters cell below."
 
 
-def _stabilise(nb: Any, final_path: Path) -> Any:
+def _strip_root(value: Any, prefix: str) -> Any:
+    # "<root>/data/x.csv" -> "data/x.csv"; the root itself -> "."
+    if isinstance(value, str):
+        return value.replace(prefix, "").replace(prefix.rstrip(os.sep), ".")
+    if isinstance(value, list):
+        return [_strip_root(v, prefix) for v in value]
+    return value
+
+
+def _stabilise(nb: Any, final_path: Path, root: Path | None = None) -> Any:
     meta = nb.metadata.setdefault("papermill", {})
     for key in _TIMING_KEYS:
         if key in meta:
             meta[key] = None
-    meta["output_path"] = str(final_path)
+    prefix = f"{root}{os.sep}" if root is not None else ""
+    meta["output_path"] = mf.display_path(final_path, root) if root else str(final_path)
+    if root is not None:
+        # Paths as the project knows them: no folder of this machine in the record.
+        if isinstance(meta.get("input_path"), str):
+            meta["input_path"] = mf.display_path(meta["input_path"], root)
+        if isinstance(meta.get("parameters"), dict):
+            meta["parameters"] = {k: _strip_root(v, prefix) for k, v in meta["parameters"].items()}
     added = 0
     for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "parameters" in tags and cell.get("cell_type") == "code":
+            cell["source"] = _PARAMETERS_NOTE
+            cell["outputs"] = []
+        if prefix:
+            for output in cell.get("outputs", []):
+                for key in ("text", "evalue", "traceback"):
+                    if key in output:
+                        output[key] = _strip_root(output[key], prefix)
+                data = output.get("data", {})
+                for mime in ("text/plain", "text/markdown", "text/html"):
+                    if mime in data:
+                        data[mime] = _strip_root(data[mime], prefix)
+
         cell_meta = cell.get("metadata", {}).get("papermill", {})
         for key in _TIMING_KEYS:
             if key in cell_meta:
                 cell_meta[key] = None
-        tags = cell.get("metadata", {}).get("tags", [])
         # papermill gives the cells it adds (parameters; error banners at the top and above
         # the failing cell) a random id each run.
         if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
@@ -145,6 +259,16 @@ def _failure_from(exc: Any, nb: Any) -> ExecutionFailure:
     return ExecutionFailure(exc.cell_index - injected, first[:100], str(exc.ename), evalue)
 
 
+def run_record(nb: Any) -> dict[str, Any]:
+    """The run record a report kernel wrote (:data:`RUN_RECORD_MIMETYPE`), or ``{}``."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("data", {}).get(RUN_RECORD_MIMETYPE)
+            if isinstance(record, dict):
+                return dict(record)
+    return {}
+
+
 def execute_notebook(
     notebook: Path,
     output: Path,
@@ -152,11 +276,21 @@ def execute_notebook(
     parameters: dict[str, Any],
     cwd: Path,
     final_path: Path,
+    cancellation: Cancellation | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[Any, ExecutionFailure | None]:
     """Run ``notebook`` with papermill into ``output``.
 
     Returns the executed, stabilised notebook (None if papermill produced none) and the
     failure, if any. A failing cell is not an exception here: it is an outcome to report.
+
+    Parameters
+    ----------
+    cancellation
+        When it is requested, the kernel is interrupted, killed after a second, and its
+        connection files removed; the notebook then ends as a failure.
+    env
+        Variables for this kernel on top of :func:`kernel_environment`.
     """
     import nbformat
     import papermill as pm
@@ -173,21 +307,23 @@ def execute_notebook(
             # option would chdir this whole process, which threads share.
             resources={"metadata": {"path": str(cwd)}},
             record_timing=False,
-            kernel_manager_class=_kernel_manager_class(),
+            kernel_manager_class=_kernel_manager_class(
+                cancellation, tuple(sorted({RUN_RECORD_VARIABLE: "1", **(env or {})}.items()))
+            ),
             # The outputs are collected; a graceful shutdown only adds waiting (and under
             # load jupyter_client's SIGINT fallback prints a KeyboardInterrupt traceback).
             shutdown_kernel="immediate",
         )
     except PapermillExecutionError as exc:
         nb = nbformat.read(str(output), as_version=4)
-        return _stabilise(nb, final_path), _failure_from(exc, nb)
+        return _stabilise(nb, final_path, cwd), _failure_from(exc, nb)
     except Exception as exc:  # kernel died, timeout, unreadable notebook: still an outcome
         evalue = " ".join(str(exc).split())
         partial = None
         if output.is_file() and output.stat().st_size > 0:
-            partial = _stabilise(nbformat.read(str(output), as_version=4), final_path)
+            partial = _stabilise(nbformat.read(str(output), as_version=4), final_path, cwd)
         return partial, ExecutionFailure(None, "", type(exc).__name__, evalue)
-    return _stabilise(nb, final_path), None
+    return _stabilise(nb, final_path, cwd), None
 
 
 # Set for every report kernel (a value exported in the parent's environment wins).

@@ -3,7 +3,9 @@
 Each client shows its title, language and the headline NPS of the current wave for the
 run ``all`` (or the first run), computed with the package from the data, not scraped from
 a notebook, with its interval and base. Failed reports are marked, with the error and a
-link to the kept notebook. Every piece of text from params, data or errors is escaped.
+link to the kept notebook. Every piece of text from params, data or errors is escaped, and
+errors have personal data masked (:func:`cxresearch.errors.reader_message`). The page holds
+every client's headline: it is for the consultancy, never for a client (docs/security.md).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from cxresearch.errors import CxError
+from cxresearch.errors import CxError, reader_message
 from cxresearch.report import manifest as mf
-from cxresearch.report.render import report_css
+from cxresearch.report.render import CONTENT_SECURITY_POLICY, report_css
 
 if TYPE_CHECKING:
     from cxresearch.params import Params
@@ -73,7 +75,7 @@ def _headline_text(check: ClientCheck) -> str:
     try:
         estimate = headline_nps(params, check.frame)
     except (CxError, KeyError, ValueError) as exc:
-        return f"not available ({exc})"
+        return f"not available ({reader_message(exc, names=params.privacy.names, limit=300)})"
     text = format_estimate(estimate, get_labels("en"), min_base=params.report.min_base)
     return f"{text} — wave {params.waves.current}, run {headline_run(params)}"
 
@@ -174,6 +176,7 @@ def build_index(output: str | Path, *, checks: Sequence[ClientCheck], root: str 
     body = "\n".join(sections) if sections else "<p>No reports yet.</p>"
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
         f"<title>Reports</title>\n<style>\n{report_css()}</style>\n</head>\n"
         f'<body class="cx-index">\n<main>\n<h1>Reports</h1>\n{body}\n</main>\n</body>\n</html>\n'

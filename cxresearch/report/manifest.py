@@ -15,6 +15,7 @@ import os
 import platform
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
@@ -126,13 +127,16 @@ def cache_key(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def provenance(params: Params) -> dict[str, str]:
+def provenance(params: Any) -> dict[str, str]:
     """What a report was made from, for a notebook's provenance footer.
 
     Parameters
     ----------
     params
-        The validated params (:func:`cxresearch.params.load_params`).
+        The run session (:func:`cxresearch.session.open_run`): its ``data_sha256`` is the
+        digest of the bytes the report analysed. Validated params
+        (:func:`cxresearch.params.load_params`) are accepted too; the data file is then
+        hashed as it is now.
 
     Returns
     -------
@@ -141,10 +145,15 @@ def provenance(params: Params) -> dict[str, str]:
         ``package_versions()`` (``python``, ``cxresearch``, ``pandas``, ...). No git commit
         and no time: the footer, and so the report's bytes, change only with the inputs.
     """
+    analysed = getattr(params, "data_sha256", "")
+    if isinstance(getattr(params, "params", None), Params):
+        params = params.params
     if not isinstance(params, Params):
-        raise TypeError(f"params must be a cxresearch Params, got {type(params).__name__}")
+        raise TypeError(
+            f"params must be a cxresearch RunSession or Params, got {type(params).__name__}"
+        )
     return {
-        "data_sha256": file_sha256(params.data_path),
+        "data_sha256": analysed or file_sha256(params.data_path),
         "params_sha256": params.sha256,
         **package_versions(),
     }
@@ -254,23 +263,45 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
+# Temporary files that exist right now, so that a second Ctrl-C can remove them before the
+# process exits without running `finally` blocks (cxresearch.report.cancel).
+_LIVE_TEMPORARIES: set[Path] = set()
+_LIVE_LOCK = threading.Lock()
+
+
 @contextmanager
 def temporary_beside(path: Path) -> Iterator[Path]:
     """A new empty temporary file in ``path``'s folder, removed afterwards unless moved.
 
     Beside the target so that ``os.replace`` is an atomic rename on one file system; it
-    keeps the target's suffix (papermill warns about any other) and starts with a dot.
+    keeps the target's suffix (papermill warns about any other), starts with a dot and
+    carries this process's id (``.<stem>.<pid>-<random>.tmp<suffix>``), so that a later
+    run can remove it if this process is killed before it can
+    (:func:`cxresearch.report.cancel.remove_stale_files`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
+        dir=path.parent, prefix=f".{path.stem}.{os.getpid()}-", suffix=f".tmp{path.suffix}"
     )
     os.close(handle)
     os.chmod(tmp, 0o666 & ~_UMASK)
+    with _LIVE_LOCK:
+        _LIVE_TEMPORARIES.add(Path(tmp))
     try:
         yield Path(tmp)
     finally:
         Path(tmp).unlink(missing_ok=True)
+        with _LIVE_LOCK:
+            _LIVE_TEMPORARIES.discard(Path(tmp))
+
+
+def remove_live_temporaries() -> None:
+    """Remove every temporary file of :func:`temporary_beside` still open in this process."""
+    with _LIVE_LOCK:
+        paths = list(_LIVE_TEMPORARIES)
+        _LIVE_TEMPORARIES.clear()
+    for tmp in paths:
+        tmp.unlink(missing_ok=True)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -3,7 +3,12 @@
 Both conversions run in-process: nbconvert's command line costs about 2.6 s of start-up
 per notebook, the in-process export 0.1–0.3 s (measured on this project's reports).
 The HTML has no code, no prompts, no parameters cell and no reference to any web address,
-so that it opens offline, can be mailed as one file and prints the same everywhere.
+so that it opens offline, can be mailed as one file and prints the same everywhere. Its
+Content-Security-Policy forbids every script and every load but inline images, styles and
+fonts, so that even a piece of markup that slipped through the escaping
+(:mod:`cxresearch.present.escaping`) could not run or fetch anything. The PDF is printed
+offline: WeasyPrint's URL fetcher (:func:`offline_url_fetcher`) refuses everything but the
+page's own ``data:`` URIs (and files inside the report's own folder, when one is given).
 
 References
 ----------
@@ -38,6 +43,13 @@ REMOVE_CELL_TAGS = frozenset(
     {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"}
 )
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
+
+#: The page's Content-Security-Policy: no scripts, no requests; inline styles and data: images.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+_RUN_RECORD_MIMETYPE = "application/vnd.cxresearch.run+json"  # cxresearch.session
 
 # nbconvert's markdown renderer gives each heading an id and a pilcrow anchor link.
 _H2 = re.compile(r'<h2 id="(?P<id>[^"]*)"[^>]*>(?P<inner>.*?)</h2>', re.DOTALL)
@@ -105,11 +117,26 @@ def render_html(nb: Any, *, title: str, language: str = "fi") -> str:
     # The template takes <title> from the notebook metadata; set it on a copy only.
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
+    for cell in nb.cells:
+        # The run record (which data bytes were analysed) is for the runner, not the reader.
+        if cell.get("outputs"):
+            cell["outputs"] = [
+                o for o in cell["outputs"] if _RUN_RECORD_MIMETYPE not in o.get("data", {})
+            ]
     try:
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     except Exception as exc:
         raise ReportError(f"nbconvert could not render the notebook {title!r}: {exc}") from exc
-    return add_toc(body)
+    return add_toc(_with_csp(body))
+
+
+def _with_csp(page: str) -> str:
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+    head = page.find("<head>")
+    if head < 0:
+        raise ReportError("the rendered page has no <head> for its security policy")
+    at = head + len("<head>")
+    return page[:at] + "\n" + meta + page[at:]
 
 
 def add_toc(page: str) -> str:
@@ -161,6 +188,63 @@ def _reproducible_weasyprint() -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
+class RefusedURL(Exception):
+    """A URL the report tried to load while printing; the report is not printed."""
+
+
+def offline_url_fetcher(folder: str | Path | None = None) -> Any:
+    """A WeasyPrint URL fetcher that loads only what belongs to the report itself.
+
+    ``data:`` URIs (the report's inlined charts and fonts) are decoded by WeasyPrint's
+    own fetcher. ``file:`` URLs are read only when ``folder`` is given and the file
+    resolves (after symlinks) inside it. Every other URL (``http``, ``https``, ``ftp``,
+    ``file`` elsewhere, ...) raises :class:`RefusedURL` and is recorded in the fetcher's
+    ``refused`` list, so that no request leaves the machine and no file is attached.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint import urls
+
+    allowed = Path(folder).resolve() if folder is not None else None
+    refused: list[str] = []
+
+    def permitted(url: str) -> str | None:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return url
+        if scheme == "file" and allowed is not None and parts.netloc in ("", "localhost"):
+            target = Path(unquote(parts.path)).resolve()
+            if target.is_relative_to(allowed) and target.is_file():
+                return target.as_uri()
+        refused.append(url)
+        return None
+
+    def refuse(url: str) -> RefusedURL:
+        return RefusedURL(f"refused to load {url[:80]!r}: reports print offline")
+
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint 68 and later: a fetcher class
+
+        class OfflineFetcher(urls.URLFetcher):
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                target = permitted(url)
+                if target is None:
+                    raise refuse(url)
+                return super().fetch(target, headers)
+
+        fetcher: Any = OfflineFetcher(allowed_protocols=("data", "file"), allow_redirects=False)
+    else:  # earlier versions: a function
+
+        def fetcher(url: str, *args: Any, **kwargs: Any) -> Any:
+            target = permitted(url)
+            if target is None:
+                raise refuse(url)
+            return urls.default_url_fetcher(target, *args, **kwargs)
+
+    fetcher.refused = refused
+    return fetcher
+
+
 def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     """Print an HTML page (from :func:`render_html`) to an A4 PDF with WeasyPrint.
 
@@ -168,28 +252,38 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     and WeasyPrint adds none of its own) and its embedded fonts carry a fixed timestamp, so
     the same HTML gives the same PDF bytes.
 
+    Nothing is fetched from the network or from files outside ``base_url``'s folder
+    (:func:`offline_url_fetcher`); a page that tries is not printed.
+
     Parameters
     ----------
     page
         The HTML text.
     base_url
-        Folder that relative references resolve against (none in a rendered report).
+        Folder that relative references resolve against and the only folder files may be
+        read from (none in a rendered report: everything is inlined).
 
     Raises
     ------
     ReportError
-        If WeasyPrint fails.
+        If WeasyPrint fails, or the page asked for anything but its own inline data.
     """
     import weasyprint
 
+    fetcher = offline_url_fetcher(base_url)
+    base = Path(base_url).resolve().as_uri() + "/" if base_url is not None else None
     try:
         with _PDF_LOCK, _reproducible_weasyprint():
-            document = weasyprint.HTML(
-                string=page, base_url=str(base_url) if base_url is not None else None
-            )
+            document = weasyprint.HTML(string=page, base_url=base, url_fetcher=fetcher)
             pdf = document.write_pdf()
     except Exception as exc:
         raise ReportError(f"WeasyPrint could not print the report to PDF: {exc}") from exc
+    if fetcher.refused:
+        shown = ", ".join(repr(url[:80]) for url in fetcher.refused[:3])
+        raise ReportError(
+            f"the report asked to load {len(fetcher.refused)} resource(s) from outside itself "
+            f"({shown}); reports print offline, so the PDF was not written"
+        )
     if not isinstance(pdf, bytes):  # write_pdf() without a target returns the bytes
         raise ReportError("WeasyPrint returned no PDF bytes")
     return pdf

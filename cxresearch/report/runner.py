@@ -14,7 +14,13 @@
    when everything succeeded, so a failure never replaces an earlier good report; the
    failing executed notebook is kept as ``<analysis>.failed.ipynb``.
 4. Manifests and ``reports/index.html`` are written; the exit code is 2 if a params file or
-   its data was bad, else 1 if a notebook failed, else 0.
+   its data was bad, else 1 if a notebook failed, else 0 (130 when the batch was stopped).
+
+A batch stops cleanly on request (:class:`~cxresearch.report.cancel.Cancellation`, which
+the CLI connects to Ctrl-C and SIGTERM): queued reports are not started, running kernels
+are interrupted and killed, their temporary files removed, and the manifests and the index
+are written for what finished. Every message a person reads (progress, summary, index,
+manifest errors) has personal data masked (:func:`cxresearch.errors.reader_message`).
 """
 
 from __future__ import annotations
@@ -24,23 +30,28 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from cxresearch.analyses import SCORE_COLUMNS, analysis
-from cxresearch.errors import CxError, ParamsError
-from cxresearch.params import Params, find_params, load_params
+from cxresearch.errors import CxError, ParamsError, reader_message
+from cxresearch.params import DATA_ROOT_VARIABLE, Params, find_params, load_params
 from cxresearch.report import manifest as mf
+from cxresearch.report.cancel import EXIT_INTERRUPTED, Cancellation, remove_stale_files
 from cxresearch.report.execute import (
     ExecutionFailure,
     execute_notebook,
+    run_record,
     write_notebook,
 )
 from cxresearch.report.render import render_html, render_pdf
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+# Seconds the runner waits for running notebooks to end after a stop request (their
+# kernels are interrupted at once and killed a second later) before it writes the index.
+STOP_GRACE_SECONDS = 10.0
 
 
 @dataclass
@@ -84,10 +95,11 @@ class ReportJob:
 @dataclass
 class ReportOutcome:
     job: ReportJob
-    status: str  # "ok" | "failed" | "up to date"
+    status: str  # "ok" | "failed" | "up to date" | "cancelled"
     seconds: float = 0.0
     failure: ExecutionFailure | None = None
     kept: Path | None = None  # the .failed.ipynb of a failure
+    data_sha256: str = ""  # the data bytes the notebook analysed (its run record)
 
 
 @dataclass
@@ -97,9 +109,12 @@ class BatchResult:
     checks: list[ClientCheck]
     outcomes: list[ReportOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    interrupted: str = ""  # why the batch stopped early ("SIGINT"...), "" if it did not
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if any(not c.ok for c in self.checks):
             return EXIT_INVALID
         if any(o.status == "failed" for o in self.outcomes):
@@ -115,23 +130,29 @@ def default_params(root: str | Path) -> list[Path]:
     return found
 
 
-def validate_client(path: str | Path, *, root: str | Path) -> ClientCheck:
+def validate_client(
+    path: str | Path, *, root: str | Path, data_root: str | Path | None = None
+) -> ClientCheck:
     """Validate one params file and its data; never raises for bad input.
 
-    Loads the params, loads the data once with the params' mapping and scales, checks
-    that every column the params name exists, applies ``data.filter`` and each run's filter
-    (a value that never occurs is an error), checks that every run has answers in the
-    current wave and that each analysis has its notebook. The first problem becomes
-    ``error``.
+    Loads the params (every file they name must be inside the project or ``data_root``),
+    loads the data once with the params' mapping and scales, checks that every column the
+    params name exists, applies ``data.filter`` (the rows left must all be the params'
+    client's, :meth:`~cxresearch.params.Params.check_one_client`) and each run's filter (a
+    value that never occurs is an error), checks that every run has answers in the current
+    wave, that each analysis has its notebook and that a ``report.min_base`` the params set
+    is not larger than the client's data. The first problem becomes ``error``, with
+    personal data masked.
     """
     from cxresearch.data import load_responses, select_rows
+    from cxresearch.present.format import suppress_threshold
 
     check = ClientCheck(path=Path(path))
     root = Path(root).resolve()
     try:
         # By absolute path: Params resolves relative data paths from its file's location,
         # which must not depend on the working directory (the batch changes it).
-        params = load_params(Path(path).resolve())
+        params = load_params(Path(path).resolve(), data_root=data_root)
         check.params = params
         frame = load_responses(
             params.data_path,
@@ -141,6 +162,7 @@ def validate_client(path: str | Path, *, root: str | Path) -> ClientCheck:
         params.check_columns(list(frame.columns))
         where = f"{params.path}"
         frame = select_rows(frame, params.data.filter, source=f"{where}: data.filter")
+        params.check_one_client(frame)
         current = params.waves.current
         for i, run in enumerate(params.runs):
             rows = select_rows(frame, run.filter, source=f"{where}: runs[{i}].filter ({run.name})")
@@ -152,15 +174,30 @@ def validate_client(path: str | Path, *, root: str | Path) -> ClientCheck:
                     f"filters of run {run.name!r} (data {params.data_path})"
                 )
         check_analyses(params, frame, root=root)
+        explicit = "min_base" in params.report.model_fields_set
+        if explicit and params.report.min_base > len(frame):
+            # Every result would be flagged as a small base and most hidden: a typo such as
+            # min_base: 1.0e9, not a choice. (The default on a tiny test file is not refused.)
+            raise ParamsError(
+                f"{where}: report.min_base: {params.report.min_base} is larger than the "
+                f"client's data ({len(frame)} rows): every result would be hidden or flagged; "
+                f"results under n = {suppress_threshold(params.report.min_base):g} are not shown"
+            )
         check.frame = frame
         check.data_sha256 = str(frame.attrs.get("source_sha256") or "") or mf.file_sha256(
             params.data_path
         )
     except CxError as exc:
-        check.error = _relative_to(str(exc), root)
+        check.error = _reader_error(str(exc), root, check.params)
     except Exception as exc:  # a bug or an unforeseen file problem: report it, go on
-        check.error = _relative_to(f"{path}: unexpected {type(exc).__name__}: {exc}", root)
+        text = f"{path}: unexpected {type(exc).__name__}: {exc}"
+        check.error = _reader_error(text, root, check.params)
     return check
+
+
+def _reader_error(message: str, root: Path, params: Params | None) -> str:
+    names = tuple(params.privacy.names) if params is not None else ()
+    return reader_message(_relative_to(message, root), names=names)
 
 
 def check_analyses(params: Params, frame: Any, *, root: Path) -> None:
@@ -190,9 +227,11 @@ def _relative_to(message: str, root: Path) -> str:
     return message.replace(f"{root}{os.sep}", "")
 
 
-def validate_clients(paths: Sequence[str | Path], *, root: str | Path) -> list[ClientCheck]:
+def validate_clients(
+    paths: Sequence[str | Path], *, root: str | Path, data_root: str | Path | None = None
+) -> list[ClientCheck]:
     """Validate every params file; a client name used twice is an error for the later file."""
-    checks = [validate_client(p, root=root) for p in paths]
+    checks = [validate_client(p, root=root, data_root=data_root) for p in paths]
     seen: dict[str, Path] = {}
     for check in checks:
         if check.params is None or not check.ok:
@@ -264,8 +303,18 @@ def page_title(params: Params, run: str) -> str:
     return params.title if selected.name == "all" else f"{params.title} — {selected.name}"
 
 
-def render_job(job: ReportJob, *, root: Path) -> ReportOutcome:
-    """Execute one notebook and write its outputs; failures become a ``failed`` outcome."""
+def render_job(
+    job: ReportJob,
+    *,
+    root: Path,
+    cancellation: Cancellation | None = None,
+    data_root: str | Path | None = None,
+) -> ReportOutcome:
+    """Execute one notebook and write its outputs; failures become a ``failed`` outcome.
+
+    A stop request (``cancellation``) ends the kernel; the outcome is then ``cancelled``,
+    no failed notebook is kept and the earlier report stays as it was.
+    """
     import nbformat
 
     params = job.params
@@ -273,11 +322,23 @@ def render_job(job: ReportJob, *, root: Path) -> ReportOutcome:
     started = time.perf_counter()
     final = job.folder / f"{job.analysis}.ipynb"
     failed_copy = job.folder / f"{job.analysis}.failed.ipynb"
-    parameters = {"params_path": str(params.path.resolve()), "run": job.run}
+    # The kernel runs in the project root: the params path is given relative to it, so the
+    # executed notebook records no folder of this machine.
+    parameters = {"params_path": mf.display_path(params.path, root), "run": job.run}
+    env = {DATA_ROOT_VARIABLE: str(Path(data_root).resolve())} if data_root is not None else {}
+    names = tuple(params.privacy.names)
     with mf.temporary_beside(final) as nb_tmp:
         nb, failure = execute_notebook(
-            job.notebook, nb_tmp, parameters=parameters, cwd=root, final_path=final
+            job.notebook,
+            nb_tmp,
+            parameters=parameters,
+            cwd=root,
+            final_path=final,
+            cancellation=cancellation,
+            env=env,
         )
+        if cancellation is not None and cancellation.requested:
+            return ReportOutcome(job, "cancelled", time.perf_counter() - started)
         if failure is None:
             try:
                 title = page_title(params, job.run)
@@ -292,9 +353,10 @@ def render_job(job: ReportJob, *, root: Path) -> ReportOutcome:
                 job,
                 "failed",
                 time.perf_counter() - started,
-                failure,
+                failure.masked(names=names),
                 failed_copy if nb is not None else None,
             )
+        analysed = str(run_record(nb).get("data_sha256") or "")
         with (
             mf.temporary_beside(job.folder / f"{job.analysis}.html") as html_tmp,
             mf.temporary_beside(job.folder / f"{job.analysis}.pdf") as pdf_tmp,
@@ -309,17 +371,30 @@ def render_job(job: ReportJob, *, root: Path) -> ReportOutcome:
             if pdf is not None:
                 os.replace(pdf_tmp, job.folder / f"{job.analysis}.pdf")
     failed_copy.unlink(missing_ok=True)
-    return ReportOutcome(job, "ok", time.perf_counter() - started)
+    return ReportOutcome(job, "ok", time.perf_counter() - started, data_sha256=analysed)
 
 
-def _render_safely(job: ReportJob, *, root: Path) -> ReportOutcome:
+def _render_safely(
+    job: ReportJob,
+    *,
+    root: Path,
+    cancellation: Cancellation | None = None,
+    data_root: str | Path | None = None,
+) -> ReportOutcome:
     # A disk or permission problem with one report must not abort the others.
     started = time.perf_counter()
+    if cancellation is not None and cancellation.requested:
+        return ReportOutcome(job, "cancelled")
     try:
-        return render_job(job, root=root)
+        return render_job(job, root=root, cancellation=cancellation, data_root=data_root)
     except Exception as exc:
+        if cancellation is not None and cancellation.requested:
+            return ReportOutcome(job, "cancelled", time.perf_counter() - started)
         failure = ExecutionFailure(None, "", type(exc).__name__, " ".join(str(exc).split()))
-        return ReportOutcome(job, "failed", time.perf_counter() - started, failure)
+        names = tuple(job.params.privacy.names)
+        return ReportOutcome(
+            job, "failed", time.perf_counter() - started, failure.masked(names=names)
+        )
 
 
 def _progress_line(done: int, total: int, outcome: ReportOutcome) -> str:
@@ -328,6 +403,8 @@ def _progress_line(done: int, total: int, outcome: ReportOutcome) -> str:
         return f"{head} up to date"
     if outcome.status == "ok":
         return f"{head} ok {outcome.seconds:.1f} s"
+    if outcome.status == "cancelled":
+        return f"{head} cancelled"
     failure = outcome.failure
     what = f"{failure.ename}" if failure is not None else "error"
     return f"{head} FAILED {outcome.seconds:.1f} s ({what})"
@@ -341,6 +418,8 @@ def run_reports(
     jobs: int = 1,
     force: bool = False,
     stream: IO[str] | None = None,
+    data_root: str | Path | None = None,
+    cancellation: Cancellation | None = None,
 ) -> BatchResult:
     """Validate, execute and render every client's reports; write manifests and the index.
 
@@ -359,12 +438,19 @@ def run_reports(
         Render even the reports whose cache key says they are up to date.
     stream
         Where progress lines and the summary go (default ``sys.stdout``).
+    data_root
+        A folder outside the project that data files may be in (``--data-root``).
+    cancellation
+        Stops the batch when requested (the CLI connects it to Ctrl-C and SIGTERM):
+        queued reports are cancelled, running kernels stopped, and the manifests and the
+        index written for what finished.
 
     Returns
     -------
     BatchResult
-        Per-client checks and per-report outcomes; ``exit_code`` is 2 if a params file or
-        its data was bad, else 1 if a notebook failed, else 0.
+        Per-client checks and per-report outcomes; ``exit_code`` is 130 if the batch was
+        stopped, else 2 if a params file or its data was bad, else 1 if a notebook failed,
+        else 0.
     """
     from cxresearch.report.index import write_index
 
@@ -374,8 +460,11 @@ def run_reports(
     root_dir = Path(root if root is not None else Path.cwd()).resolve()
     out_dir = (root_dir / output).resolve()
     started = time.perf_counter()
+    stop = cancellation if cancellation is not None else Cancellation()
+    # Temporary files and kernel files of earlier batches that were killed.
+    remove_stale_files(out_dir)
     params_paths = list(paths) if paths else default_params(root_dir)
-    checks = validate_clients(params_paths, root=root_dir)
+    checks = validate_clients(params_paths, root=root_dir, data_root=data_root)
     for check in checks:
         if not check.ok:
             print(f"skipped: {check.error}", file=out, flush=True)
@@ -400,16 +489,57 @@ def run_reports(
         else:
             todo.append(job)
     if todo:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_render_safely, job, root=root_dir) for job in todo]
-            for future in as_completed(futures):
-                report(future.result())
+        _execute(todo, jobs=jobs, root=root_dir, data_root=data_root, stop=stop, report=report)
+    if stop.requested:
+        result.interrupted = stop.reason or "stopped"
     _write_manifests(result, previous, root=root_dir, output=out_dir)
     write_index(out_dir, checks=checks, root=root_dir)
     result.seconds = time.perf_counter() - started
     out.write(format_summary(result, root=root_dir, output=out_dir))
     out.flush()
     return result
+
+
+def _execute(
+    todo: Sequence[ReportJob],
+    *,
+    jobs: int,
+    root: Path,
+    data_root: str | Path | None,
+    stop: Cancellation,
+    report: Any,
+) -> None:
+    """Run ``todo`` in a thread pool, reporting each outcome; stop early when asked.
+
+    The pool is polled rather than waited on, so that a stop request (set by a signal
+    handler or another thread) is seen within a fraction of a second: queued jobs are then
+    cancelled, and running ones get :data:`STOP_GRACE_SECONDS` to end (their kernels are
+    being stopped by the cancellation) before they are reported as cancelled.
+    """
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures: dict[Future[ReportOutcome], ReportJob] = {
+        pool.submit(_render_safely, job, root=root, cancellation=stop, data_root=data_root): job
+        for job in todo
+    }
+    pending = set(futures)
+    try:
+        while pending and not stop.requested:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in done:
+                report(future.result())
+        if pending:
+            for future in pending:
+                future.cancel()
+            done, pending = wait(pending, timeout=STOP_GRACE_SECONDS)
+            for future in [*done, *pending]:
+                if future.done() and not future.cancelled():
+                    report(future.result())
+                else:
+                    report(ReportOutcome(futures[future], "cancelled"))
+    finally:
+        # After a stop, a notebook that did not end in time is abandoned (its kernel is
+        # killed); waiting for its thread would delay the exit.
+        pool.shutdown(wait=not stop.requested, cancel_futures=True)
 
 
 def _write_manifests(
@@ -429,8 +559,10 @@ def _write_manifests(
         for outcome in outcomes:
             job = outcome.job
             old = previous.get(client, {}).get((job.run, job.analysis))
-            if outcome.status == "up to date" and old is not None:
-                entries.append(old)
+            if outcome.status in ("up to date", "cancelled"):
+                # A cancelled report leaves the earlier one (if any) in place, as it was.
+                if old is not None:
+                    entries.append(old)
                 continue
             client_dir = output / client
             entry: dict[str, Any] = {
@@ -440,6 +572,13 @@ def _write_manifests(
                 "status": outcome.status,
                 "seconds": round(outcome.seconds, 3),
             }
+            if outcome.data_sha256:
+                # The bytes the notebook read. When the file changed after validation, the
+                # cache key is taken from what was analysed, so a later run that finds the
+                # file as validated renders again.
+                entry["data_sha256"] = outcome.data_sha256
+                if outcome.data_sha256 != job.check.data_sha256:
+                    entry["cache_key"] = _rekeyed(job, outcome.data_sha256)
             if outcome.status == "ok":
                 entry["files"] = [p.relative_to(client_dir).as_posix() for p in job.outputs()]
             else:
@@ -448,16 +587,34 @@ def _write_manifests(
                 if outcome.failure is not None:
                     entry["error"] = outcome.failure.as_dict()
             entries.append(entry)
+        if not entries:
+            continue
         job = outcomes[0].job
+        analysed = {str(e.get("data_sha256")) for e in entries if e.get("data_sha256")}
+        data_sha256 = analysed.pop() if len(analysed) == 1 else job.check.data_sha256
         manifest = mf.build_manifest(
-            job.params, root=root, reports=entries, data_sha256=job.check.data_sha256
+            job.params, root=root, reports=entries, data_sha256=data_sha256
         )
         mf.write_manifest(mf.manifest_path(output, client), manifest)
 
 
+def _rekeyed(job: ReportJob, data_sha256: str) -> str:
+    return mf.cache_key(
+        data_sha256=data_sha256,
+        params_sha256=job.params.sha256,
+        notebook_sha256=mf.file_sha256(job.notebook),
+        sources_sha256=mf.package_sources_sha256(),
+        versions=mf.package_versions(),
+        run=job.run,
+        analysis=job.analysis,
+    )
+
+
 def format_summary(result: BatchResult, *, root: Path, output: Path) -> str:
     """The closing lines: counts, each failure with its cell, each skipped params file."""
-    counts = {s: sum(o.status == s for o in result.outcomes) for s in ("ok", "up to date")}
+    counts = {
+        s: sum(o.status == s for o in result.outcomes) for s in ("ok", "up to date", "cancelled")
+    }
     failed = [o for o in result.outcomes if o.status == "failed"]
     invalid = [c for c in result.checks if not c.ok]
     lines = [
@@ -465,6 +622,11 @@ def format_summary(result: BatchResult, *, root: Path, output: Path) -> str:
         f"{counts['up to date']} up to date, {len(failed)} failed; "
         f"{len(invalid)} params file(s) skipped."
     ]
+    if result.interrupted:
+        lines.append(
+            f"Stopped ({result.interrupted}): {counts['cancelled']} report(s) cancelled; "
+            "earlier reports of those are unchanged."
+        )
     if failed:
         lines.append("Failed:")
         for outcome in failed:

@@ -67,8 +67,15 @@ def test_report_passes_options_and_returns_exit_code(monkeypatch: pytest.MonkeyP
         return SimpleNamespace(exit_code=1)
 
     monkeypatch.setattr(runner, "run_reports", fake_run_reports)
-    assert cli.main(["report", "p.yaml", "-j", "2", "--force", "-o", "out"]) == 1
-    assert seen == {"paths": [Path("p.yaml")], "output": Path("out"), "jobs": 2, "force": True}
+    assert (
+        cli.main(["report", "p.yaml", "-j", "2", "--force", "-o", "out", "--data-root", "d"]) == 1
+    )
+    stop = seen.pop("cancellation")
+    assert not stop.requested  # the Ctrl-C / SIGTERM handlers request it
+    assert seen == {
+        "paths": [Path("p.yaml")], "output": Path("out"), "jobs": 2, "force": True,
+        "data_root": Path("d"),
+    }  # fmt: skip
     cli.main(["report"])
     assert seen["paths"] is None  # the runner then takes every params/*.yaml
 

@@ -49,7 +49,7 @@ def make_project(root: Path) -> Path:
         "waves: {current: 2026Q3}\ncolour: blue\n",
         # a run filter value that never occurs: fails when the data is checked
         "typo.yaml": "client: delta\ntitle: D\n"
-        "data: {path: data/responses.csv, filter: {client: acme}}\n"
+        "data: {path: data/responses.csv, filter: {client: acme}, clients: [acme]}\n"
         "waves: {current: 2026Q3}\nruns: [{name: east, filter: {region: esat}}]\n",
     }
     for name, text in files.items():
@@ -141,7 +141,8 @@ def test_kernels_start_in_the_project_with_the_report_environment(first: Step, r
     printed = "".join(
         output.get("text", "") for cell in nb.cells for output in cell.get("outputs", [])
     )
-    assert f"kernel cwd: {root.resolve()}" in printed
+    # The kernel ran in the project root, which the record writes as "." (no machine paths).
+    assert "kernel cwd: .\n" in printed
     # Set for the kernel through its kernelspec, unless the parent exported its own value.
     expected = os.environ.get("PYTHONHASHSEED", "0")
     assert f"kernel PYTHONHASHSEED: {expected}" in printed
@@ -172,7 +173,9 @@ def test_executed_notebook_is_kept_without_times(first: Step) -> None:
     assert meta["start_time"] is None and meta["duration"] is None
     assert meta["output_path"].endswith("reports/acme/all/benchmarking.ipynb")
     assert meta["parameters"]["run"] == "all"
-    assert Path(meta["parameters"]["params_path"]).is_absolute()
+    # Project-relative: the record names no folder of this machine (security finding 7).
+    assert meta["parameters"]["params_path"] == "params/acme.yaml"
+    assert str(first.result.checks[0].path.parents[1]) not in first.files[f"{ACME}.ipynb"].decode()
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert [c["id"] for c in injected] == ["papermill-1"]
     assert all(c.metadata.get("papermill", {}).get("end_time") is None for c in nb.cells)
