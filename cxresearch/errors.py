@@ -50,6 +50,22 @@ def excerpt(text: object, limit: int = 40) -> str:
     return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
 
+def excerpts(values: Sequence[object], *, limit: int = 40, items: int = 30) -> str:
+    """A list of values (e.g. a file's column names) as short excerpts for a message.
+
+    At most ``items`` values, each through :func:`excerpt`; a file that is not a survey
+    export (a key file, a log) then shows a few characters of its first line, not all of it.
+
+    Examples
+    --------
+    >>> excerpts(["nps", "FAKE_API_KEY=sk-abcdefghijklmnopqrstuvwxyz0123456789"], limit=20)
+    "['nps', 'FAKE_API_KEY=sk-abc…']"
+    """
+    shown = [excerpt(v, limit) for v in list(values)[:items]]
+    more = f" and {len(values) - items} more" if len(values) > items else ""
+    return f"{shown}{more}"
+
+
 #: Longest message shown to a person (summary lines, index page, manifest errors).
 MAX_MESSAGE_CHARS = 2000
 

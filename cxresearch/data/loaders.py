@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxresearch.data.schema import FLOAT_COLUMNS, SCORE_SCALES, validate_responses
-from cxresearch.errors import DataError
+from cxresearch.errors import DataError, excerpts
 
 __all__ = ["load_responses"]
 
@@ -105,7 +105,7 @@ def _rename(frame: pd.DataFrame, mapping: Mapping[str, str] | None, path: Path) 
     if unknown:
         raise DataError(
             f"{path}: mapping names column(s) {unknown} that are not in the file; "
-            f"columns found: {columns}"
+            f"columns found: {excerpts(columns)}"
         )
     for key, target in mapping.items():
         if target in columns and target not in mapping and target != key:

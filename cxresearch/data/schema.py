@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxresearch.errors import DataError
+from cxresearch.errors import DataError, excerpts
 
 __all__ = [
     "BOOL_COLUMNS",
@@ -329,7 +329,7 @@ def validate_responses(
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
         raise DataError(
-            f"{source}: duplicate column name(s) {duplicated}; columns found: {columns}"
+            f"{source}: duplicate column name(s) {duplicated}; columns found: {excerpts(columns)}"
         )
     # Work on positions: a concatenated frame may repeat index labels, which would break
     # column assignment; the caller's index is restored at the end.
@@ -337,11 +337,13 @@ def validate_responses(
     raw.columns = pd.Index(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
-        raise DataError(f"{source}: missing required column(s) {missing}; columns found: {columns}")
+        raise DataError(
+            f"{source}: missing required column(s) {missing}; columns found: {excerpts(columns)}"
+        )
     if not any(c in raw.columns for c in SCORE_SCALES):
         raise DataError(
             f"{source}: no score column; at least one of {list(SCORE_SCALES)} is needed; "
-            f"columns found: {columns}"
+            f"columns found: {excerpts(columns)}"
         )
     attr_scales = _check_scales(raw, scales, source)
 
