@@ -1,0 +1,429 @@
+"""Security findings of issue 12 that need no browser and no real batch (docs/security.md).
+
+Each test names the finding it covers (F1-F8 in docs/security.md). The Chromium DOM test is
+tests/notebooks/test_injection_dom.py; the signal tests are tests/notebooks/test_stop_signals.py.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import threading
+import time
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from cxresearch.errors import ParamsError, excerpt, reader_message
+from cxresearch.params import MAX_PARAMS_NODES, Params, load_params
+from cxresearch.paths import is_project_file
+from cxresearch.report import manifest as mf
+from cxresearch.report.cancel import Cancellation, remove_stale_files
+from cxresearch.report.execute import ExecutionFailure
+from cxresearch.report.index import build_index
+from cxresearch.report.render import CONTENT_SECURITY_POLICY, render_pdf
+from cxresearch.report.runner import ClientCheck, validate_client
+
+EMAIL, PHONE, HETU = "matti.virtanen@example.fi", "040 123 4567", "131052-308T"
+
+
+def project(root: Path, params: str, data: str | None = None) -> Path:
+    """A project folder with params/acme.yaml and data/responses.csv; returns the params."""
+    (root / "params").mkdir(parents=True, exist_ok=True)
+    (root / "data").mkdir(exist_ok=True)
+    (root / "notebooks").mkdir(exist_ok=True)
+    (root / "notebooks" / "benchmarking.ipynb").write_text("{}", encoding="utf-8")
+    if data is None:
+        rows = [f"a{i},acme,2026Q3,{i % 11}" for i in range(40)]
+        data = "response_id,client,wave,nps\n" + "\n".join(rows) + "\n"
+    (root / "data" / "responses.csv").write_text(data, encoding="utf-8")
+    path = root / "params" / "acme.yaml"
+    path.write_text(params, encoding="utf-8")
+    return path
+
+
+BASE = "client: acme\ntitle: Acme\nwaves: {current: 2026Q3}\n"
+DATA = "data: {path: data/responses.csv, filter: {client: acme}}\n"
+
+
+# --------------------------------------------------------------------------- F7: params bounds
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ("report: {min_base: true}", "report.min_base"),
+        ("report: {min_base: 1e9}", "report.min_base"),  # PyYAML: a string, not 10**9
+        ("report: {confidence: true}", "report.confidence"),
+        ("targets: [{metric: nps, value: false}]", "targets.0.value"),
+        ("benchmarks: [{name: n, metric: nps, value: 30, n: true}]", "benchmarks.0.n"),
+    ],
+)
+def test_booleans_and_strings_are_not_numbers(tmp_path: Path, extra: str, key: str) -> None:
+    path = project(tmp_path, BASE + DATA + extra + "\n")
+    with pytest.raises(ParamsError, match=key.replace(".", r"\.")):
+        load_params(path)
+
+
+def test_ints_still_read_as_floats(tmp_path: Path) -> None:
+    path = project(
+        tmp_path, BASE + DATA + "report: {confidence: 0.9}\ntargets: [{metric: nps, value: 40}]\n"
+    )
+    assert load_params(path).targets[0].value == 40.0
+
+
+def test_yaml_alias_bomb_is_refused_with_a_short_message(tmp_path: Path) -> None:
+    # 9 levels of 9 aliases: 9**9 (387 million) strings when expanded. Before the fix the
+    # error message echoed the expanded input: 52 MB for a 322-byte file.
+    levels = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        levels.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    text = BASE + DATA + "\n".join(levels) + "\nsegments: *a9\n"
+    path = project(tmp_path, text)
+    with pytest.raises(ParamsError) as caught:
+        load_params(path)
+    assert f"more than {MAX_PARAMS_NODES:,} values" in str(caught.value)
+    assert len(str(caught.value)) < 500
+
+
+def test_huge_bad_value_is_quoted_short(tmp_path: Path) -> None:
+    path = project(tmp_path, BASE + DATA + "segments: " + "x" * 200_000 + "\n")
+    with pytest.raises(ParamsError) as caught:
+        load_params(path)
+    assert "segments" in str(caught.value) and len(str(caught.value)) < 400
+
+
+def test_many_errors_are_listed_up_to_a_limit(tmp_path: Path) -> None:
+    runs = ", ".join(f"{{name: 'Bad Name {i}'}}" for i in range(500))
+    path = project(tmp_path, BASE + DATA + f"runs: [{runs}]\n")
+    with pytest.raises(ParamsError) as caught:
+        load_params(path)
+    assert "… and 480 more problems" in str(caught.value)
+    assert str(caught.value).count("\n") < 30
+
+
+def test_oversized_params_file_is_refused(tmp_path: Path) -> None:
+    path = project(tmp_path, BASE + DATA + "#" + "x" * 1_100_000 + "\n")
+    with pytest.raises(ParamsError, match="params files are small"):
+        load_params(path)
+
+
+# --------------------------------------------------------------------------- F3: paths
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A file outside the project holding a secret on its first line."""
+    secret = tmp_path / "elsewhere" / "secrets.csv"
+    secret.parent.mkdir()
+    secret.write_text("FAKE_API_KEY=sk-0123456789abcdefghijklmnopqrstuvwxyz\n", encoding="utf-8")
+    return secret
+
+
+def _data_path_error(params: Path) -> str:
+    with pytest.raises(ParamsError) as caught:
+        load_params(params)
+    return str(caught.value)
+
+
+def test_absolute_data_path_outside_the_project_is_refused(tmp_path: Path, outside: Path) -> None:
+    params = project(tmp_path / "p", BASE + f"data: {{path: {outside}}}\n")
+    message = _data_path_error(params)
+    assert "data.path" in message and "outside the project folder" in message
+    assert "FAKE_API_KEY" not in message
+
+
+def test_dotdot_data_path_is_refused(tmp_path: Path, outside: Path) -> None:
+    params = project(tmp_path / "p", BASE + "data: {path: ../elsewhere/secrets.csv}\n")
+    assert "data.path" in _data_path_error(params)
+
+
+def test_symlink_inside_the_project_to_a_file_outside_is_refused(
+    tmp_path: Path, outside: Path
+) -> None:
+    params = project(tmp_path / "p", BASE + "data: {path: data/link.csv}\n")
+    (tmp_path / "p" / "data" / "link.csv").symlink_to(outside)
+    assert "data.path" in _data_path_error(params)
+
+
+def test_data_root_names_an_allowed_folder(
+    tmp_path: Path, outside: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = project(tmp_path / "p", BASE + f"data: {{path: {outside}}}\n")
+    assert load_params(params, data_root=outside.parent).data_path == outside
+    monkeypatch.setenv("CXRESEARCH_DATA_ROOT", str(outside.parent))
+    assert load_params(params).data_path == outside
+
+
+def test_codebook_path_is_confined_too(tmp_path: Path) -> None:
+    params = project(tmp_path, BASE + DATA + "coding: {codebook: /etc/passwd}\n")
+    assert "coding.codebook" in _data_path_error(params)
+
+
+def _fields(model: type[pydantic.BaseModel], prefix: str = "") -> Iterator[tuple[str, typing.Any]]:
+    for name, info in model.model_fields.items():
+        yield prefix + name, info
+        for arg in [info.annotation, *typing.get_args(info.annotation)]:
+            for inner in [arg, *typing.get_args(arg)]:
+                if isinstance(inner, type) and issubclass(inner, pydantic.BaseModel):
+                    yield from _fields(inner, f"{prefix}{name}.")
+
+
+def test_every_params_key_that_names_a_file_is_a_project_file() -> None:
+    # A key added later that names a file (path, file, folder, codebook...) must be typed
+    # ProjectFile, or it would escape the confinement above.
+    file_like = ("path", "file", "folder", "codebook", "dir")
+    named = [
+        (key, info) for key, info in _fields(Params) if key.rsplit(".", 1)[-1].endswith(file_like)
+    ]
+    assert {k for k, _ in named} >= {"data.path", "coding.codebook"}
+    unconfined = [k for k, info in named if not is_project_file(info.metadata, info.annotation)]
+    assert unconfined == []
+
+
+def test_a_file_that_is_not_an_export_is_quoted_short_and_masked(tmp_path: Path) -> None:
+    # Inside the project, but not an export: the error names the mapping key and quotes at
+    # most a short excerpt of what it found (before: the whole first line, key and all).
+    data = f"FAKE_API_KEY=sk-0123456789abcdefghijklmnopqrstuvwxyz,{EMAIL}\n1,2\n"
+    params = project(
+        tmp_path, BASE + "data: {path: data/responses.csv, mapping: {NPS: nps}}\n", data
+    )
+    check = validate_client(params, root=tmp_path)
+    assert check.error is not None and "columns found" in check.error
+    assert "sk-0123456789abcdefghijklmnopqrstuvwxyz" not in check.error
+    assert EMAIL not in check.error and "[email]" in check.error
+
+
+# --------------------------------------------------------------------------- F5: one client
+
+
+MIXED = "response_id,client,wave,nps\n" + "\n".join(
+    f"{c}{i},{c},2026Q3,{i % 11}" for c in ("acme", "beta", "gamma") for i in range(40)
+)
+
+
+def test_multi_client_data_without_filter_fails_validate(tmp_path: Path) -> None:
+    params = project(tmp_path, BASE + "data: {path: data/responses.csv}\n", MIXED)
+    check = validate_client(params, root=tmp_path)
+    assert check.error is not None
+    assert "other clients' rows" in check.error and "'beta': 40 rows" in check.error
+    assert "data.filter" in check.error and "data.clients" in check.error
+
+
+def test_filter_or_explicit_clients_make_it_valid(tmp_path: Path) -> None:
+    params = project(tmp_path, BASE + DATA, MIXED)
+    assert validate_client(params, root=tmp_path).ok
+    params.write_text(BASE + "data: {path: data/responses.csv, clients: any}\n", encoding="utf-8")
+    assert validate_client(params, root=tmp_path).ok
+    params.write_text(
+        BASE + "data: {path: data/responses.csv, filter: {client: [acme, beta]}, "
+        "clients: [acme, beta]}\n",
+        encoding="utf-8",
+    )
+    assert validate_client(params, root=tmp_path).ok
+
+
+def test_open_run_refuses_mixed_clients_too(tmp_path: Path) -> None:
+    from cxresearch.session import open_run
+
+    params = project(tmp_path, BASE + "data: {path: data/responses.csv}\n", MIXED)
+    with pytest.raises(ParamsError, match="other clients' rows"):
+        open_run(params)
+
+
+# --------------------------------------------------------------------------- F7: min_base
+
+
+def test_min_base_larger_than_the_data_is_refused(tmp_path: Path) -> None:
+    params = project(tmp_path, BASE + DATA + "report: {min_base: 1000000000}\n")
+    check = validate_client(params, root=tmp_path)
+    assert check.error is not None and "report.min_base" in check.error
+    assert "larger than the client's data (40 rows)" in check.error
+
+
+# --------------------------------------------------------------------------- F4: masking
+
+
+BAD_ROWS = (
+    "response_id,client,wave,nps,comment\n"
+    f"r1,acme,2026Q3,{EMAIL},ok\n"
+    f'r2,acme,2026Q3,eleven,"Soita {PHONE}, hetu {HETU}, Anna"\n'
+)
+
+
+def test_bad_row_values_are_masked_in_validate_errors(tmp_path: Path) -> None:
+    params = project(tmp_path, BASE + DATA + "privacy: {names: [Anna]}\n", BAD_ROWS)
+    check = validate_client(params, root=tmp_path)
+    assert check.error is not None and "[email]" in check.error
+    assert EMAIL not in check.error
+
+
+def test_summary_and_index_mask_personal_data(tmp_path: Path) -> None:
+    from cxresearch.report.runner import run_reports
+
+    project(tmp_path, BASE + DATA, BAD_ROWS)
+    lines: list[str] = []
+
+    class Capture:
+        def write(self, text: str) -> int:
+            lines.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    result = run_reports(root=tmp_path, stream=Capture())  # type: ignore[arg-type]
+    assert result.exit_code == 2
+    printed = "".join(lines)
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    for text in (printed, index):
+        assert "[email]" in text and EMAIL not in text
+
+
+def test_notebook_failure_messages_are_masked_and_bounded() -> None:
+    failure = ExecutionFailure(
+        3, f"s = open_run('{EMAIL}')", "KeyError", f"'{PHONE}' {HETU} Anna " + "x" * 5000
+    )
+    masked = failure.masked(names=("Anna",))
+    text = json.dumps(masked.as_dict())
+    for raw in (EMAIL, PHONE, HETU, "Anna "):
+        assert raw not in text
+    assert "[phone]" in masked.evalue and "[id code]" in masked.evalue and "[name]" in masked.evalue
+    assert len(masked.evalue) <= 1000 and masked.cell_index == 3
+
+
+def test_index_masks_errors_of_checks(tmp_path: Path) -> None:
+    check = ClientCheck(
+        path=tmp_path / "params" / "x.yaml", error=reader_message(f"row 1: {EMAIL}")
+    )
+    page = build_index(tmp_path / "reports", checks=[check], root=tmp_path)
+    assert EMAIL not in page and "[email]" in page
+
+
+def test_reader_message_and_excerpt_bound_length() -> None:
+    assert len(reader_message("x" * 100_000)) == 2000
+    assert excerpt("a" * 100, 10) == "a" * 9 + "…"
+    assert reader_message(f"call {PHONE}\nrow 2") == "call [phone]\nrow 2"
+
+
+# --------------------------------------------------------------------------- F2: PDF offline
+
+
+@pytest.fixture
+def web_server() -> Iterator[tuple[str, list[str]]]:
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.end_headers()
+            self.wfile.write(b"body { color: red }")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    finally:
+        server.shutdown()
+
+
+def test_pdf_fetches_nothing_and_attaches_nothing(
+    tmp_path: Path, web_server: tuple[str, list[str]]
+) -> None:
+    url, requests = web_server
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("TOP-SECRET-CONTENT", encoding="utf-8")
+    page = (
+        "<html><head>"
+        f'<link rel="stylesheet" href="{url}/style.css">'
+        f'<link rel="attachment" href="{secret.as_uri()}">'
+        f"<style>@import url({url}/import.css); body {{ background: url({url}/bg.png) }}</style>"
+        "</head><body><p>report</p>"
+        f'<img src="{url}/pixel.png"><a rel="attachment" href="{secret.as_uri()}">a</a>'
+        f'<img src="{secret.as_uri()}">'
+        "</body></html>"
+    )
+    with pytest.raises(Exception, match="reports print offline") as caught:
+        render_pdf(page, base_url=tmp_path / "report")
+    assert type(caught.value).__name__ == "ReportError"
+    assert requests == []  # no request reached the server
+
+
+def test_pdf_with_inline_data_prints(tmp_path: Path) -> None:
+    pixel = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8"
+        "z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
+    pdf = render_pdf(f'<html><body><p>ok</p><img src="{pixel}"></body></html>')
+    assert pdf.startswith(b"%PDF") and b"/EmbeddedFile" not in pdf
+
+
+def test_pdf_reads_files_inside_the_report_folder_only(tmp_path: Path) -> None:
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (folder / "extra.css").write_text("p { color: blue }", encoding="utf-8")
+    pdf = render_pdf('<html><head><link rel="stylesheet" href="extra.css"></head><p>x</p></html>',
+                     base_url=folder)  # fmt: skip
+    assert pdf.startswith(b"%PDF")
+
+
+def test_report_pages_forbid_scripts_and_requests() -> None:
+    assert "default-src 'none'" in CONTENT_SECURITY_POLICY
+    assert "script-src" not in CONTENT_SECURITY_POLICY  # falls back to 'none'
+    assert "img-src data:" in CONTENT_SECURITY_POLICY
+
+
+# --------------------------------------------------------------------------- F6: clean-up
+
+
+def test_stale_temporaries_of_dead_processes_are_removed(tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "acme" / "all"
+    out.mkdir(parents=True)
+    dead = 2**22 + 12345  # above Linux's default pid_max: no such process
+    stale = out / f".benchmarking.{dead}-abc123.tmp.ipynb"
+    alive = out / f".benchmarking.{os.getpid()}-def456.tmp.ipynb"
+    old_style = out / ".drivers.k2j3h4.tmp.html"  # from before pids were in the name
+    fresh_old_style = out / ".drivers.zzz111.tmp.html"
+    for path in (stale, alive, old_style, fresh_old_style):
+        path.write_text("client output", encoding="utf-8")
+    hour_ago = time.time() - 3600
+    os.utime(old_style, (hour_ago, hour_ago))
+    kernel_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"cxresearch-{dead}-0123abcd4567-ipc-1"
+    kernel_file.write_text("", encoding="utf-8")
+    removed = remove_stale_files(tmp_path / "reports")
+    assert set(removed) == {stale, old_style, kernel_file}
+    assert alive.exists() and fresh_old_style.exists()
+
+
+def test_temporaries_carry_the_pid_and_are_tracked(tmp_path: Path) -> None:
+    with mf.temporary_beside(tmp_path / "x.html") as tmp:
+        assert f".x.{os.getpid()}-" in tmp.name
+        mf.remove_live_temporaries()
+        assert not tmp.exists()
+
+
+def test_cancellation_calls_subscribers_once_and_late_ones_at_once() -> None:
+    stop = Cancellation()
+    calls: list[bool] = []
+    remove = stop.on_request(calls.append)
+    stop.request("SIGINT")
+    stop.request("SIGINT")  # a second soft request does not call again
+    stop.request("SIGINT", hard=True)  # a hard one does
+    assert calls == [False, True] and stop.reason == "SIGINT"
+    remove()
+    stop.request("x", hard=True)
+    assert calls == [False, True]
+    late: list[bool] = []
+    stop.on_request(late.append)
+    assert late == [False]
