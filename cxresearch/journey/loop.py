@@ -3,7 +3,8 @@
 ``cxresearch loop export params/CLIENT.yaml`` writes the follow-up list: every response of
 the loop's waves from a detractor (NPS 0–6) or a low CSAT/CES answer whose author agreed
 to be contacted (``contact_ok``), with the owner of its touchpoint and a due date from the
-SLA, as CSV and Excel in the client's follow-up folder (``followup/<client>`` unless params
+SLA, its comment (personal data masked) and the contact details of ``journey.loop.contacts``,
+as CSV and Excel in the client's follow-up folder (``followup/<client>`` unless params
 name another), never under ``reports/``. Owners fill in ``status``, ``action`` and
 ``closed_at``; ``cxresearch loop import FILE`` validates the list and stores the statuses
 in ``<folder>/status.csv``, keeping the previous file under ``<folder>/history/``.
@@ -29,6 +30,7 @@ from cxresearch.errors import DataError, ParamsError
 from cxresearch.journey.files import confined_path, read_table, to_timestamps
 from cxresearch.journey.spec import LoopSpec
 from cxresearch.params import Params, load_params, project_root
+from cxresearch.qual.masking import mask_personal_data
 from cxresearch.stats.journey import followup_rows
 
 __all__ = [
@@ -214,6 +216,13 @@ def export_list(params_path: str | Path) -> list[Path]:
     for column in ("nps", "csat", "ces"):
         if column in out.columns:
             out[column] = out[column].astype("Int64").astype("str").replace("<NA>", "")
+    if "comment" in out.columns:
+        # The owner reads the comment for context and reaches the customer through the
+        # contact columns; other personal data a customer wrote (a colleague's number, an
+        # identity code) is masked as in the reports.
+        out["comment"] = out["comment"].map(
+            lambda text: mask_personal_data(text) if isinstance(text, str) else text
+        )
     out = pd.concat([out, _contacts(params, items)], axis=1)
     out["status"] = items["status"]
     out["action"] = items["action"].fillna("")

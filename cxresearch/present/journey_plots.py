@@ -1,0 +1,231 @@
+"""Journey charts: the stage × touchpoint heat-map, and estimates with intervals by group.
+
+The heat-map colours a metric's cells by how far each lies from the whole sample's result
+(blue above, red below; reversed for metrics where lower is better), and writes in each
+cell its value, interval and base. A cell whose base is under ``min_base`` is grey, not
+coloured, and flagged †; under the suppression threshold it shows only its n. Drawn
+without pyplot inside :func:`~cxresearch.present.plots.chart_style`, as every report chart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from cxresearch.present.format import LOW_BASE_FLAG, base_status, format_interval, format_number
+from cxresearch.present.labels import Labels
+from cxresearch.present.plots import ACCENT, MUTED, OVERALL, ReportFigure, chart_style
+
+__all__ = ["estimate_plot", "journey_heatmap"]
+
+_GREY_CELL = "#e4e7eb"
+_EMPTY_CELL = "#ffffff"
+_CMAP = "RdBu"
+
+
+def journey_heatmap(
+    cells: pd.DataFrame,
+    labels: Labels,
+    *,
+    rows: str,
+    columns: str,
+    row_order: Sequence[object],
+    column_order: Sequence[object],
+    title: str,
+    centre: float,
+    decimals: int,
+    lower_is_better: bool = False,
+    min_base: float = 30,
+    suppress_below: float | None = None,
+    value_range: tuple[float, float] | None = None,
+) -> Figure:
+    """One metric by two groupings (e.g. touchpoint × journey stage) as an annotated heat-map.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        One row per cell: the ``rows`` and ``columns`` keys, ``value``, ``ci_low``,
+        ``ci_high``, ``n`` and ``n_effective`` (as ``metric_by`` returns them).
+    labels : Labels
+        Report language (category names, number format).
+    rows, columns : str
+        The grouping columns drawn as rows and columns.
+    row_order, column_order : sequence
+        Keys in the order drawn; combinations without a row in ``cells`` stay white.
+    title : str
+        Chart title (plain text).
+    centre : float
+        The value shown white (e.g. the whole sample's result).
+    decimals : int
+        Decimals of values and intervals.
+    lower_is_better : bool
+        Reverse the colours (a long handling time is red).
+    min_base, suppress_below : float
+        Small-base rule of :func:`~cxresearch.present.format.base_status`.
+    value_range : (float, float), optional
+        Colour scale limits; default symmetric around ``centre`` over the shown values.
+
+    Returns
+    -------
+    Figure
+        Coloured cells carry ``gid="cell"``, grey ones ``gid="low-base"``.
+    """
+    lookup = {(str(r[rows]), str(r[columns])): r for r in cells.to_dict("records")}
+    nrows, ncols = len(row_order), len(column_order)
+    values = np.full((nrows, ncols), np.nan)
+    status = np.full((nrows, ncols), "empty", dtype=object)
+    for i, rk in enumerate(row_order):
+        for j, ck in enumerate(column_order):
+            cell = lookup.get((str(rk), str(ck)))
+            if cell is None:
+                continue
+            status[i, j] = base_status(
+                cell["n"], cell.get("n_effective", math.nan), min_base=min_base,
+                suppress_below=suppress_below,
+            )  # fmt: skip
+            values[i, j] = cell["value"]
+    coloured = status == "ok"
+    shown = values[coloured & np.isfinite(values)]
+    spread = float(np.max(np.abs(shown - centre))) if shown.size else 1.0
+    low, high = value_range or (centre - max(spread, 1e-9), centre + max(spread, 1e-9))
+    norm = TwoSlopeNorm(vcenter=centre, vmin=min(low, centre - 1e-9), vmax=max(high, centre + 1e-9))
+    cmap = mpl.colormaps[_CMAP + ("_r" if lower_is_better else "")]
+    with chart_style():
+        fig = ReportFigure(figsize=(1.7 + 1.55 * ncols, 1.2 + 0.85 * nrows), layout="constrained")
+        ax = fig.subplots()
+        for i, rk in enumerate(row_order):
+            for j, ck in enumerate(column_order):
+                state = status[i, j]
+                face = (
+                    cmap(norm(values[i, j]))
+                    if state == "ok"
+                    else (_EMPTY_CELL if state == "empty" else _GREY_CELL)
+                )
+                gid = "cell" if state == "ok" else ("empty" if state == "empty" else "low-base")
+                ax.add_patch(
+                    mpl.patches.Rectangle(
+                        (j, i), 1, 1, facecolor=face, edgecolor="white", linewidth=2, gid=gid
+                    )
+                )
+                if state == "empty":
+                    continue
+                cell = lookup[(str(rk), str(ck))]
+                _annotate(ax, i, j, cell, state, labels, decimals, face)
+        ax.set_xlim(0, ncols)
+        ax.set_ylim(nrows, 0)
+        ax.set_xticks(np.arange(ncols) + 0.5, [labels.value(columns, c) for c in column_order])
+        ax.set_yticks(np.arange(nrows) + 0.5, [labels.value(rows, r) for r in row_order])
+        ax.tick_params(length=0)
+        ax.xaxis.tick_top()
+        ax.grid(False)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        ax.set_title(title, pad=12)
+        scalar = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
+        bar = fig.colorbar(scalar, ax=ax, shrink=0.8, pad=0.02)
+        bar.ax.axhline(centre, color=OVERALL, linewidth=1)
+        bar.ax.yaxis.set_major_formatter(
+            mpl.ticker.FuncFormatter(lambda v, _p: format_number(v, labels, decimals=decimals))
+        )
+    return fig
+
+
+def _annotate(
+    ax: object,
+    i: int,
+    j: int,
+    cell: dict[str, object],
+    state: str,
+    labels: Labels,
+    decimals: int,
+    face: object,
+) -> None:
+    n_text = labels.get("number.base").format(n=format_number(cell["n"], labels))  # type: ignore[arg-type]
+    dark = state == "ok" and sum(mpl.colors.to_rgb(face)[:3]) < 1.3  # type: ignore[arg-type]
+    ink = "white" if dark else ("#323f4b" if state == "ok" else "#616e7c")
+    if state == "suppressed":
+        lines = [labels.get("number.missing"), n_text]
+    else:
+        value = format_number(cell["value"], labels, decimals=decimals)  # type: ignore[arg-type]
+        flag = f" {LOW_BASE_FLAG}" if state == "low" else ""
+        interval = format_interval(cell["ci_low"], cell["ci_high"], labels, decimals=decimals)  # type: ignore[arg-type]
+        lines = [value + flag, f"({interval})", n_text]
+    sizes = [11, 7.5, 7.5] if len(lines) == 3 else [11, 7.5]
+    offsets = [-0.2, 0.08, 0.3] if len(lines) == 3 else [-0.08, 0.22]
+    for text, size, dy in zip(lines, sizes, offsets, strict=True):
+        ax.text(  # type: ignore[attr-defined]
+            j + 0.5, i + 0.5 + dy, text, ha="center", va="center", fontsize=size, color=ink,
+            fontweight="bold" if size == 11 else "normal",
+        )  # fmt: skip
+
+
+def estimate_plot(
+    frame: pd.DataFrame,
+    labels: Labels,
+    *,
+    names: Sequence[str],
+    title: str,
+    axis_label: str,
+    decimals: int,
+    reference: float | None = None,
+    reference_label: str | None = None,
+    min_base: float = 30,
+    suppress_below: float | None = None,
+) -> Figure:
+    """Estimates with intervals, one row each (top to bottom in ``frame``'s order).
+
+    ``frame`` has ``value, ci_low, ci_high, n`` (and ``n_effective``); ``names`` are the
+    row labels. A small base is grey with †; a suppressed one shows no point.
+    ``reference`` draws a dashed vertical line (e.g. an odds ratio of 1, or the overall).
+    """
+    records = frame.reset_index(drop=True).to_dict("records")
+    with chart_style():
+        fig = ReportFigure(figsize=(8.0, 1.2 + 0.42 * max(len(records), 1)), layout="constrained")
+        ax = fig.subplots()
+        finite: list[float] = []
+        for k, row in enumerate(records):
+            y = len(records) - 1 - k
+            state = base_status(
+                row["n"], row.get("n_effective", math.nan), min_base=min_base,
+                suppress_below=suppress_below,
+            )  # fmt: skip
+            if state in ("suppressed", "empty") or not np.isfinite(row["value"]):
+                continue
+            colour = ACCENT if state == "ok" else MUTED
+            low, high, value = float(row["ci_low"]), float(row["ci_high"]), float(row["value"])
+            ax.errorbar(
+                [value], [y], xerr=[[value - low], [high - value]], fmt="o", color=colour,
+                ecolor=colour, elinewidth=2, capsize=3, markersize=7, gid="estimate",
+            )  # fmt: skip
+            text = format_number(value, labels, decimals=decimals)
+            if state == "low":
+                text += f" {LOW_BASE_FLAG}"
+            ax.annotate(text, (high, y), textcoords="offset points", xytext=(6, -3),
+                        fontsize=9, color=colour)  # fmt: skip
+            finite += [low, high]
+        ax.set_yticks(range(len(records)), list(reversed(list(names))))
+        if reference is not None:
+            ax.axvline(reference, color=OVERALL, linestyle="--", linewidth=1)
+            finite.append(reference)
+            if reference_label:
+                ax.annotate(reference_label, (reference, 1.0), xycoords=("data", "axes fraction"),
+                            xytext=(3, -12), textcoords="offset points", fontsize=8,
+                            color=OVERALL)  # fmt: skip
+        if finite:
+            lo, hi = min(finite), max(finite)
+            pad = max(hi - lo, 1e-9) * 0.12
+            ax.set_xlim(lo - pad, hi + 2 * pad)
+        ax.set_ylim(-0.6, len(records) - 0.4)
+        ax.xaxis.set_major_formatter(
+            mpl.ticker.FuncFormatter(lambda v, _p: format_number(v, labels, decimals=decimals))
+        )
+        ax.set_title(title)
+        ax.set_xlabel(axis_label)
+        ax.grid(axis="y", visible=False)
+    return fig
