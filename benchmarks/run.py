@@ -1,4 +1,5 @@
-"""Benchmarks entry point (``make bench``): driver importance against dominance-analysis.
+"""Benchmarks entry point (``make bench``): driver importance against dominance-analysis,
+and the journey scorecard by segment on 1,000,000 rows from Parquet against plain pandas.
 
 Prints seconds, ratios and peak memory per case (issue #8). Exits non-zero when our Shapley
 values and the peer's differ by more than 1e-8, when an internal check fails or a case
@@ -60,7 +61,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("shapley", "bootstrap", "relative_weights"),
+        choices=("shapley", "bootstrap", "relative_weights", "scorecard"),
         help="run only these parts",
     )
     parser.add_argument("--no-peer", action="store_true", help="time cxresearch alone")
@@ -80,6 +81,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write raw results")
     parser.add_argument("--strict", action="store_true", help="fail on a missed target")
+    parser.add_argument(
+        "--scorecard-rows", type=int, default=1_000_000, metavar="N",
+        help="rows of the scorecard case (default 1,000,000)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     for name in ("p", "n"):
         bad = [v for v in getattr(args, name) or () if v < 2]
@@ -323,8 +328,30 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, bool]]:
     return found
 
 
+def run_scorecard(rows: int, env: dict[str, str], timeout: float) -> tuple[str, list[str]]:
+    """The scorecard case (bench_scorecard.py) in a child process: its lines and failures."""
+    command = [sys.executable, str(HERE / "bench_scorecard.py"), "--rows", str(rows)]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, check=False, env=env
+        )
+    except subprocess.TimeoutExpired:
+        return "", [f"scorecard: timed out after {timeout:.0f} s"]
+    failures = [] if done.returncode == 0 else [f"scorecard: {done.stderr.strip()[-300:]}"]
+    return done.stdout.strip(), failures
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    only_scorecard = args.only == ["scorecard"]
+    if args.only and "scorecard" in args.only:
+        args.only = [o for o in args.only if o != "scorecard"] or None
+        if only_scorecard:
+            text, failures = run_scorecard(args.scorecard_rows, child_env(1), args.timeout)
+            print(text)
+            for failure in failures:
+                print(f"FAILED: {failure}", file=sys.stderr)
+            return 1 if failures else 0
     cases, notes = plan(args)
     if any(spec.get("peer") for spec in cases) and _version("dominance-analysis") != "1.1.9":
         print(
@@ -347,6 +374,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     text, failures = report(results, args.markdown)
     print()
     print(text)
+    if not args.only:
+        print("\nJourney scorecard (bench_scorecard.py)")
+        card, card_failures = run_scorecard(args.scorecard_rows, env, args.timeout)
+        print(card)
+        failures += card_failures
     for note in notes:
         print(f"note: {note}")
     missed = 0

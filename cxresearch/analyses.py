@@ -46,6 +46,10 @@ def _no_columns(params: Params) -> dict[str, list[str]]:
     return {}
 
 
+def _no_inputs(params: Params) -> dict[str, Path]:
+    return {}
+
+
 @dataclass(frozen=True)
 class AnalysisSpec:
     """What one analysis is and needs.
@@ -63,6 +67,10 @@ class AnalysisSpec:
         params key that names them, so a missing column is reported against that key.
     needs_scores
         Whether the data must have at least one of :data:`SCORE_COLUMNS` with answers.
+    inputs
+        ``params -> {params key: path}``: files besides the data that the notebook reads
+        (e.g. an operational file); their digests are part of the report's cache key, so a
+        changed file renders the report again.
     description
         One line for ``cxresearch validate`` and the README.
     """
@@ -72,6 +80,7 @@ class AnalysisSpec:
     section: str | None = None
     columns: Callable[[Params], dict[str, list[str]]] = field(default=_no_columns, repr=False)
     needs_scores: bool = True
+    inputs: Callable[[Params], dict[str, Path]] = field(default=_no_inputs, repr=False)
     description: str = ""
 
     def notebook_path(self, root: str | Path) -> Path:
@@ -133,5 +142,28 @@ register(
         columns=_driver_columns,
         needs_scores=False,  # its outcomes and attributes are checked as columns
         description="key drivers of the outcomes (Shapley/LMG, relative weights), IPA",
+    )
+)
+
+
+def _journey_columns(params: Params) -> dict[str, list[str]]:
+    return {} if params.journey is None else params.journey.response_columns()
+
+
+def _journey_inputs(params: Params) -> dict[str, Path]:
+    from cxresearch.journey.files import journey_inputs
+
+    return journey_inputs(params)
+
+
+register(
+    AnalysisSpec(
+        name="journey",
+        notebook="journey.ipynb",
+        section="journey",
+        columns=_journey_columns,
+        inputs=_journey_inputs,
+        description="three-level scorecard, journey heat-maps, customer types, outcomes and "
+        "value at stake, closing the loop, feedback fatigue",
     )
 )

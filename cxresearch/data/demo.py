@@ -451,7 +451,8 @@ def expected_nps(
     Returns
     -------
     pandas.DataFrame
-        ``by`` columns, ``promoters`` and ``detractors`` (shares 0-1) and ``nps`` (-100..100).
+        ``by`` columns, ``promoters`` and ``detractors`` (shares 0-1), ``answer`` (the mean
+        0–10 answer) and ``nps`` (-100..100).
     """
     keys = ("client", "wave", "customer_type", "region", "touchpoint")
     unknown = [b for b in by if b not in keys]
@@ -481,7 +482,12 @@ def expected_nps(
     low = (6.5 - NPS_CENTRE) / NPS_SCALE
     frame["promoters"] = frame["p"] * (1 - ndtr((high - frame["mean"].to_numpy()) / sd))
     frame["detractors"] = frame["p"] * ndtr((low - frame["mean"].to_numpy()) / sd)
-    columns = ["p", "promoters", "detractors"]
+    # The mean 0–10 answer: P(answer = k) for the rounded, clipped score, k = 0..10.
+    edges = (np.arange(0.5, 10.0, 1.0) - NPS_CENTRE) / NPS_SCALE
+    below = ndtr((edges[None, :] - frame["mean"].to_numpy()[:, None]) / sd)
+    probabilities = np.diff(np.column_stack([np.zeros(len(frame)), below, np.ones(len(frame))]))
+    frame["answer"] = frame["p"] * (probabilities @ np.arange(11.0))
+    columns = ["p", "promoters", "detractors", "answer"]
     grouped = (
         frame.groupby(list(by), sort=False)[columns].sum()
         if by
@@ -490,6 +496,7 @@ def expected_nps(
     out = grouped.reset_index(drop=not by)
     out["promoters"] = out["promoters"] / out["p"]
     out["detractors"] = out["detractors"] / out["p"]
+    out["answer"] = out["answer"] / out["p"]
     out["nps"] = 100 * (out["promoters"] - out["detractors"])
     return out.drop(columns="p").reset_index(drop=True)
 

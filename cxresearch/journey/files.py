@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from cxresearch.errors import DataError, ParamsError
 
-__all__ = ["confined_path", "read_table", "to_numbers", "to_timestamps"]
+if TYPE_CHECKING:
+    from cxresearch.params import Params
+
+__all__ = ["confined_path", "journey_inputs", "read_table", "to_numbers", "to_timestamps"]
 
 _CSV = frozenset({".csv", ".txt"})
 _EXCEL = frozenset({".xlsx", ".xlsm"})
@@ -36,6 +41,31 @@ def confined_path(root: Path, written: str, key: str, source: Path) -> Path:
             "the files a report reads or writes inside the project"
         )
     return resolved
+
+
+def journey_inputs(params: Params) -> dict[str, Path]:
+    """Files the journey report reads besides the data, by the params key naming them.
+
+    The operational and invitation files must exist (``cxresearch validate`` says so); the
+    follow-up status file is listed only once an import has written it. Each path must lie
+    inside the project (ParamsError otherwise).
+    """
+    from cxresearch.params import project_root
+
+    spec = params.journey
+    if spec is None:
+        return {}
+    root = project_root(params.path)
+    found = {
+        key: confined_path(root, written, key, params.path) for key, written in spec.files().items()
+    }
+    if spec.loop is not None:
+        folder = confined_path(
+            root, spec.loop.folder_for(params.client), "journey.loop.folder", params.path
+        )
+        if (folder / "status.csv").is_file():
+            found["journey.loop.folder (status.csv)"] = folder / "status.csv"
+    return found
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -116,11 +146,11 @@ def to_numbers(
     raw = frame[column]
     if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
         return raw.astype("float64")
-    text = raw.astype("str").str.strip().str.lower()
-    text = text.where(raw.notna(), None)
+    if raw.isna().all():
+        return pd.Series(np.nan, index=raw.index, dtype="float64")
+    text = raw.astype("string").str.strip().str.lower()
     words = {"true": "1", "false": "0", "yes": "1", "no": "0", "kyllä": "1", "ei": "0"}
-    text = text.map(lambda v: words.get(v, v) if isinstance(v, str) else v)
-    text = text.str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
+    text = text.replace(words).str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
     numbers = pd.to_numeric(text, errors="coerce")
     bad = numbers.isna() & raw.notna()
     if bad.any():

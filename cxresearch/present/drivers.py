@@ -117,7 +117,7 @@ def priority_label(priority: str, labels: Labels) -> str:
     return known if isinstance(known, str) else priority
 
 
-def _lower_first(name: str) -> str:
+def lower_first(name: str) -> str:
     # "Tehokkuus" → "tehokkuus" inside a sentence, but "NPS" stays "NPS".
     return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
@@ -129,8 +129,8 @@ def intro_text(
     return driver_text(
         labels,
         "intro",
-        attributes=", ".join(_lower_first(driver_label(a, labels)) for a in attributes),
-        outcomes="; ".join(_lower_first(outcome_label(o, labels)) for o in outcomes),
+        attributes=", ".join(lower_first(driver_label(a, labels)) for a in attributes),
+        outcomes="; ".join(lower_first(outcome_label(o, labels)) for o in outcomes),
     )
 
 

@@ -10,7 +10,8 @@ without pyplot inside :func:`~cxresearch.present.plots.chart_style`, as every re
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -137,29 +138,31 @@ def journey_heatmap(
 
 
 def _annotate(
-    ax: object,
+    ax: Any,
     i: int,
     j: int,
-    cell: dict[str, object],
+    cell: Mapping[Any, Any],
     state: str,
     labels: Labels,
     decimals: int,
-    face: object,
+    face: Any,
 ) -> None:
-    n_text = labels.get("number.base").format(n=format_number(cell["n"], labels))  # type: ignore[arg-type]
-    dark = state == "ok" and sum(mpl.colors.to_rgb(face)[:3]) < 1.3  # type: ignore[arg-type]
+    n_text = labels.get("number.base").format(n=format_number(cell["n"], labels))
+    red, green, blue = mpl.colors.to_rgb(face)
+    # White text on dark cells (relative luminance, ITU-R BT.709), dark text elsewhere.
+    dark = state == "ok" and 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.5
     ink = "white" if dark else ("#323f4b" if state == "ok" else "#616e7c")
     if state == "suppressed":
         lines = [labels.get("number.missing"), n_text]
     else:
-        value = format_number(cell["value"], labels, decimals=decimals)  # type: ignore[arg-type]
+        value = format_number(cell["value"], labels, decimals=decimals)
         flag = f" {LOW_BASE_FLAG}" if state == "low" else ""
-        interval = format_interval(cell["ci_low"], cell["ci_high"], labels, decimals=decimals)  # type: ignore[arg-type]
+        interval = format_interval(cell["ci_low"], cell["ci_high"], labels, decimals=decimals)
         lines = [value + flag, f"({interval})", n_text]
     sizes = [11, 7.5, 7.5] if len(lines) == 3 else [11, 7.5]
     offsets = [-0.2, 0.08, 0.3] if len(lines) == 3 else [-0.08, 0.22]
     for text, size, dy in zip(lines, sizes, offsets, strict=True):
-        ax.text(  # type: ignore[attr-defined]
+        ax.text(
             j + 0.5, i + 0.5 + dy, text, ha="center", va="center", fontsize=size, color=ink,
             fontweight="bold" if size == 11 else "normal",
         )  # fmt: skip

@@ -371,7 +371,7 @@ def _change_columns(
             continue
         row = by_key.loc[key]
         diffs.append(format_number(row["difference"], labels, decimals=digits, signed=True))
-        pvalues.append(_p_only(row["pvalue_adjusted"], labels))
+        pvalues.append(p_cell(row["pvalue_adjusted"], labels))
         effects.append(format_number(row["effect_size"], labels, decimals=2, signed=True))
     tests = _names(changes["test"])
     effect_names = _names(changes["effect_size_name"])
@@ -459,7 +459,7 @@ def headline_table(
                 format_number(cmp.difference, labels, decimals=digits, signed=True)
                 + f" ({format_interval(cmp.ci_low, cmp.ci_high, labels, decimals=digits)})"
             )
-            cells[p_col].append(_p_only(cmp.pvalue, labels))
+            cells[p_col].append(p_cell(cmp.pvalue, labels))
             cells[effect_col].append(format_effect(cmp, labels))
         note_col = labels.column("note")
         position = list(table.columns).index(note_col)
@@ -534,7 +534,7 @@ def target_table(frame: pd.DataFrame, labels: Labels, *, min_base: float = 30) -
             )
         )
         out[labels.column("pvalue")].append(
-            labels.get("number.missing") if hidden else _p_only(row["pvalue"], labels)
+            labels.get("number.missing") if hidden else p_cell(row["pvalue"], labels)
         )
         flag = f" {LOW_BASE_FLAG}" if base == "low" and not hidden else ""
         out[labels.column("status")].append(labels.status(status) + flag)
@@ -574,7 +574,7 @@ def benchmark_table(frame: pd.DataFrame, labels: Labels) -> Table:
         out[labels.column("norm_value")].append(value)
         out[labels.column("n")].append(format_number(row.get("n"), labels))
         out[labels.column("difference")].append(diff)
-        out[labels.column("pvalue")].append(_p_only(row.get("pvalue"), labels))
+        out[labels.column("pvalue")].append(p_cell(row.get("pvalue"), labels))
     return _styled(pd.DataFrame(out), left=2)
 
 
@@ -589,7 +589,7 @@ def key_value_table(items: Mapping[str, object], labels: Labels) -> Table:
     return _styled(table, left=2)
 
 
-def _p_only(pvalue: object, labels: Labels) -> str:
+def p_cell(pvalue: object, labels: Labels) -> str:
     # In a column headed "p-arvo" the cell shows "0,032" or "< 0,001", not "p = 0,032".
     text = format_pvalue(pvalue, labels)  # type: ignore[arg-type]
     return text[1:].replace("\u00a0=\u00a0", "").strip("\u00a0") if text.startswith("p") else text

@@ -107,14 +107,17 @@ def cache_key(
     versions: Mapping[str, str],
     run: str,
     analysis: str,
+    inputs: Mapping[str, str] | None = None,
 ) -> str:
     """The key under which a rendered report is reused.
 
     sha256 over the data file's and params file's digests, the notebook's digest, the
-    package sources' digest, the package versions and the report's run and analysis. Any
-    change in them means the report is rendered again.
+    package sources' digest, the package versions, the report's run and analysis, and the
+    digests of the other files the analysis reads (``inputs``: name → sha256, see
+    :attr:`cxresearch.analyses.AnalysisSpec.inputs`). Any change in them means the report
+    is rendered again.
     """
-    payload = {
+    payload: dict[str, object] = {
         "analysis": analysis,
         "data_sha256": data_sha256,
         "notebook_sha256": notebook_sha256,
@@ -123,6 +126,8 @@ def cache_key(
         "sources_sha256": sources_sha256,
         "versions": dict(sorted(versions.items())),
     }
+    if inputs:
+        payload["inputs"] = dict(sorted(inputs.items()))
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

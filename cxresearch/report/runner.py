@@ -212,6 +212,9 @@ def check_analyses(params: Params, frame: Any, *, root: Path) -> None:
         notebook = spec.notebook_path(root)
         if not notebook.is_file():
             raise ParamsError(f"{where} lists {name!r} but {notebook} does not exist")
+        for key, path in spec.inputs(params).items():
+            if not path.is_file():
+                raise ParamsError(f"{params.path}: {key}: file {path} does not exist")
         if spec.needs_scores and not any(
             column in frame.columns and frame[column].notna().any() for column in SCORE_COLUMNS
         ):
@@ -261,6 +264,10 @@ def plan_jobs(checks: Sequence[ClientCheck], *, root: Path, output: Path) -> lis
                 notebook = analysis(name).notebook_path(root)
                 if notebook not in notebook_sha:
                     notebook_sha[notebook] = mf.file_sha256(notebook)
+                inputs = {
+                    item: mf.file_sha256(path) if path.is_file() else "missing"
+                    for item, path in analysis(name).inputs(params).items()
+                }
                 key = mf.cache_key(
                     data_sha256=check.data_sha256,
                     params_sha256=params.sha256,
@@ -269,6 +276,7 @@ def plan_jobs(checks: Sequence[ClientCheck], *, root: Path, output: Path) -> lis
                     versions=versions,
                     run=run.name,
                     analysis=name,
+                    inputs=inputs,
                 )
                 folder = output / params.client / run.name
                 jobs.append(ReportJob(params, check, run.name, name, notebook, folder, key))

@@ -235,9 +235,12 @@ def target_results(
         Responses of the wave the targets are for, with the score columns (``nps``,
         ``csat``, ``ces``) and the targets' touchpoint and segment columns.
     targets : sequence of mappings
-        One per target: ``metric`` (``"nps"``, ``"csat"``, ``"ces"``, ``"ces_mean"``),
-        ``value`` (on the metric's scale), and optionally ``touchpoint``, ``segment``
-        (column → value) and ``label`` (its name in the report, passed through).
+        One per target: ``metric`` (``"nps"``, ``"csat"``, ``"ces"``, ``"ces_mean"``, or
+        a registry :class:`~cxresearch.stats.registry.Metric`), ``value`` (on the metric's
+        scale), and optionally ``touchpoint``, ``segment`` (column → value), ``label``
+        (its name in the report, passed through), ``column`` (the score column, default
+        the metric's) and ``direction`` (``"lower"`` when a result below the target meets
+        it, e.g. a handling time; default ``"higher"``).
     weights : str or Series, optional
         A weight column, or a weights Series indexed like ``responses`` (a raked Series
         keeps its calibration: each target group is then a domain of the raked sample).
@@ -260,17 +263,17 @@ def target_results(
         are not tested and have NaN test columns.
     """
     adjust = check_adjust(adjust)
-    columns = [SCORE_COLUMNS[_check_metric(t.get("metric"))] for t in targets]
+    columns = [_target_column(t) for t in targets]
     _check_columns(
         responses, columns + ([weights] if isinstance(weights, str) else []), "responses"
     )
 
     prepared = []
-    for target in targets:
-        spec = get_metric(str(target["metric"]))
+    for target, column in zip(targets, columns, strict=True):
+        spec = get_metric(target["metric"])
         segment = dict(target.get("segment") or {})
         rows = target_rows(responses, touchpoint=target.get("touchpoint"), segment=segment)
-        scores = rows[SCORE_COLUMNS[str(target["metric"])]]
+        scores = rows[column]
         summary, est = _summary(spec, scores, _rows_weights(rows, weights))
         goal = spec.check_value(target["value"])
         prepared.append((target, spec, segment, summary, est, goal))
@@ -324,12 +327,28 @@ def target_results(
     significant = adjusted < 1.0 - confidence
     out["significant"] = significant
     tested = out["status"] == "tested"
+    # A target on a metric where lower is better (a handling time) is met below it.
+    lower = np.array([t.get("direction") == "lower" for t in targets], dtype=bool)
+    better = np.where(lower, out["difference"] < 0, out["difference"] > 0)
     out.loc[tested, "status"] = np.where(
         significant[tested.to_numpy()],
-        np.where(out.loc[tested, "difference"] > 0, "met", "not_met"),
+        np.where(better[tested.to_numpy()], "met", "not_met"),
         "inconclusive",
     )
     return out.reindex(columns=TARGET_COLUMNS)
+
+
+def _target_column(target: Mapping[str, Any]) -> str:
+    """The score column of a target: its ``column``, else its metric's (by name)."""
+    if target.get("column") is not None:
+        get_metric(target.get("metric"))  # a name or a registry Metric
+        return str(target["column"])
+    if isinstance(target.get("metric"), Metric):
+        column = target["metric"].column
+        if column is None:
+            raise ValueError(f"target for metric {target['metric'].name!r} needs a column")
+        return str(column)
+    return SCORE_COLUMNS[_check_metric(target.get("metric"))]
 
 
 def _estimate_fields(

@@ -15,7 +15,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,7 @@ __all__ = [
     "REASONS",
     "answer_lag_days",
     "answers_per_period",
+    "compare_family",
     "fatigue_table",
     "followup_reasons",
     "followup_rows",
@@ -225,3 +228,87 @@ def fatigue_table(
             how="outer",
         )
     return table.reset_index().fillna(0)
+
+
+def compare_family(
+    pairs: Sequence[Mapping[str, Any]],
+    *,
+    confidence: float = 0.95,
+    adjust: str = "bh",
+) -> pd.DataFrame:
+    """A family of two-sample comparisons, adjusted together for multiplicity.
+
+    Each pair is compared with :func:`~cxresearch.stats.inference.compare_samples`
+    (``a − b``); the p-values are adjusted across the family
+    (:func:`~cxresearch.stats.multiplicity.adjust_pvalues`) and every interval is
+    recomputed at :func:`~cxresearch.stats.multiplicity.adjusted_confidence`, so an
+    interval excludes 0 exactly in the rows marked ``significant`` (as
+    :func:`~cxresearch.stats.inference.compare_waves` does for waves).
+
+    Parameters
+    ----------
+    pairs : sequence of mappings
+        ``metric`` (name or registry Metric), ``a`` and ``b`` (answers, Series), and
+        optionally ``weights_a``/``weights_b``, ``ids_a``/``ids_b``; any other key (e.g.
+        ``group``) is copied to the result row. A side without answers gives a row of
+        NaN statistics, left out of the adjustment.
+    confidence : float
+        Two-sided confidence level of the family.
+    adjust : {"bh", "holm", "bonferroni", "none"}
+        Multiplicity adjustment.
+
+    Returns
+    -------
+    DataFrame
+        The pairs' own keys, every :class:`~cxresearch.results.Comparison` field,
+        ``pvalue_adjusted``, ``adjust``, ``significant`` and ``interval_level``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pairs = [{"group": "x", "metric": "csat", "a": pd.Series([5, 4, 5, 2] * 20),
+    ...           "b": pd.Series([1, 2, 4, 3] * 20)}]
+    >>> compare_family(pairs)[["group", "difference", "significant"]].values.tolist()
+    [['x', 50.0, True]]
+    """
+    from cxresearch.results import Comparison
+    from cxresearch.stats.inference import compare_samples
+    from cxresearch.stats.multiplicity import adjust_pvalues, adjusted_confidence, check_adjust
+
+    adjust = check_adjust(adjust)
+    fields = [f.name for f in dataclasses.fields(Comparison)]
+    sides = ("metric", "a", "b", "weights_a", "weights_b", "ids_a", "ids_b")
+
+    def row(pair: Mapping[str, Any], level: float) -> dict[str, Any]:
+        out = {k: v for k, v in pair.items() if k not in sides}
+        a, b = pair["a"].dropna(), pair["b"].dropna()
+        if a.empty or b.empty:
+            return {**out, **dict.fromkeys(fields, np.nan), "n_a": len(a), "n_b": len(b)}
+
+        def part(key: str, kept: pd.Series) -> Any:
+            given = pair.get(key)
+            return None if given is None else given.loc[kept.index]
+
+        result = compare_samples(
+            a,
+            b,
+            metric=pair["metric"],
+            weights_a=part("weights_a", a),
+            weights_b=part("weights_b", b),
+            ids_a=part("ids_a", a),
+            ids_b=part("ids_b", b),
+            confidence=level,
+        )
+        return {**out, **{f: getattr(result, f) for f in fields}}
+
+    rows = [row(p, confidence) for p in pairs]
+    pvalues = np.array([r["pvalue"] for r in rows], dtype="float64")
+    level = adjusted_confidence(pvalues, adjust, confidence)
+    if level != confidence:
+        rows = [row(p, level) for p in pairs]
+    out = pd.DataFrame(rows)
+    out["pvalue_adjusted"] = adjust_pvalues(out["pvalue"].to_numpy(dtype="float64"), adjust)
+    out["adjust"] = adjust
+    out["significant"] = out["pvalue_adjusted"] < 1.0 - confidence
+    out["interval_level"] = level
+    return out

@@ -504,7 +504,7 @@ def frame_weights(frame: pd.DataFrame, weights: Any) -> Any:
 
 def metric_by(
     frame: pd.DataFrame,
-    metric: str,
+    metric: str | Metric,
     *,
     by: str | list[str],
     weights: str | pd.Series | None = None,

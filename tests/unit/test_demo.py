@@ -141,6 +141,12 @@ def test_expected_nps_agrees_with_a_large_simulation() -> None:
         value, se = nps_and_se(group["nps"])
         # 1.1: panel members answer up to three waves, which inflates the iid SE a little.
         assert abs(value - truth[key]) < 4 * 1.1 * se, key
+    # The expected mean 0–10 answer per client and customer type, likewise.
+    mean = expected_nps(by=["client", "customer_type"]).set_index(["client", "customer_type"])
+    for key, group in big.groupby(["client", "customer_type"]):
+        scores = group["nps"].to_numpy(float)
+        se = scores.std(ddof=1) / np.sqrt(scores.size)
+        assert abs(scores.mean() - mean.loc[key, "answer"]) < 4 * 1.1 * se, key
 
 
 def test_observed_nps_within_sampling_error_of_truth(committed: pd.DataFrame) -> None:

@@ -274,3 +274,36 @@ def test_demo_params_name_the_demo_owners() -> None:
         params = load_params(ROOT / "params" / f"{client}.yaml")
         assert params.journey is not None and params.journey.loop is not None
         assert params.journey.loop.owners == owners
+
+
+# --- the analysis registry's inputs: validated, and part of the cache key --------------------
+
+
+def test_missing_journey_input_is_a_validation_error(tmp_path: Path) -> None:
+    import shutil
+
+    from cxresearch.report.runner import validate_client
+
+    shutil.copytree(DEMO, tmp_path / "data" / "demo")
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    (tmp_path / "params").mkdir()
+    shutil.copy(ROOT / "params" / "northwind.yaml", tmp_path / "params")
+    assert validate_client(tmp_path / "params" / "northwind.yaml", root=tmp_path).ok
+    (tmp_path / "data" / "demo" / "operational" / "northwind.csv").unlink()
+    check = validate_client(tmp_path / "params" / "northwind.yaml", root=tmp_path)
+    assert check.error is not None
+    assert "journey.operational.path" in check.error and "does not exist" in check.error
+
+
+def test_journey_inputs_change_the_cache_key() -> None:
+    from cxresearch.report.manifest import cache_key
+
+    fields = {
+        "data_sha256": "d", "params_sha256": "p", "notebook_sha256": "n",
+        "sources_sha256": "s", "versions": {"x": "1"}, "run": "all", "analysis": "journey",
+    }  # fmt: skip
+    plain = cache_key(**fields)  # type: ignore[arg-type]
+    assert cache_key(**fields, inputs={}) == plain  # type: ignore[arg-type]
+    one = cache_key(**fields, inputs={"journey.operational.path": "a"})  # type: ignore[arg-type]
+    two = cache_key(**fields, inputs={"journey.operational.path": "b"})  # type: ignore[arg-type]
+    assert len({plain, one, two}) == 3
