@@ -2,8 +2,8 @@
 
 Every cell is read as text so that an id such as ``"007"`` keeps its zeros; the caller
 converts the columns it uses and names the file, column and rows of anything that does not
-convert. Files named in params must lie inside the project folder (or the data root), as
-the responses file must.
+convert. Files named in params lie inside the project folder (or the data root): ``load_params``
+confines every field typed :data:`~cxresearch.paths.ProjectFile`.
 """
 
 from __future__ import annotations
@@ -15,54 +15,41 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cxresearch.errors import DataError, ParamsError
+from cxresearch.errors import DataError
 
 if TYPE_CHECKING:
     from cxresearch.params import Params
 
-__all__ = ["confined_path", "journey_inputs", "read_table", "to_numbers", "to_timestamps"]
+__all__ = ["journey_inputs", "params_file", "read_table", "to_numbers", "to_timestamps"]
 
 _CSV = frozenset({".csv", ".txt"})
 _EXCEL = frozenset({".xlsx", ".xlsm"})
 _PARQUET = frozenset({".parquet", ".pq"})
 
 
-def confined_path(root: Path, written: str, key: str, source: Path) -> Path:
-    """``written`` resolved against the project ``root``; ParamsError if it leaves the root.
+def params_file(params: Params, written: str) -> Path:
+    """A file named in params, resolved as ``data.path`` is (from the project root).
 
-    A params file is user input: ``../../etc/passwd`` or an absolute path elsewhere must
-    not be read into, or written from, a client's report.
+    ``load_params`` has already confined every such path (fields typed
+    :data:`~cxresearch.paths.ProjectFile`) to the project folder or the data root.
     """
-    path = Path(written)
-    resolved = (path if path.is_absolute() else root / path).resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        raise ParamsError(
-            f"{source}: {key}: {written!r} lies outside the project folder {root}; keep "
-            "the files a report reads or writes inside the project"
-        )
-    return resolved
+    from cxresearch.params import resolve_data_path
+
+    return resolve_data_path(params.path, written)
 
 
 def journey_inputs(params: Params) -> dict[str, Path]:
     """Files the journey report reads besides the data, by the params key naming them.
 
     The operational and invitation files must exist (``cxresearch validate`` says so); the
-    follow-up status file is listed only once an import has written it. Each path must lie
-    inside the project (ParamsError otherwise).
+    follow-up status file is listed only once an import has written it.
     """
-    from cxresearch.params import project_root
-
     spec = params.journey
     if spec is None:
         return {}
-    root = project_root(params.path)
-    found = {
-        key: confined_path(root, written, key, params.path) for key, written in spec.files().items()
-    }
+    found = {key: params_file(params, written) for key, written in spec.files().items()}
     if spec.loop is not None:
-        folder = confined_path(
-            root, spec.loop.folder_for(params.client), "journey.loop.folder", params.path
-        )
+        folder = params_file(params, spec.loop.folder_for(params.client))
         if (folder / "status.csv").is_file():
             found["journey.loop.folder (status.csv)"] = folder / "status.csv"
     return found

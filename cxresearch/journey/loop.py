@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.errors import DataError, ParamsError
-from cxresearch.journey.files import confined_path, read_table, to_timestamps
+from cxresearch.journey.files import params_file, read_table, to_timestamps
 from cxresearch.journey.spec import LoopSpec
 from cxresearch.params import Params, load_params, project_root
 from cxresearch.qual.masking import mask_personal_data
@@ -79,7 +79,7 @@ def loop_files(params: Params) -> LoopFiles:
     """The client's follow-up folder, inside the project and outside ``reports/``."""
     root = project_root(params.path)
     written = _loop(params).folder_for(params.client)
-    folder = confined_path(root, written, "journey.loop.folder", params.path)
+    folder = params_file(params, written)
     reports = (root / "reports").resolve()
     if folder.is_relative_to(reports):
         raise ParamsError(
@@ -151,9 +151,7 @@ def _contacts(params: Params, items: pd.DataFrame) -> pd.DataFrame:
     if loop.contacts is None:
         return pd.DataFrame(index=items.index)
     spec = loop.contacts
-    path = confined_path(
-        project_root(params.path), spec.path, "journey.loop.contacts.path", params.path
-    )
+    path = params_file(params, spec.path)
     table = read_table(path)
     missing = [c for c in [spec.key, *spec.columns] if c not in table.columns]
     if missing:

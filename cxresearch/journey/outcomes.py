@@ -14,11 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxresearch.journey.files import confined_path, read_table, to_numbers
+from cxresearch.journey.files import params_file, read_table, to_numbers
 from cxresearch.journey.loop import followup_items, loop_files, read_status
 from cxresearch.journey.model import ModelMetric, population_mask
 from cxresearch.journey.run import JourneyRun
-from cxresearch.params import project_root
 from cxresearch.results import Estimate
 from cxresearch.stats.journey import answers_per_period, fatigue_table, loop_status
 from cxresearch.stats.metrics import estimate
@@ -190,9 +189,7 @@ def fatigue(j: JourneyRun) -> dict[str, Any] | None:
     if spec.invitations is not None:
         inv = spec.invitations
         params = j.session.params
-        path = confined_path(
-            project_root(params.path), inv.path, "journey.fatigue.invitations.path", params.path
-        )
+        path = params_file(params, inv.path)
         raw = read_table(path)
         invitations = pd.DataFrame(
             {

@@ -28,11 +28,10 @@ import pandas as pd
 
 from cxresearch.data.schema import CUSTOMER_TYPES, JOURNEY_STAGES
 from cxresearch.errors import ParamsError
-from cxresearch.journey.files import confined_path, read_table
+from cxresearch.journey.files import params_file, read_table
 from cxresearch.journey.model import ModelMetric, add_metric_columns, metric_table, model_metric
 from cxresearch.journey.operational import JoinCounts, join_operational
 from cxresearch.journey.spec import LEVELS, JourneySpec
-from cxresearch.params import project_root
 from cxresearch.present.format import suppress_threshold
 from cxresearch.session import RunSession, open_run
 from cxresearch.stats.journey import answer_lag_days, compare_family
@@ -454,10 +453,7 @@ def open_journey(params_path: str | Path, run: str = "all") -> JourneyRun:
     rows = session.responses
     join = None
     if spec.operational is not None:
-        path = confined_path(
-            project_root(params.path), spec.operational.path, "journey.operational.path",
-            params.path,
-        )  # fmt: skip
+        path = params_file(params, spec.operational.path)
         table = read_table(path).rename(columns=dict(spec.operational.mapping))
         for i, m in enumerate(spec.metrics):
             missing = [c for c in m.columns if m.source == "operational" and c not in table]
