@@ -427,3 +427,85 @@ def test_cancellation_calls_subscribers_once_and_late_ones_at_once() -> None:
     late: list[bool] = []
     stop.on_request(late.append)
     assert late == [False]
+
+
+# --------------------------------------------------------------------------- F7: records
+
+
+@pytest.mark.parametrize(
+    "notebook",
+    sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb")),
+    ids=lambda p: p.stem,
+)
+def test_executed_notebook_names_no_other_client(notebook: Path) -> None:
+    # The parameters cell's default (a demo client, for JupyterLab) and the researcher's
+    # notes must not put one client's name into every other client's executed notebook.
+    import nbformat
+
+    from cxresearch.params import load_params
+    from cxresearch.report.execute import _stabilise
+
+    root = notebook.parents[1]
+    clients = {load_params(p).client for p in (root / "params").glob("*.yaml")}
+    nb = nbformat.read(notebook, as_version=4)
+    out = _stabilise(nb, root / "reports" / "someone" / "all" / notebook.name, root)
+    text = nbformat.writes(out)
+    assert [c for c in clients if c in text] == []
+    assert out.metadata["papermill"]["output_path"] == f"reports/someone/all/{notebook.name}"
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_provenance_is_of_the_bytes_analysed(tmp_path: Path) -> None:
+    from cxresearch.report.manifest import provenance
+    from cxresearch.session import open_run
+
+    params = project(tmp_path, BASE + DATA)
+    data = tmp_path / "data" / "responses.csv"
+    analysed = _sha(data)
+    session = open_run(params)
+    with data.open("a", encoding="utf-8") as f:
+        f.write("late1,acme,2026Q3,10\n")  # the file changes after the notebook read it
+    assert provenance(session)["data_sha256"] == analysed != _sha(data)
+
+
+def test_manifest_records_the_bytes_the_notebook_read(tmp_path: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from cxresearch.report.runner import run_reports
+
+    project(tmp_path, BASE + DATA)
+    data = tmp_path / "data" / "responses.csv"
+    validated = _sha(data)
+    # The data changes between validation and the notebook's read (another process, a
+    # sync tool): the manifest must name what the report analysed.
+    nb = new_notebook(
+        cells=[
+            new_code_cell('params_path = ""\nrun = "all"', metadata={"tags": ["parameters"]}),
+            new_code_cell(
+                "from pathlib import Path\n"
+                "with Path('data/responses.csv').open('a') as f:\n"
+                "    f.write('late1,acme,2026Q3,10\\n')\n"
+                "from cxresearch.session import open_run\n"
+                "s = open_run(params_path, run)"
+            ),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, tmp_path / "notebooks" / "benchmarking.ipynb")
+    result = run_reports(root=tmp_path, stream=open(os.devnull, "w"))  # noqa: SIM115
+    assert result.exit_code == 0, [o.failure for o in result.outcomes]
+    analysed = _sha(data)
+    assert analysed != validated
+    manifest = json.loads((tmp_path / "reports" / "acme" / "manifest.json").read_text())
+    assert manifest["data"]["sha256"] == analysed
+    assert manifest["reports"][0]["data_sha256"] == analysed
