@@ -48,7 +48,14 @@ OVERALL = "#52606d"
 TARGET = "#c2410c"
 STATUS_COLOURS = {"met": "#1b7f3b", "not_met": "#b42318", "inconclusive": "#52606d"}
 DPI = 110
-_RC: dict[str, Any] = {"font.size": 10, "axes.titlesize": 11, "axes.titleweight": "bold"}
+# text.parse_math off: category names come from data, and "$5 $10" must print as written,
+# not as mathtext (a malformed "$\frac$" would stop the chart).
+_RC: dict[str, Any] = {
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "text.parse_math": False,
+}
 
 
 # Margin (inches) the constrained layout keeps between the figure's edge and its labels:

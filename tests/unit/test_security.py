@@ -509,3 +509,16 @@ def test_manifest_records_the_bytes_the_notebook_read(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "reports" / "acme" / "manifest.json").read_text())
     assert manifest["data"]["sha256"] == analysed
     assert manifest["reports"][0]["data_sha256"] == analysed
+
+
+def test_chart_labels_from_data_are_not_mathtext() -> None:
+    # "$\frac$" as a touchpoint name used to stop the chart with a mathtext parse error.
+    import pandas as pd
+
+    from cxresearch.present import get_labels
+    from cxresearch.present.plots import breakdown_plot
+    from cxresearch.stats.metrics import metric_by
+
+    frame = pd.DataFrame({"touchpoint": ["$\\frac$"] * 40 + ["web"] * 40, "nps": [9, 3] * 40})
+    figure = breakdown_plot(metric_by(frame, "nps", by="touchpoint"), get_labels("en"))
+    assert figure._repr_png_().startswith(b"\x89PNG")
