@@ -51,7 +51,7 @@ def journey_inputs(params: Params) -> dict[str, Path]:
     if spec.loop is not None:
         folder = params_file(params, spec.loop.folder_for(params.client))
         if (folder / "status.csv").is_file():
-            found["journey.loop.folder (status.csv)"] = folder / "status.csv"
+            found["journey.loop.folder"] = folder / "status.csv"
     return found
 
 

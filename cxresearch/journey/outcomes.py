@@ -75,11 +75,19 @@ def outcome_rates(j: JourneyRun) -> pd.DataFrame:
     return out
 
 
-def _model_rows(j: JourneyRun, population: dict[str, Any]) -> pd.DataFrame:
+def _model_inputs(j: JourneyRun, population: dict[str, Any]) -> dict[str, Any]:
+    """The rows of a population (pooled waves) and the design arguments of a model."""
     rows = j.pooled
     rows = rows[population_mask(rows, population)]
     weights = j.weights(rows)
-    return rows if weights is None else rows.assign(**{_WEIGHT: weights})
+    if weights is not None:
+        rows = rows.assign(**{_WEIGHT: weights})
+    return {
+        "rows": rows,
+        "weights": None if weights is None else _WEIGHT,
+        "clusters": j.ids,
+        "confidence": j.confidence,
+    }
 
 
 def retention_model(j: JourneyRun) -> tuple[pd.DataFrame, dict[str, float]] | None:
@@ -92,14 +100,9 @@ def retention_model(j: JourneyRun) -> tuple[pd.DataFrame, dict[str, float]] | No
     spec = j.spec.retention_model
     if spec is None:
         return None
-    rows = _model_rows(j, dict(spec.population))
+    inputs = _model_inputs(j, dict(spec.population))
     return fit_retention(
-        rows,
-        outcome=spec.outcome,
-        predictors=spec.predictors,
-        weights=_WEIGHT if _WEIGHT in rows.columns else None,
-        clusters=j.ids,
-        confidence=j.confidence,
+        inputs.pop("rows"), outcome=spec.outcome, predictors=spec.predictors, **inputs
     )
 
 
@@ -108,15 +111,13 @@ def value_at_stake(j: JourneyRun) -> ValueAtStake | None:
     spec = j.spec.value_at_stake
     if spec is None:
         return None
-    rows = _model_rows(j, dict(spec.population))
+    inputs = _model_inputs(j, dict(spec.population))
     return stake(
-        rows,
+        inputs.pop("rows"),
         outcome=spec.outcome,
         value=spec.value,
-        weights=_WEIGHT if _WEIGHT in rows.columns else None,
-        clusters=j.ids,
         customers=spec.customers,
-        confidence=j.confidence,
+        **inputs,
     )
 
 

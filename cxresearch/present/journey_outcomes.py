@@ -331,6 +331,6 @@ def input_digests(j: Any) -> dict[str, str]:
     from cxresearch.report.manifest import file_sha256
 
     return {
-        f"{Path(path).name} (SHA-256)": file_sha256(path)
-        for path in journey_inputs(j.session.params).values()
+        f"{key}: {Path(path).name} (SHA-256)": file_sha256(path)
+        for key, path in journey_inputs(j.session.params).items()
     }

@@ -203,6 +203,10 @@ def test_every_part_is_there(client: str, request: pytest.FixtureRequest) -> Non
     stake = text_of(section(page, labels.get("journey.headings.stake"), 3))
     assert "EUR" in stake and ("95 % lv" in stake or "95% CI" in stake)
     assert labels.get("journey.stake_assumptions").split("**")[1] in stake  # "Assumptions."
+    # the files read besides the data are in the provenance table with their digests
+    for key in ("journey.operational.path", "journey.fatigue.invitations.path",
+                "journey.loop.folder"):  # fmt: skip
+        assert re.search(rf"{re.escape(key)}: [\w.-]+\.csv \(SHA-256\) [0-9a-f]{{64}}", text)
 
 
 @pytest.mark.slow
