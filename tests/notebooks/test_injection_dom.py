@@ -1,9 +1,11 @@
 """Hostile params and data render as text, never as markup: checked in headless Chromium.
 
 A payload is planted in every params field the reports show (title, waves, run title,
-target label, touchpoint and segment values, norm name, driver names) and in every data
+target label, touchpoint and segment values, norm name, driver names, the journey's metric
+unit, currency and loop owners) and in every data
 column they show (wave, touchpoint, channel, region, size, an attribute's name, a
-segment column's name, the data file's name). Both reports and the index are rendered with
+segment column's name, the data file's name). The benchmarking, drivers and journey
+reports and the index are rendered with
 ``cxresearch report`` and opened in Chromium. Each payload's handler would mark the page
 (``data-pwned``); the test reads the DOM after load and checks that no handler ran and no
 element or attribute from the input exists: no ``<script>``, no ``on*`` attribute, no
@@ -86,8 +88,20 @@ def q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def journey_section() -> str:
+    """The demo client's journey section with payloads in its free-text fields."""
+    text = (ROOT / "params" / "kotiposti.yaml").read_text(encoding="utf-8")
+    section = text[text.index("journey:") : text.index("\nreport:")]
+    section = section.replace("attr_price]", q(ATTRIBUTE) + "]")
+    section = section.replace("unit: EUR", "unit: " + q(payload("unit")))
+    section = section.replace("currency: EUR", "currency: " + q(payload("currency")))
+    section = section.replace("default_owner: CX-tiimi", "default_owner: " + q(payload("owner")))
+    return section.replace("Asiakaspalvelu", q(payload("team")))
+
+
 def write_params(project: Path) -> None:
     attributes = ["attr_effectiveness", "attr_ease", "attr_emotion", "attr_speed", ATTRIBUTE]
+    JOURNEY = journey_section()
     text = f"""client: kotiposti
 title: {q(payload("title"))}
 language: en
@@ -106,7 +120,8 @@ drivers:
   outcomes: [nps, retained]
   attributes: [{", ".join(q(a) for a in attributes)}]
   bootstrap: 40
-report: {{analyses: [benchmarking, drivers], min_base: 30}}
+{JOURNEY}
+report: {{analyses: [benchmarking, drivers, journey], min_base: 30}}
 """
     (project / "params").mkdir()
     (project / "params" / "kotiposti.yaml").write_text(text, encoding="utf-8")
@@ -116,6 +131,9 @@ report: {{analyses: [benchmarking, drivers], min_base: 30}}
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("hostile")
     shutil.copytree(ROOT / "notebooks", project / "notebooks")
+    for folder in ("operational", "contacts", "invitations", "followup"):
+        if (ROOT / "data" / "demo" / folder).is_dir():
+            shutil.copytree(ROOT / "data" / "demo" / folder, project / "data" / "demo" / folder)
     write_data(project)
     write_params(project)
     result = run_reports(root=project, jobs=2)
@@ -127,6 +145,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 PAGES = [
     "kotiposti/all/benchmarking.html",
     "kotiposti/all/drivers.html",
+    "kotiposti/all/journey.html",
     "index.html",
 ]
 
@@ -196,5 +215,7 @@ def test_every_planted_field_is_shown(rendered: Path) -> None:
                   "region", "size", "norm"):  # fmt: skip
         assert f"{field}&lt;img src=x onerror=" in pages, field
     assert "attr_x&lt;img" in pages or "X&lt;img" in pages  # the driver's name
+    for field in ("unit", "currency"):  # journey: a metric unit, the value at stake
+        assert f"{field}&lt;img src=x onerror=" in pages, field
     assert "seg&lt;img" in pages  # the segment column's name
     assert "&lt;img src=x onerror=alert(1)&gt;.csv" in pages  # the data file's name
