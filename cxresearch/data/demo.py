@@ -40,12 +40,14 @@ from cxresearch.data.schema import validate_responses
 
 __all__ = [
     "DEFAULT_SEED",
+    "comment_codes",
     "NPS_WEIGHTS",
     "RETENTION_WEIGHTS",
     "expected_nps",
     "generate_demo",
     "main",
     "simulate_demo",
+    "write_comment_codes",
     "write_demo",
 ]
 
@@ -501,6 +503,45 @@ def expected_nps(
     return out.drop(columns="p").reset_index(drop=True)
 
 
+def comment_codes(*, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The true coding of the demo comments, one row per (comment, theme).
+
+    The same format as a human reference coding (see :mod:`cxresearch.qual.sheets`):
+    ``response_id``, ``code`` (empty for a comment with no theme, a general remark) and
+    ``sentiment`` (``positive`` for praise, ``negative`` for a complaint).
+
+    Parameters
+    ----------
+    seed : int, optional
+        Seed of the generator (the committed file uses :data:`DEFAULT_SEED`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows in ``response_id`` order; every commented response has at least one row.
+    """
+    rows = simulate_demo(seed=seed)
+    out: list[tuple[str, str, str]] = []
+    for rid, themes in zip(rows["response_id"], rows["themes"], strict=True):
+        if not isinstance(themes, str):  # no comment
+            continue
+        if not themes:
+            out.append((rid, "", ""))
+            continue
+        for item in themes.split(";"):
+            out.append((rid, item[:-1], "positive" if item[-1] == "+" else "negative"))
+    return pd.DataFrame(out, columns=["response_id", "code", "sentiment"])
+
+
+def write_comment_codes(path: str | PathLike[str], *, seed: int = DEFAULT_SEED) -> Path:
+    """Write :func:`comment_codes` as UTF-8 CSV (``data/demo/comment_codes.csv``)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        comment_codes(seed=seed).to_csv(handle, index=False, lineterminator="\n")
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``cxresearch demo --output data/demo/responses.csv [--seed N]``."""
     parser = argparse.ArgumentParser(prog="cxresearch demo", description=__doc__.splitlines()[0])
@@ -516,6 +557,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     files = write_journey_files(path.parent, load_responses(path), seed=args.seed)
     print(f"wrote {len(files)} journey files under {path.parent}")
+    codes = write_comment_codes(Path(args.output).with_name("comment_codes.csv"), seed=args.seed)
+    print(f"wrote {codes} (the true themes of the comments)")
     return 0
 
 
