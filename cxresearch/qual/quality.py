@@ -34,7 +34,8 @@ def _scores(tp: int, fp: int, fn: int, confidence: float) -> dict[str, float]:
         share = hit / base if base else float("nan")
         low, high = proportion_interval(share, base, confidence=confidence, method="wilson")
         out[name] = share
-        out[f"{name}_ci_low"], out[f"{name}_ci_high"] = float(low), float(high)
+        # proportion_interval works in percentages; precision and recall are shares
+        out[f"{name}_ci_low"], out[f"{name}_ci_high"] = float(low) / 100, float(high) / 100
     out["f1"] = _f1(out["precision"], out["recall"])
     return out
 
