@@ -50,6 +50,10 @@ def _no_inputs(params: Params) -> dict[str, Path]:
     return {}
 
 
+def _no_check(params: Params, root: Path) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class AnalysisSpec:
     """What one analysis is and needs.
@@ -73,6 +77,10 @@ class AnalysisSpec:
         changed file renders the report again.
     description
         One line for ``cxresearch validate`` and the README.
+    check
+        ``(params, project root) -> None``: validates the files the analysis' params
+        section names (e.g. a codebook) before any notebook runs; raises ParamsError or
+        DataError naming the file.
     """
 
     name: str
@@ -82,6 +90,7 @@ class AnalysisSpec:
     needs_scores: bool = True
     inputs: Callable[[Params], dict[str, Path]] = field(default=_no_inputs, repr=False)
     description: str = ""
+    check: Callable[[Params, Path], None] = field(default=_no_check, repr=False)
 
     def notebook_path(self, root: str | Path) -> Path:
         """``<root>/notebooks/<notebook>``."""
@@ -156,6 +165,33 @@ def _journey_inputs(params: Params) -> dict[str, Path]:
     return journey_inputs(params)
 
 
+def _coding_columns(params: Params) -> dict[str, list[str]]:
+    return {"coding": ["comment"]} if params.coding is not None else {}
+
+
+def _check_coding(params: Params, root: Path) -> None:
+    # Imported here: validating other analyses must not load the text tools.
+    from cxresearch.qual.codebook import load_codebook
+    from cxresearch.qual.normalise import BaseForms
+    from cxresearch.qual.sheets import read_reference, read_sheet
+
+    files = params.input_files()
+    if "coding.codebook" not in files:
+        return
+    forms = BaseForms(Path(root) / ".cache" / "cxresearch")
+    book = load_codebook(files["coding.codebook"], forms=forms)
+    forms.save()
+    if "coding.reference" in files:
+        read_reference(files["coding.reference"], book)
+    for key, path in files.items():
+        if key.startswith("coding.coders"):
+            read_sheet(path, book)
+
+
+def _coding_inputs(params: Params) -> dict[str, Path]:
+    return {k: v for k, v in params.input_files().items() if k.startswith("coding.")}
+
+
 register(
     AnalysisSpec(
         name="journey",
@@ -165,5 +201,17 @@ register(
         inputs=_journey_inputs,
         description="three-level scorecard, journey heat-maps, customer types, outcomes and "
         "value at stake, closing the loop, feedback fatigue",
+    )
+)
+register(
+    AnalysisSpec(
+        name="qualitative",
+        notebook="qualitative.ipynb",
+        section="coding",
+        columns=_coding_columns,
+        needs_scores=False,  # themes and quotes need comments; NPS impact is shown when present
+        description="coded comments: themes, coding quality, reliability, NPS impact, quotes",
+        inputs=_coding_inputs,
+        check=_check_coding,
     )
 )

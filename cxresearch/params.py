@@ -215,7 +215,27 @@ class Drivers(_Strict):
 
 
 class Coding(_Strict):
+    """The ``coding:`` block: what the qualitative report codes comments with.
+
+    Files are :data:`ProjectFile` (confined to the project) and part of the reports' cache
+    key (:meth:`Params.input_files`). Names to mask in quotes come from ``privacy.names``.
+    """
+
     codebook: ProjectFile
+    reference: ProjectFile | None = None  # long CSV/xlsx: response_id, code, sentiment
+    coders: list[ProjectFile] = Field(default_factory=list)  # filled coder sheets
+    quotes: int = Field(default=3, ge=1, le=10)  # quotes per theme
+    suggestions: int = Field(default=5, ge=0, le=20)  # candidate new themes (0 = none)
+    bootstrap: int = Field(default=1000, ge=0, le=100_000)
+
+    @field_validator("coders")
+    @classmethod
+    def _distinct_coders(cls, value: list[str]) -> list[str]:
+        stems = [Path(v).stem for v in value]
+        repeated = sorted({s for s in stems if stems.count(s) > 1})
+        if repeated:
+            raise ValueError(f"coder sheets must have distinct file names, repeated: {repeated}")
+        return value
 
 
 class Privacy(_Strict):
@@ -389,6 +409,22 @@ class Params(_Strict):
                     f"the project folder ({where}); keep data under the project, or name its "
                     "folder with --data-root"
                 )
+
+    def input_files(self) -> dict[str, Path]:
+        """Files other than the data file that the params name, by params key.
+
+        Every :data:`ProjectFile` field that names an existing file (a codebook, a
+        reference coding, coder sheets, a journey's operational file ...): they are part of
+        every report's cache key, so a changed codebook re-runs the reports, and their
+        checksums are recorded in the provenance. Folders (e.g. a follow-up folder) are not
+        hashed.
+        """
+        out: dict[str, Path] = {}
+        for key, value in self.files().items():
+            path = resolve_data_path(self._path, value)
+            if key != "data.path" and path.is_file():
+                out[key] = path
+        return out
 
     def run(self, name: str) -> Run:
         """The run called ``name``; ParamsError naming the file if there is none."""
@@ -577,6 +613,11 @@ def load_params(
     params.check_files(data_root=data_root)
     if check_data_file and not params.data_path.is_file():
         raise ParamsError(f"{path}: data.path: data file {params.data_path} does not exist")
+    for key, value in params.files().items():
+        # The qualitative report's files must exist (other sections check their own).
+        file = resolve_data_path(path, value)
+        if check_data_file and key.startswith("coding.") and not file.is_file():
+            raise ParamsError(f"{path}: {key}: file {file} does not exist")
     return params
 
 

@@ -289,9 +289,11 @@ def code_comments(
         # Each sentence in its own language when it clearly is the other one.
         sentence_lang = [lang] * len(spans)
         if len(spans) > 1:
-            for s in range(len(spans)):
-                own = [w for w, k in zip(words, sentence_of, strict=True) if k == s]
-                guess, _ = detect_language(own, forms) if len(own) >= 3 else (None, 0.0)
+            by_sentence: list[list[str]] = [[] for _ in spans]
+            for w, k in zip(words, sentence_of, strict=True):
+                by_sentence[k].append(w)
+            for s, own in enumerate(by_sentence):
+                guess, _ = detect_language(own, forms) if len(own) >= 2 else (None, 0.0)
                 if guess in LANGUAGES and guess != lang:
                     sentence_lang[s] = guess
             mixed[i] = len(set(sentence_lang)) > 1

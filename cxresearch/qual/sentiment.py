@@ -2,7 +2,8 @@
 
 The method (documented so a reader can predict it):
 
-1. The comment is split into sentences at ``. ! ?`` and line breaks.
+1. The comment is split into sentences at ``. ! ? ;`` and line breaks, and into clauses
+   at a contrast (``…, mutta …``, ``…, but …``).
 2. Each word's base form is looked up in :data:`LEXICON` (+1 / -1, a few ±2 for strong
    words); emoji in :data:`EMOJI` count too.
 3. A negator (``ei``, ``en``, … ``not``, ``no``, ``never``, ``without`` …) flips the
@@ -28,7 +29,9 @@ import re
 __all__ = ["COORDINATORS", "EMOJI", "LEXICON", "NEGATION_WINDOW", "NEGATORS", "split_sentences"]
 
 NEGATION_WINDOW = 4
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# Sentences end at . ! ? ; or a line break; a contrast ("…, mutta …", "…, but …") starts a
+# new clause, because the two halves usually judge different things.
+_SENTENCE = re.compile(r"(?:[^.!?;\n,]|,(?!\s*(?:mutta|but|however|kuitenkin)\b))+[.!?;,]*", re.I)
 
 _FI_POSITIVE = """
 hyvä hyvin erinomainen loistava mahtava upea kiva mukava ihana ystävällinen asiantunteva
@@ -42,7 +45,7 @@ _FI_NEGATIVE = """
 huono huonosti kehno surkea kamala hidas hitaasti kallis liikaa liian kauan vaikea hankala
 sekava kankea monimutkainen epäselvä ristiriitainen tyly välinpitämätön töykeä virhe vika
 ongelma katko katkos myöhästyä myöhässä kadota puutteellinen väärä pettynyt pettymys
-valittaa mahdoton joutua jonottaa pompotella lisämaksu ikuisuus turha turhan yllättää
+valittaa valittaminen mahdoton joutua jonottaa pompotella lisämaksu ikuisuus turha turhan yllättää
 epäonnistua kestää huijaus kohtuuton rikki rikkinäinen
 """
 _EN_POSITIVE = """

@@ -160,6 +160,7 @@ def provenance(params: Any) -> dict[str, str]:
     return {
         "data_sha256": analysed or file_sha256(params.data_path),
         "params_sha256": params.sha256,
+        **{f"{key}_sha256": file_sha256(path) for key, path in params.input_files().items()},
         **package_versions(),
     }
 

@@ -222,6 +222,8 @@ def check_analyses(params: Params, frame: Any, *, root: Path) -> None:
                 f"{where} lists {name!r}, which needs answers to at least one of "
                 f"{list(SCORE_COLUMNS)}, but the client's data {params.data_path.name} has none"
             )
+    for spec in params.analyses_used():
+        spec.check(params, root)
 
 
 def _relative_to(message: str, root: Path) -> str:

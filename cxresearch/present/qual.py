@@ -1,0 +1,311 @@
+"""The qualitative report for readers: coded comments in sentences, tables and a chart.
+
+The numbers come from :class:`cxresearch.qual.run.QualRun` (coding quality, agreement,
+prevalence, NPS impact, quotes, suggestions); this module words them from the
+``qualitative`` section of the label files and rounds them. Every value from data or
+params (theme labels from the codebook, quotes, group names) is escaped here, so a comment
+holding ``<script>`` or Markdown shows as text.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.present.format import (
+    escape,
+    format_ci_label,
+    format_interval,
+    format_number,
+    format_pvalue,
+    is_missing,
+)
+from cxresearch.present.labels import Labels
+from cxresearch.present.tables import Table
+from cxresearch.qual.codebook import Codebook
+
+__all__ = [
+    "agreement_table",
+    "codebook_table",
+    "counts_table",
+    "impact_plot",
+    "impact_table",
+    "prevalence_matrix",
+    "prevalence_table",
+    "quality_table",
+    "quotes_markdown",
+    "qual_text",
+    "suggestions_table",
+    "theme_label",
+]
+
+
+class _Keep(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def qual_text(labels: Labels, key: str, **fields: object) -> str:
+    """The ``qualitative.<key>`` text with ``fields`` (already formatted and escaped)."""
+    return string.Formatter().vformat(labels.get(f"qualitative.{key}"), (), _Keep(fields))
+
+
+def theme_label(book: Codebook, code: str, labels: Labels) -> str:
+    """The code's label in the report language, ``*`` when it fell back to another language.
+
+    Plain text: tables escape their cells; Markdown callers pass it through ``escape``.
+    """
+    text = book.label(code, labels.language)
+    return text if labels.language in book[code].label else f"{text}*"
+
+
+def _pct(value: float, labels: Labels, decimals: int = 0) -> str:
+    return format_number(100 * value, labels, decimals=decimals)
+
+
+def _pct_ci(share: float, low: float, high: float, labels: Labels) -> str:
+    if is_missing(share):
+        return labels.get("number.missing")
+    return f"{_pct(share, labels)} ({format_interval(100 * low, 100 * high, labels)})"
+
+
+def counts_table(counts: pd.Series, labels: Labels) -> Table:
+    """Comments of the current wave by status: nothing disappears without being counted."""
+    keys = ["respondents", "comments", "coded", "uncoded", "empty", "other-language",
+            "language_detected", "mixed_language", "long"]  # fmt: skip
+    rows = [(qual_text(labels, f"count_{k.replace('-', '_')}"), format_number(counts[k], labels))
+            for k in keys if k in counts]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=[qual_text(labels, "col_item"), labels.column("n")])
+    return Table(frame, left=1)
+
+
+def codebook_table(book: Codebook, labels: Labels) -> Table:
+    """The codebook: themes and sub-themes with description and rule counts."""
+    lang = labels.language
+    rows = []
+    for row in book.summary(lang):
+        indent = "\u2003" * int(row["depth"])
+        sentiment = qual_text(labels, f"sentiment_{row['sentiment']}") if row["sentiment"] else ""
+        rules = row["words"] + row["phrases"] + row["patterns"]
+        rows.append((indent + theme_label(book, row["code"], labels), row["code"],
+                     row["description"], sentiment, format_number(rules, labels)))  # fmt: skip
+    columns = [qual_text(labels, c) for c in
+               ("col_theme", "col_code", "col_description", "col_direction", "col_rules")]  # fmt: skip
+    notes = []
+    missing = book.missing_labels(lang)
+    if missing:
+        notes.append(qual_text(labels, "missing_label_note", n=len(missing)))
+    return Table(pd.DataFrame(rows, columns=columns), tuple(notes), left=4)
+
+
+def quality_table(
+    table: pd.DataFrame, book: Codebook, labels: Labels, *, confidence: float
+) -> Table:
+    """Precision, recall and F1 per theme (with intervals), macro and micro averages."""
+    ci = format_ci_label(confidence, labels)
+    rows = []
+    for code, row in table.iterrows():
+        name = qual_text(labels, str(code)) if code in ("macro", "micro") else theme_label(
+            book, str(code), labels)  # fmt: skip
+        cells = [name]
+        for key in ("precision", "recall"):
+            low, high = row.get(f"{key}_ci_low"), row.get(f"{key}_ci_high")
+            if is_missing(low):
+                cells.append(_pct(row[key], labels) if not is_missing(row[key]) else "–")
+            else:
+                cells.append(_pct_ci(row[key], low, high, labels))
+        cells.append(format_number(100 * row["f1"], labels) if not is_missing(row["f1"]) else "–")
+        support = row.get("support")
+        cells.append(format_number(support, labels) if not is_missing(support) else "")
+        rows.append(cells)
+    columns = [qual_text(labels, "col_theme"), qual_text(labels, "col_precision", ci=ci),
+               qual_text(labels, "col_recall", ci=ci), qual_text(labels, "col_f1"),
+               qual_text(labels, "col_support")]  # fmt: skip
+    muted = tuple(str(c) in ("macro", "micro") for c in table.index)
+    return Table(pd.DataFrame(rows, columns=columns),
+                 (qual_text(labels, "quality_note"),), muted, left=1)  # fmt: skip
+
+
+def agreement_table(
+    table: pd.DataFrame, book: Codebook, labels: Labels, *, confidence: float
+) -> Table:
+    """Krippendorff's alpha (and Cohen's kappa for two coders) per theme."""
+    ci = format_ci_label(confidence, labels)
+    two = table["kappa"].notna().any()
+    rows = []
+    for code, row in table.iterrows():
+        cells = [theme_label(book, str(code), labels),
+                 _coef(row["alpha"], row["alpha_ci_low"], row["alpha_ci_high"], labels)]  # fmt: skip
+        if two:
+            cells.append(_coef(row["kappa"], row["kappa_ci_low"], row["kappa_ci_high"], labels))
+        cells += [_pct(row["agreement"], labels), format_number(row["units"], labels)]
+        rows.append(cells)
+    columns = [qual_text(labels, "col_theme"), qual_text(labels, "col_alpha", ci=ci)]
+    if two:
+        columns.append(qual_text(labels, "col_kappa", ci=ci))
+    columns += [qual_text(labels, "col_agreement"), qual_text(labels, "col_units")]
+    muted = tuple(bool(is_missing(a) or a < 0.667) for a in table["alpha"])
+    return Table(pd.DataFrame(rows, columns=columns), (qual_text(labels, "agreement_note"),),
+                 muted, left=1)  # fmt: skip
+
+
+def _coef(value: float, low: float, high: float, labels: Labels) -> str:
+    if is_missing(value):
+        return labels.get("number.missing")
+    text = format_number(value, labels, decimals=2)
+    if is_missing(low):
+        return text
+    return f"{text} ({format_interval(low, high, labels, decimals=2)})"
+
+
+def prevalence_table(frame: pd.DataFrame, book: Codebook, labels: Labels) -> Table:
+    """Share of commenters mentioning each theme, largest first, with intervals."""
+    frame = frame.sort_values("share", ascending=False, kind="stable")
+    rows = [(theme_label(book, r["code"], labels), format_number(r["mentions"], labels),
+             _pct_ci(r["share"], r["ci_low"], r["ci_high"], labels))
+            for r in frame.to_dict("records")]  # fmt: skip
+    n = int(frame["n"].iloc[0]) if len(frame) else 0
+    columns = [qual_text(labels, "col_theme"), qual_text(labels, "col_mentions"),
+               qual_text(labels, "col_share")]  # fmt: skip
+    return Table(pd.DataFrame(rows, columns=columns),
+                 (qual_text(labels, "prevalence_note", n=format_number(n, labels)),), left=1)  # fmt: skip
+
+
+def prevalence_matrix(
+    frame: pd.DataFrame, by: str, book: Codebook, labels: Labels, *, min_base: int
+) -> Table:
+    """Themes × groups of ``by``: share with interval per cell, n in the header."""
+    groups = list(dict.fromkeys(frame[by].tolist()))
+    sizes = frame.groupby(by, sort=False)["n"].first()
+    out: dict[str, list[str]] = {qual_text(labels, "col_theme"): []}
+    headers = {}
+    for g in groups:
+        name = labels.value(by, g)
+        flag = "†" if sizes[g] < min_base else ""
+        headers[g] = f"{name}{flag} (n = {format_number(sizes[g], labels)})"
+        out[headers[g]] = []
+    for code in book.themes:
+        out[qual_text(labels, "col_theme")].append(theme_label(book, code, labels))
+        for g in groups:
+            r = frame[(frame[by] == g) & (frame["code"] == code)].iloc[0]
+            out[headers[g]].append(_pct_ci(r["share"], r["ci_low"], r["ci_high"], labels))
+    notes = [qual_text(labels, "matrix_note", by=labels.column(by))]
+    if (sizes < min_base).any():
+        notes.append(labels.text("low_base_note", flag="†", min_base=format_number(min_base, labels)))
+    return Table(pd.DataFrame(out), tuple(notes), left=1)
+
+
+def impact_table(
+    table: pd.DataFrame, book: Codebook, labels: Labels, *, confidence: float, min_base: int
+) -> Table:
+    """Per theme: NPS of mentioners / others, difference (CI, Holm p), effect on NPS."""
+    ci = format_ci_label(confidence, labels)
+    table = table.sort_values("effect_on_nps", kind="stable")
+    rows, muted = [], []
+    for code, r in table.iterrows():
+        small = r["mentions"] < min_base
+        flag = "†" if small else ""
+        rows.append([
+            theme_label(book, str(code), labels) + flag,
+            format_number(r["mentions"], labels),
+            f"{_num(r['nps_mentioners'], labels)} / {_num(r['nps_others'], labels)}",
+            _diff(r["difference"], r["ci_low"], r["ci_high"], labels, decimals=0),
+            format_pvalue(r["pvalue_holm"], labels) if not is_missing(r["pvalue_holm"]) else "–",
+            _pct_ci(r["detractor_share"], r["detractor_ci_low"], r["detractor_ci_high"], labels),
+            _diff(r["effect_on_nps"], r["effect_ci_low"], r["effect_ci_high"], labels),
+        ])  # fmt: skip
+        significant = not is_missing(r["pvalue_holm"]) and r["pvalue_holm"] < 1 - confidence
+        muted.append(bool(small or not significant))
+    columns = [qual_text(labels, k, ci=ci) for k in (
+        "col_theme", "col_mentions", "col_nps_pair", "col_difference", "col_p_holm",
+        "col_detractors", "col_effect")]  # fmt: skip
+    notes = [qual_text(labels, "impact_note", ci=ci)]
+    if any(table["mentions"] < min_base):
+        notes.append(labels.text("low_base_note", flag="†", min_base=format_number(min_base, labels)))
+    return Table(pd.DataFrame(rows, columns=columns), tuple(notes), tuple(muted), left=1)
+
+
+def _num(value: float, labels: Labels) -> str:
+    return labels.get("number.missing") if is_missing(value) else format_number(value, labels)
+
+
+def _diff(value: float, low: float, high: float, labels: Labels, *, decimals: int = 1) -> str:
+    if is_missing(value):
+        return labels.get("number.missing")
+    text = format_number(value, labels, decimals=decimals, signed=True)
+    if is_missing(low):
+        return text
+    return f"{text} ({format_interval(low, high, labels, decimals=decimals)})"
+
+
+def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confidence: float) -> Any:
+    """Themes ranked by their effect on overall NPS (prevalence × difference), with intervals.
+
+    Bars left of zero pull NPS down, right of zero lift it; each bar is annotated with the
+    theme's prevalence among commenters. Themes whose interval crosses zero are grey.
+    """
+    from cxresearch.present.plots import ACCENT, MUTED, OVERALL, ReportFigure, chart_style
+
+    data = table.dropna(subset=["effect_on_nps"]).sort_values("effect_on_nps", kind="stable")
+    y = np.arange(len(data))
+    effect = data["effect_on_nps"].to_numpy(float)
+    low = data["effect_ci_low"].to_numpy(float)
+    high = data["effect_ci_high"].to_numpy(float)
+    clear = (low > 0) | (high < 0)
+    ci = format_ci_label(confidence, labels)
+    with chart_style():
+        fig = ReportFigure(figsize=(8.0, 1.4 + 0.42 * len(data)), layout="constrained")
+        ax = fig.subplots()
+        colours = [("#b42318" if e < 0 else ACCENT) if c else MUTED
+                   for e, c in zip(effect, clear, strict=True)]  # fmt: skip
+        ax.barh(y, effect, height=0.6, color=colours, zorder=2)
+        ax.errorbar(effect, y, xerr=[effect - low, high - effect], fmt="none", ecolor=OVERALL,
+                    elinewidth=1.2, capsize=3, zorder=3)  # fmt: skip
+        ax.axvline(0, color=OVERALL, linewidth=1)
+        names = [book.label(str(c), labels.language) for c in data.index]
+        prevalence = [_pct(p, labels) for p in data["prevalence"]]
+        ax.set_yticks(y, [f"{n} ({p} %)" for n, p in zip(names, prevalence, strict=True)])
+        ax.set_xlabel(qual_text(labels, "impact_axis", ci=ci))
+        ax.set_title(qual_text(labels, "impact_title"))
+        ax.grid(axis="y", visible=False)
+    return fig
+
+
+def quotes_markdown(quotes: pd.DataFrame, labels: Labels) -> str:
+    """Quotes as Markdown block quotes, every quote escaped (HTML and Markdown)."""
+    if quotes.empty:
+        return qual_text(labels, "no_quotes")
+    parts = []
+    for row in quotes.to_dict("records"):
+        who = []
+        if "customer_type" in row and not is_missing(row["customer_type"]):
+            who.append(escape(labels.value("customer_type", row["customer_type"])))
+        if row.get("sentiment") in ("positive", "negative", "mixed", "neutral"):
+            who.append(qual_text(labels, f"sentiment_{row['sentiment']}"))
+        if row.get("language") and row["language"] != labels.language:
+            who.append(escape(labels.value("language", row["language"])))
+        quote = escape(row["quote"]).replace("\n", " ")
+        parts.append(f"> “{quote}”  \n> — *{', '.join(who)}*")
+    return "\n\n".join(parts)
+
+
+def suggestions_table(
+    table: pd.DataFrame, texts: Mapping[Any, str] | pd.Series, labels: Labels,
+    *, names: Sequence[str] = (),
+) -> Table:  # fmt: skip
+    """Candidate themes: top terms, how many uncoded comments, one masked example."""
+    from cxresearch.qual.masking import mask_personal_data
+
+    rows = []
+    for r in table.to_dict("records"):
+        examples = [mask_personal_data(str(texts[i]), names=tuple(names)) for i in r["examples"]]
+        rows.append((format_number(r["theme"], labels), r["terms"],
+                     format_number(r["comments"], labels),
+                     " / ".join(e[:120] for e in examples[:2])))  # fmt: skip
+    columns = [qual_text(labels, k) for k in ("col_candidate", "col_terms", "col_comments",
+                                               "col_examples")]  # fmt: skip
+    return Table(pd.DataFrame(rows, columns=columns), (qual_text(labels, "suggest_note"),), left=4)

@@ -1,0 +1,160 @@
+"""Quality against a reference, prevalence and NPS impact, quotes, theme suggestions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxresearch.present.qual import quotes_markdown
+from cxresearch.present.labels import get_labels
+from cxresearch.qual.codebook import codebook_from_mapping
+from cxresearch.qual.coding import code_comments
+from cxresearch.qual.impact import theme_impact, theme_prevalence
+from cxresearch.qual.normalise import BaseForms
+from cxresearch.qual.quality import agreement_by_code, evaluate_codes, evaluate_sentiment
+from cxresearch.qual.quotes import excerpt, representative_quotes
+from cxresearch.qual.suggest import suggest_themes
+from cxresearch.stats.inference import compare_groups
+from cxresearch.stats.metrics import nps
+
+BOOK = {"name": "t", "codes": [
+    {"code": "price", "label": {"fi": "Hinta", "en": "Price"},
+     "rules": {"fi": {"words": ["hinta", "kallis"]}, "en": {"words": ["price", "expensive"]}}},
+    {"code": "service", "label": {"fi": "Palvelu", "en": "Service"},
+     "rules": {"fi": {"words": ["palvelu", "asiakaspalvelu"]}, "en": {"words": ["service"]}}},
+]}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def forms():
+    return BaseForms()
+
+
+@pytest.fixture(scope="module")
+def book(forms):
+    return codebook_from_mapping(BOOK, forms=forms)
+
+
+def test_evaluate_codes_by_hand():
+    predicted = pd.DataFrame({"a": [1, 1, 1, 0, 0], "b": [0, 0, 1, 1, 0]}, dtype=bool)
+    reference = pd.DataFrame({"a": [1, 1, 0, 1, 0], "b": [0, 0, 1, 1, 1]}, dtype=bool)
+    table = evaluate_codes(predicted, reference)
+    # a: tp 2, fp 1, fn 1 -> P = R = 2/3; b: tp 2, fp 0, fn 1 -> P 1, R 2/3, F1 0.8
+    assert table.loc["a", ["tp", "fp", "fn"]].tolist() == [2, 1, 1]
+    assert table.loc["a", "f1"] == pytest.approx(2 / 3)
+    assert table.loc["b", "f1"] == pytest.approx(0.8)
+    assert table.loc["macro", "f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+    assert table.loc["micro", "precision"] == pytest.approx(4 / 5)
+    # Wilson interval of precision 2/3 on n = 3 (R: prop.test(2, 3, correct = FALSE)$conf.int
+    # -> 0.2076596 0.9385081)
+    assert table.loc["a", "precision_ci_low"] == pytest.approx(0.2076596, abs=1e-6)
+    assert table.loc["a", "precision_ci_high"] == pytest.approx(0.9385081, abs=1e-6)
+    assert (table["n"] == 5).all()
+    with pytest.raises(ValueError, match="share no comments"):
+        evaluate_codes(predicted, reference.set_axis(list("vwxyz")))
+
+
+def test_evaluate_sentiment():
+    ref = pd.DataFrame({"id": ["1", "2", "3", "4"], "code": ["a"] * 4,
+                        "sentiment": ["positive", "negative", "negative", "positive"]})  # fmt: skip
+    pred = pd.DataFrame({"id": [1, 2, 3, 5], "code": ["a"] * 4,
+                         "sentiment": ["positive", "negative", "neutral", "positive"]})  # fmt: skip
+    table = evaluate_sentiment(pred, ref)
+    assert table["n"].iat[0] == 3 and table["accuracy"].iat[0] == pytest.approx(2 / 3)
+    assert table.loc["negative", "recall"] == pytest.approx(0.5)
+    assert table.loc["positive", "precision"] == 1.0
+
+
+def test_agreement_needs_two_coders():
+    with pytest.raises(ValueError, match="two coders"):
+        agreement_by_code({"a": pd.DataFrame({"x": [True]})})
+
+
+def frame_and_codes():
+    rng = np.random.default_rng(4)
+    n = 400
+    scores = pd.Series(rng.integers(0, 11, n), index=[f"r{i}" for i in range(n)])
+    commented = scores.index[: 300]
+    price = pd.Series(rng.random(300) < np.where(scores[commented] <= 6, 0.6, 0.1), index=commented)
+    codes = pd.DataFrame({"price": price, "service": rng.random(300) < 0.3}, index=commented)
+    groups = pd.DataFrame({"customer_type": rng.choice(["current", "former"], n)},
+                          index=scores.index)  # fmt: skip
+    return scores, codes, groups
+
+
+def test_prevalence_overall_and_by_group():
+    _, codes, groups = frame_and_codes()
+    table = theme_prevalence(codes, groups, by=["customer_type"])
+    for (ctype, code), row in table.set_index(["customer_type", "code"]).iterrows():
+        sub = codes[groups.loc[codes.index, "customer_type"] == ctype]
+        assert row["share"] == pytest.approx(sub[code].mean())
+        assert row["n"] == len(sub) and row["ci_low"] < row["share"] < row["ci_high"]
+    with pytest.raises(ValueError, match="give frame"):
+        theme_prevalence(codes, by=["customer_type"])
+
+
+def test_impact_uses_the_package_comparison_and_decomposes():
+    scores, codes, _ = frame_and_codes()
+    table = theme_impact(scores, codes, bootstrap=200, seed=1)
+    mention = codes.index[codes["price"]]
+    others = codes.index[~codes["price"]]
+    expected = compare_groups(scores[mention], scores[others], metric="nps")
+    row = table.loc["price"]
+    assert row["difference"] == pytest.approx(expected.difference)
+    assert row["pvalue"] == pytest.approx(expected.pvalue)
+    assert row["nps_mentioners"] == pytest.approx(nps(scores[mention]).value)
+    # effect = NPS(all respondents) - NPS(respondents other than the mentioners)
+    overall = nps(scores).value
+    without = nps(scores.drop(mention)).value
+    assert row["effect_on_nps"] == pytest.approx(overall - without)
+    assert row["effect_ci_low"] < row["effect_on_nps"] < row["effect_ci_high"]
+    assert row["effect_on_nps"] < 0 and row["pvalue_holm"] <= 2 * row["pvalue"]
+    assert row["detractor_share"] == pytest.approx((scores[mention] <= 6).mean())
+    with pytest.raises(ValueError, match="have no score"):
+        theme_impact(scores.iloc[:10], codes)
+
+
+def test_quotes_are_masked_short_varied_and_escaped_when_shown(book, forms):
+    texts = pd.Series({
+        "a": "Hinta on liian kallis. Soittakaa numeroon 040 123 4567.",
+        "b": "Liian kallis hinta <script>alert(1)</script>",
+        "c": "Hinta on liian kallis.",
+        "d": "The price is too expensive.",
+        "e": "Hinta on liian kallis.",
+    })  # fmt: skip
+    coding = code_comments(texts, book, forms=forms)
+    quotes = representative_quotes(texts, coding, book, "price", n=5, language="fi")
+    assert "040 123 4567" not in " ".join(quotes["quote"])
+    assert quotes["quote"].str.casefold().str.replace("…", "").str.strip().is_unique
+    # a, c and e say the same (a cut to its sentence about price): one quote; the report
+    # language first, then the English one
+    assert quotes["language"].tolist() == ["fi", "fi", "en"]
+    shown = quotes_markdown(quotes, get_labels("fi"))
+    assert "<script>" not in shown and "&lt;script&gt;" in shown
+    with pytest.raises(ValueError, match="not in codebook"):
+        representative_quotes(texts, coding, book, "nope")
+
+
+def test_excerpt_marks_cuts():
+    text = "Yksi. Kaksi. Kolme."
+    assert excerpt(text, [0]) == "Yksi. …"
+    assert excerpt(text, [0, 2]) == "Yksi. … Kolme."
+    assert excerpt("Sana " * 100, [0], max_chars=20).endswith("…")
+
+
+def test_suggestions_find_an_uncovered_theme(book, forms):
+    parking = ["Parkkipaikkoja ei ollut tarpeeksi.", "Parkkipaikka oli täynnä taas.",
+               "Pysäköinti on hankalaa, parkkipaikkoja liian vähän."]  # fmt: skip
+    opening = ["Aukioloajat ovat liian lyhyet.", "Aukioloaika päättyy liian aikaisin.",
+               "Toivoisin pidempiä aukioloaikoja."]  # fmt: skip
+    texts = pd.Series((parking + opening) * 3 + ["Hinta on kallis."])
+    coding = code_comments(texts, book, language="fi", forms=forms)
+    table = suggest_themes(texts, coding, forms=forms, n_themes=2, seed=1)
+    assert len(table) == 2 and table["comments"].sum() == 18
+    terms = " ".join(table["terms"])
+    assert "parkkipaikka" in terms and "aukioloaika" in terms
+    again = suggest_themes(texts, coding, forms=forms, n_themes=2, seed=1)
+    pd.testing.assert_frame_equal(table, again)
+    few = code_comments(pd.Series(["Hinta"] * 3), book, language="fi", forms=forms)
+    assert suggest_themes(pd.Series(["Hinta"] * 3), few, forms=forms).empty
