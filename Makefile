@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/bench_qual.py
 
 demo: $(STAMP)
 	$(BIN)/cxresearch demo --output data/demo/responses.csv

@@ -43,6 +43,11 @@ _EXPORTS: dict[str, str] = {
     "open_run": "cxresearch.session",
     "provenance": "cxresearch.report.manifest",
     "mask_personal_data": "cxresearch.qual.masking",
+    "cohen_kappa": "cxresearch.stats.reliability",
+    "fleiss_kappa": "cxresearch.stats.reliability",
+    "krippendorff_alpha": "cxresearch.stats.reliability",
+    "load_codebook": "cxresearch.qual.codebook",
+    "code_comments": "cxresearch.qual.coding",
 }
 
 # Spelled out (not derived from _EXPORTS) so that linters and IDEs can read it;
@@ -57,6 +62,8 @@ __all__ = [
     "ReportError",
     "ces",
     "ces_mean",
+    "code_comments",
+    "cohen_kappa",
     "compare_groups",
     "compare_nps",
     "compare_samples",
@@ -65,8 +72,11 @@ __all__ = [
     "driver_importance",
     "effective_sample_size",
     "estimate",
+    "fleiss_kappa",
     "get_metric",
     "importance_performance",
+    "krippendorff_alpha",
+    "load_codebook",
     "load_params",
     "load_responses",
     "mask_personal_data",
@@ -83,6 +93,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cxresearch.data.loaders import load_responses
     from cxresearch.errors import CxError, DataError, ParamsError, ReportError
     from cxresearch.params import load_params
+    from cxresearch.qual.codebook import load_codebook
+    from cxresearch.qual.coding import code_comments
     from cxresearch.qual.masking import mask_personal_data
     from cxresearch.report.manifest import provenance
     from cxresearch.results import Comparison, Estimate, GroupComparison
@@ -102,6 +114,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from cxresearch.stats.raking import rake
     from cxresearch.stats.registry import get_metric, register_metric
+    from cxresearch.stats.reliability import cohen_kappa, fleiss_kappa, krippendorff_alpha
 
 
 def __getattr__(name: str) -> Any:

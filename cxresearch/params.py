@@ -572,6 +572,19 @@ def _read_yaml(path: Path, raw_bytes: bytes) -> Any:
         raise ParamsError(f"{path}: not valid UTF-8 YAML: {excerpt(str(exc), 300)}") from exc
 
 
+def read_yaml(path: Path, what: str) -> tuple[Any, bytes]:
+    """A small YAML file (params, a codebook) read safely, and its bytes.
+
+    The same guards as the params file (size, alias expansion, ``yaml.safe_load``); a file
+    that cannot be read is a ParamsError naming it (``what`` says what it is).
+    """
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise ParamsError(f"{path}: cannot read {what} ({exc.strerror})") from exc
+    return _read_yaml(path, raw_bytes), raw_bytes
+
+
 def load_params(
     path: str | Path, *, check_data_file: bool = True, data_root: str | Path | None = None
 ) -> Params:

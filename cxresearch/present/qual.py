@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch.present.escaping import SafeMarkdown, md
 from cxresearch.present.format import (
-    escape,
     format_ci_label,
     format_interval,
     format_number,
@@ -37,8 +37,11 @@ __all__ = [
     "prevalence_matrix",
     "prevalence_table",
     "quality_table",
+    "quality_text",
     "quotes_markdown",
+    "qual_plain",
     "qual_text",
+    "reliability_text",
     "suggestions_table",
     "theme_label",
 ]
@@ -49,8 +52,17 @@ class _Keep(dict[str, Any]):
         return "{" + key + "}"
 
 
-def qual_text(labels: Labels, key: str, **fields: object) -> str:
-    """The ``qualitative.<key>`` text with ``fields`` (already formatted and escaped)."""
+def qual_text(labels: Labels, key: str, **fields: object) -> SafeMarkdown:
+    """Report Markdown: the ``qualitative.<key>`` text with every field escaped.
+
+    As :meth:`Labels.text <cxresearch.present.labels.Labels.text>`; for table headers,
+    notes and chart labels use :func:`qual_plain`.
+    """
+    return md(labels.get(f"qualitative.{key}"), **fields)
+
+
+def qual_plain(labels: Labels, key: str, **fields: object) -> str:
+    """The ``qualitative.<key>`` text as plain text (tables escape their cells as HTML)."""
     return string.Formatter().vformat(labels.get(f"qualitative.{key}"), (), _Keep(fields))
 
 
@@ -75,11 +87,23 @@ def _pct_ci(share: float, low: float, high: float, labels: Labels) -> str:
 
 def counts_table(counts: pd.Series, labels: Labels) -> Table:
     """Comments of the current wave by status: nothing disappears without being counted."""
-    keys = ["respondents", "comments", "coded", "uncoded", "empty", "other-language",
-            "language_detected", "mixed_language", "long"]  # fmt: skip
-    rows = [(qual_text(labels, f"count_{k.replace('-', '_')}"), format_number(counts[k], labels))
-            for k in keys if k in counts]  # fmt: skip
-    frame = pd.DataFrame(rows, columns=[qual_text(labels, "col_item"), labels.column("n")])
+    keys = [
+        "respondents",
+        "comments",
+        "coded",
+        "uncoded",
+        "empty",
+        "other-language",
+        "language_detected",
+        "mixed_language",
+        "long",
+    ]
+    rows = [
+        (qual_plain(labels, f"count_{k.replace('-', '_')}"), format_number(counts[k], labels))
+        for k in keys
+        if k in counts
+    ]
+    frame = pd.DataFrame(rows, columns=[qual_plain(labels, "col_item"), labels.column("n")])
     return Table(frame, left=1)
 
 
@@ -89,16 +113,25 @@ def codebook_table(book: Codebook, labels: Labels) -> Table:
     rows = []
     for row in book.summary(lang):
         indent = "\u2003" * int(row["depth"])
-        sentiment = qual_text(labels, f"sentiment_{row['sentiment']}") if row["sentiment"] else ""
+        sentiment = qual_plain(labels, f"sentiment_{row['sentiment']}") if row["sentiment"] else ""
         rules = row["words"] + row["phrases"] + row["patterns"]
-        rows.append((indent + theme_label(book, row["code"], labels), row["code"],
-                     row["description"], sentiment, format_number(rules, labels)))  # fmt: skip
-    columns = [qual_text(labels, c) for c in
-               ("col_theme", "col_code", "col_description", "col_direction", "col_rules")]  # fmt: skip
+        rows.append(
+            (
+                indent + theme_label(book, row["code"], labels),
+                row["code"],
+                row["description"],
+                sentiment,
+                format_number(rules, labels),
+            )
+        )
+    columns = [
+        qual_plain(labels, c)
+        for c in ("col_theme", "col_code", "col_description", "col_direction", "col_rules")
+    ]
     notes = []
     missing = book.missing_labels(lang)
     if missing:
-        notes.append(qual_text(labels, "missing_label_note", n=len(missing)))
+        notes.append(qual_plain(labels, "missing_label_note", n=len(missing)))
     return Table(pd.DataFrame(rows, columns=columns), tuple(notes), left=4)
 
 
@@ -109,11 +142,15 @@ def quality_table(
     ci = format_ci_label(confidence, labels)
     rows = []
     for code, row in table.iterrows():
-        name = qual_text(labels, str(code)) if code in ("macro", "micro") else theme_label(
-            book, str(code), labels)  # fmt: skip
+        name = (
+            qual_plain(labels, str(code))
+            if code in ("macro", "micro")
+            else theme_label(book, str(code), labels)
+        )
         cells = [name]
         for key in ("precision", "recall"):
-            low, high = row.get(f"{key}_ci_low"), row.get(f"{key}_ci_high")
+            low = float(row[f"{key}_ci_low"]) if f"{key}_ci_low" in row.index else float("nan")
+            high = float(row[f"{key}_ci_high"]) if f"{key}_ci_high" in row.index else float("nan")
             if is_missing(low):
                 cells.append(_pct(row[key], labels) if not is_missing(row[key]) else "–")
             else:
@@ -122,12 +159,17 @@ def quality_table(
         support = row.get("support")
         cells.append(format_number(support, labels) if not is_missing(support) else "")
         rows.append(cells)
-    columns = [qual_text(labels, "col_theme"), qual_text(labels, "col_precision", ci=ci),
-               qual_text(labels, "col_recall", ci=ci), qual_text(labels, "col_f1"),
-               qual_text(labels, "col_support")]  # fmt: skip
+    columns = [
+        qual_plain(labels, "col_theme"),
+        qual_plain(labels, "col_precision", ci=ci),
+        qual_plain(labels, "col_recall", ci=ci),
+        qual_plain(labels, "col_f1"),
+        qual_plain(labels, "col_support"),
+    ]
     muted = tuple(str(c) in ("macro", "micro") for c in table.index)
-    return Table(pd.DataFrame(rows, columns=columns),
-                 (qual_text(labels, "quality_note"),), muted, left=1)  # fmt: skip
+    return Table(
+        pd.DataFrame(rows, columns=columns), (qual_plain(labels, "quality_note"),), muted, left=1
+    )
 
 
 def agreement_table(
@@ -138,19 +180,22 @@ def agreement_table(
     two = table["kappa"].notna().any()
     rows = []
     for code, row in table.iterrows():
-        cells = [theme_label(book, str(code), labels),
-                 _coef(row["alpha"], row["alpha_ci_low"], row["alpha_ci_high"], labels)]  # fmt: skip
+        cells = [
+            theme_label(book, str(code), labels),
+            _coef(row["alpha"], row["alpha_ci_low"], row["alpha_ci_high"], labels),
+        ]
         if two:
             cells.append(_coef(row["kappa"], row["kappa_ci_low"], row["kappa_ci_high"], labels))
         cells += [_pct(row["agreement"], labels), format_number(row["units"], labels)]
         rows.append(cells)
-    columns = [qual_text(labels, "col_theme"), qual_text(labels, "col_alpha", ci=ci)]
+    columns = [qual_plain(labels, "col_theme"), qual_plain(labels, "col_alpha", ci=ci)]
     if two:
-        columns.append(qual_text(labels, "col_kappa", ci=ci))
-    columns += [qual_text(labels, "col_agreement"), qual_text(labels, "col_units")]
+        columns.append(qual_plain(labels, "col_kappa", ci=ci))
+    columns += [qual_plain(labels, "col_agreement"), qual_plain(labels, "col_units")]
     muted = tuple(bool(is_missing(a) or a < 0.667) for a in table["alpha"])
-    return Table(pd.DataFrame(rows, columns=columns), (qual_text(labels, "agreement_note"),),
-                 muted, left=1)  # fmt: skip
+    return Table(
+        pd.DataFrame(rows, columns=columns), (qual_plain(labels, "agreement_note"),), muted, left=1
+    )
 
 
 def _coef(value: float, low: float, high: float, labels: Labels) -> str:
@@ -165,14 +210,25 @@ def _coef(value: float, low: float, high: float, labels: Labels) -> str:
 def prevalence_table(frame: pd.DataFrame, book: Codebook, labels: Labels) -> Table:
     """Share of commenters mentioning each theme, largest first, with intervals."""
     frame = frame.sort_values("share", ascending=False, kind="stable")
-    rows = [(theme_label(book, r["code"], labels), format_number(r["mentions"], labels),
-             _pct_ci(r["share"], r["ci_low"], r["ci_high"], labels))
-            for r in frame.to_dict("records")]  # fmt: skip
+    rows = [
+        (
+            theme_label(book, r["code"], labels),
+            format_number(r["mentions"], labels),
+            _pct_ci(r["share"], r["ci_low"], r["ci_high"], labels),
+        )
+        for r in frame.to_dict("records")
+    ]
     n = int(frame["n"].iloc[0]) if len(frame) else 0
-    columns = [qual_text(labels, "col_theme"), qual_text(labels, "col_mentions"),
-               qual_text(labels, "col_share")]  # fmt: skip
-    return Table(pd.DataFrame(rows, columns=columns),
-                 (qual_text(labels, "prevalence_note", n=format_number(n, labels)),), left=1)  # fmt: skip
+    columns = [
+        qual_plain(labels, "col_theme"),
+        qual_plain(labels, "col_mentions"),
+        qual_plain(labels, "col_share"),
+    ]
+    return Table(
+        pd.DataFrame(rows, columns=columns),
+        (qual_plain(labels, "prevalence_note", n=format_number(n, labels)),),
+        left=1,
+    )
 
 
 def prevalence_matrix(
@@ -181,7 +237,7 @@ def prevalence_matrix(
     """Themes × groups of ``by``: share with interval per cell, n in the header."""
     groups = list(dict.fromkeys(frame[by].tolist()))
     sizes = frame.groupby(by, sort=False)["n"].first()
-    out: dict[str, list[str]] = {qual_text(labels, "col_theme"): []}
+    out: dict[str, list[str]] = {qual_plain(labels, "col_theme"): []}
     headers = {}
     for g in groups:
         name = labels.value(by, g)
@@ -189,13 +245,15 @@ def prevalence_matrix(
         headers[g] = f"{name}{flag} (n = {format_number(sizes[g], labels)})"
         out[headers[g]] = []
     for code in book.themes:
-        out[qual_text(labels, "col_theme")].append(theme_label(book, code, labels))
+        out[qual_plain(labels, "col_theme")].append(theme_label(book, code, labels))
         for g in groups:
             r = frame[(frame[by] == g) & (frame["code"] == code)].iloc[0]
             out[headers[g]].append(_pct_ci(r["share"], r["ci_low"], r["ci_high"], labels))
-    notes = [qual_text(labels, "matrix_note", by=labels.column(by))]
+    notes = [qual_plain(labels, "matrix_note", by=labels.column(by))]
     if (sizes < min_base).any():
-        notes.append(labels.text("low_base_note", flag="†", min_base=format_number(min_base, labels)))
+        notes.append(
+            labels.plain("low_base_note", flag="†", min_base=format_number(min_base, labels))
+        )
     return Table(pd.DataFrame(out), tuple(notes), left=1)
 
 
@@ -209,23 +267,40 @@ def impact_table(
     for code, r in table.iterrows():
         small = r["mentions"] < min_base
         flag = "†" if small else ""
-        rows.append([
-            theme_label(book, str(code), labels) + flag,
-            format_number(r["mentions"], labels),
-            f"{_num(r['nps_mentioners'], labels)} / {_num(r['nps_others'], labels)}",
-            _diff(r["difference"], r["ci_low"], r["ci_high"], labels, decimals=0),
-            format_pvalue(r["pvalue_holm"], labels) if not is_missing(r["pvalue_holm"]) else "–",
-            _pct_ci(r["detractor_share"], r["detractor_ci_low"], r["detractor_ci_high"], labels),
-            _diff(r["effect_on_nps"], r["effect_ci_low"], r["effect_ci_high"], labels),
-        ])  # fmt: skip
+        rows.append(
+            [
+                theme_label(book, str(code), labels) + flag,
+                format_number(r["mentions"], labels),
+                f"{_num(r['nps_mentioners'], labels)} / {_num(r['nps_others'], labels)}",
+                _diff(r["difference"], r["ci_low"], r["ci_high"], labels, decimals=0),
+                format_pvalue(r["pvalue_holm"], labels)
+                if not is_missing(r["pvalue_holm"])
+                else "–",
+                _pct_ci(
+                    r["detractor_share"], r["detractor_ci_low"], r["detractor_ci_high"], labels
+                ),
+                _diff(r["effect_on_nps"], r["effect_ci_low"], r["effect_ci_high"], labels),
+            ]
+        )
         significant = not is_missing(r["pvalue_holm"]) and r["pvalue_holm"] < 1 - confidence
         muted.append(bool(small or not significant))
-    columns = [qual_text(labels, k, ci=ci) for k in (
-        "col_theme", "col_mentions", "col_nps_pair", "col_difference", "col_p_holm",
-        "col_detractors", "col_effect")]  # fmt: skip
-    notes = [qual_text(labels, "impact_note", ci=ci)]
+    columns = [
+        qual_plain(labels, k, ci=ci)
+        for k in (
+            "col_theme",
+            "col_mentions",
+            "col_nps_pair",
+            "col_difference",
+            "col_p_holm",
+            "col_detractors",
+            "col_effect",
+        )
+    ]
+    notes = [qual_plain(labels, "impact_note", ci=ci)]
     if any(table["mentions"] < min_base):
-        notes.append(labels.text("low_base_note", flag="†", min_base=format_number(min_base, labels)))
+        notes.append(
+            labels.plain("low_base_note", flag="†", min_base=format_number(min_base, labels))
+        )
     return Table(pd.DataFrame(rows, columns=columns), tuple(notes), tuple(muted), left=1)
 
 
@@ -260,52 +335,106 @@ def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confiden
     with chart_style():
         fig = ReportFigure(figsize=(8.0, 1.4 + 0.42 * len(data)), layout="constrained")
         ax = fig.subplots()
-        colours = [("#b42318" if e < 0 else ACCENT) if c else MUTED
-                   for e, c in zip(effect, clear, strict=True)]  # fmt: skip
+        colours = [
+            ("#b42318" if e < 0 else ACCENT) if c else MUTED
+            for e, c in zip(effect, clear, strict=True)
+        ]
         ax.barh(y, effect, height=0.6, color=colours, zorder=2)
-        ax.errorbar(effect, y, xerr=[effect - low, high - effect], fmt="none", ecolor=OVERALL,
-                    elinewidth=1.2, capsize=3, zorder=3)  # fmt: skip
+        ax.errorbar(
+            effect,
+            y,
+            xerr=[effect - low, high - effect],
+            fmt="none",
+            ecolor=OVERALL,
+            elinewidth=1.2,
+            capsize=3,
+            zorder=3,
+        )
         ax.axvline(0, color=OVERALL, linewidth=1)
         names = [book.label(str(c), labels.language) for c in data.index]
         prevalence = [_pct(p, labels) for p in data["prevalence"]]
         ax.set_yticks(y, [f"{n} ({p} %)" for n, p in zip(names, prevalence, strict=True)])
-        ax.set_xlabel(qual_text(labels, "impact_axis", ci=ci))
-        ax.set_title(qual_text(labels, "impact_title"))
+        ax.set_xlabel(qual_plain(labels, "impact_axis", ci=ci))
+        ax.set_title(qual_plain(labels, "impact_title"))
         ax.grid(axis="y", visible=False)
     return fig
 
 
-def quotes_markdown(quotes: pd.DataFrame, labels: Labels) -> str:
-    """Quotes as Markdown block quotes, every quote escaped (HTML and Markdown)."""
+def quotes_markdown(quotes: pd.DataFrame, labels: Labels) -> SafeMarkdown:
+    """Quotes as Markdown block quotes; every quote and group name escaped (HTML, Markdown)."""
     if quotes.empty:
         return qual_text(labels, "no_quotes")
     parts = []
     for row in quotes.to_dict("records"):
         who = []
         if "customer_type" in row and not is_missing(row["customer_type"]):
-            who.append(escape(labels.value("customer_type", row["customer_type"])))
+            who.append(labels.value("customer_type", row["customer_type"]))
         if row.get("sentiment") in ("positive", "negative", "mixed", "neutral"):
-            who.append(qual_text(labels, f"sentiment_{row['sentiment']}"))
+            who.append(labels.get(f"qualitative.sentiment_{row['sentiment']}"))
         if row.get("language") and row["language"] != labels.language:
-            who.append(escape(labels.value("language", row["language"])))
-        quote = escape(row["quote"]).replace("\n", " ")
-        parts.append(f"> “{quote}”  \n> — *{', '.join(who)}*")
-    return "\n\n".join(parts)
+            who.append(labels.value("language", row["language"]))
+        parts.append(md("> “{quote}”  \n> — *{who}*", quote=row["quote"], who=", ".join(who)))
+    return SafeMarkdown("\n\n".join(parts))
 
 
 def suggestions_table(
-    table: pd.DataFrame, texts: Mapping[Any, str] | pd.Series, labels: Labels,
-    *, names: Sequence[str] = (),
-) -> Table:  # fmt: skip
+    table: pd.DataFrame,
+    texts: Mapping[Any, str] | pd.Series,
+    labels: Labels,
+    *,
+    names: Sequence[str] = (),
+) -> Table:
     """Candidate themes: top terms, how many uncoded comments, one masked example."""
     from cxresearch.qual.masking import mask_personal_data
 
     rows = []
     for r in table.to_dict("records"):
         examples = [mask_personal_data(str(texts[i]), names=tuple(names)) for i in r["examples"]]
-        rows.append((format_number(r["theme"], labels), r["terms"],
-                     format_number(r["comments"], labels),
-                     " / ".join(e[:120] for e in examples[:2])))  # fmt: skip
-    columns = [qual_text(labels, k) for k in ("col_candidate", "col_terms", "col_comments",
-                                               "col_examples")]  # fmt: skip
-    return Table(pd.DataFrame(rows, columns=columns), (qual_text(labels, "suggest_note"),), left=4)
+        rows.append(
+            (
+                format_number(r["theme"], labels),
+                r["terms"],
+                format_number(r["comments"], labels),
+                " / ".join(e[:120] for e in examples[:2]),
+            )
+        )
+    columns = [
+        qual_plain(labels, k)
+        for k in ("col_candidate", "col_terms", "col_comments", "col_examples")
+    ]
+    return Table(pd.DataFrame(rows, columns=columns), (qual_plain(labels, "suggest_note"),), left=4)
+
+
+def quality_text(
+    quality: pd.DataFrame | None, sentiment: pd.DataFrame | None, labels: Labels
+) -> list[SafeMarkdown]:
+    """The paragraph on coding quality: against the reference, or why it is not measured."""
+    if quality is None:
+        return [qual_text(labels, "quality_none")]
+    text = qual_text(
+        labels,
+        "quality_intro",
+        n=format_number(float(quality["n"].iloc[0]), labels),
+        macro_f1=format_number(float(quality["f1"].loc["macro"]), labels, decimals=2),
+    )
+    if sentiment is None:
+        return [text]
+    more = qual_text(
+        labels,
+        "sentiment_sentence",
+        n=format_number(float(sentiment["n"].iloc[0]), labels),
+        accuracy=format_number(100 * sentiment["accuracy"].iloc[0], labels),
+        f1=format_number(float(sentiment["f1"].loc["macro"]), labels, decimals=2),
+    )
+    return [SafeMarkdown(f"{text} {more}")]
+
+
+def reliability_text(
+    agreement: pd.DataFrame | None, coders: Sequence[str], labels: Labels
+) -> SafeMarkdown:
+    """Which coders the agreement table compares (people and the auto-coder, or the reference)."""
+    if agreement is None:
+        return qual_text(labels, "reliability_none")
+    if coders:
+        return qual_text(labels, "reliability_coders", coders=", ".join(coders))
+    return qual_text(labels, "reliability_reference")

@@ -42,10 +42,10 @@ from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree as ET
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxresearch.errors import ParamsError
+from cxresearch.params import read_yaml
 from cxresearch.qual.normalise import LANGUAGES, BaseForms, normalise_text, tokenise
 
 __all__ = [
@@ -86,10 +86,14 @@ class _CodeSpec(_Strict):
     children: list[_CodeSpec] = Field(default_factory=list)
 
 
+def _all_languages() -> list[Literal["fi", "en"]]:
+    return ["fi", "en"]
+
+
 class _CodebookSpec(_Strict):
     name: str
     version: str | int | float = "1"
-    languages: list[Literal["fi", "en"]] = Field(default_factory=lambda: list(LANGUAGES))
+    languages: list[Literal["fi", "en"]] = Field(default_factory=_all_languages)
     description: dict[str, str] = Field(default_factory=dict)
     codes: list[_CodeSpec] = Field(min_length=1)
 
@@ -209,17 +213,19 @@ class Codebook:
         rows = []
         for c in self.codes:
             rules = c.rules.get(language, Rules())
-            rows.append({
-                "code": c.code,
-                "label": self.label(c.code, language),
-                "depth": c.depth,
-                "parent": c.parent,
-                "sentiment": c.sentiment,
-                "description": c.description.get(language, ""),
-                "words": len(rules.words),
-                "phrases": len(rules.phrases),
-                "patterns": len(rules.patterns),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "code": c.code,
+                    "label": self.label(c.code, language),
+                    "depth": c.depth,
+                    "parent": c.parent,
+                    "sentiment": c.sentiment,
+                    "description": c.description.get(language, ""),
+                    "words": len(rules.words),
+                    "phrases": len(rules.phrases),
+                    "patterns": len(rules.patterns),
+                }
+            )
         return rows
 
 
@@ -232,11 +238,12 @@ def _format_error(source: str, raw: Any, error: ValidationError) -> str:
     for item in error.errors():
         location = list(item["loc"])
         # name the code whose entry is wrong, not only its list position
-        path, node = [], raw
+        path: list[str] = []
+        node: Any = raw
         for part in location:
             if isinstance(node, Mapping) and isinstance(node.get("code"), str):
                 path.append(f"[code {node['code']}]")
-            node = node[part] if isinstance(node, Mapping | list) and _has(node, part) else None
+            node = node[part] if isinstance(node, Mapping | list) and _has(node, part) else None  # type: ignore[index]
             path.append(str(part))
         key = ".".join(path).replace(".[", " [") or "(top level)"
         if item["type"] == "extra_forbidden":
@@ -260,23 +267,27 @@ def _flatten(specs: list[_CodeSpec], parent: str | None, depth: int) -> Iterator
         yield from _flatten(spec.children, spec.code, depth + 1)
 
 
-def _rules(
-    source: str, code: str, lang: str, spec: _RulesSpec, forms: BaseForms
-) -> Rules:
+def _rules(source: str, code: str, lang: str, spec: _RulesSpec, forms: BaseForms) -> Rules:
     patterns = []
     for pattern in spec.patterns:
         try:
             patterns.append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
-            raise _fail(source, f"code {code!r}: rules.{lang}.patterns: {pattern!r} is not a "
-                        f"valid regular expression ({exc})") from None  # fmt: skip
+            raise _fail(
+                source,
+                f"code {code!r}: rules.{lang}.patterns: {pattern!r} is not a "
+                f"valid regular expression ({exc})",
+            ) from None
     words: list[str] = []
     sources: list[str] = []
     for word in spec.words:
         tokens = [t.text for t in tokenise(normalise_text(word))]
         if len(tokens) != 1:
-            raise _fail(source, f"code {code!r}: rules.{lang}.words: {word!r} is not one word "
-                        "(put several words under 'phrases')")  # fmt: skip
+            raise _fail(
+                source,
+                f"code {code!r}: rules.{lang}.words: {word!r} is not one word "
+                "(put several words under 'phrases')",
+            )
         words.append(tokens[0])
         sources.append(word)
         # The dictionary's base form of the rule word too, when it only changes the ending
@@ -290,8 +301,11 @@ def _rules(
     for phrase in spec.phrases:
         tokens = [t.text for t in tokenise(normalise_text(phrase))]
         if len(tokens) < 2:
-            raise _fail(source, f"code {code!r}: rules.{lang}.phrases: {phrase!r} needs two "
-                        "words or more (a single word goes under 'words')")  # fmt: skip
+            raise _fail(
+                source,
+                f"code {code!r}: rules.{lang}.phrases: {phrase!r} needs two "
+                "words or more (a single word goes under 'words')",
+            )
         phrases.append(tuple(forms.base_forms(tokens, lang)))
     return Rules(
         words=tuple(words),
@@ -312,27 +326,31 @@ def codebook_from_mapping(
         spec = _CodebookSpec.model_validate(raw)
     except ValidationError as exc:
         raise ParamsError(_format_error(source, raw, exc)) from None
-    forms = forms or BaseForms()
+    forms = forms if forms is not None else BaseForms()
     languages = tuple(dict.fromkeys(spec.languages))
     seen: set[str] = set()
     codes: list[Code] = []
     for item, parent, depth in _flatten(spec.codes, None, 0):
         if not CODE.match(item.code):
-            raise _fail(source, f"code {item.code!r} is not a code (lower-case a-z, 0-9, '_', "
-                        "'-', parts joined by '.')")  # fmt: skip
+            raise _fail(
+                source,
+                f"code {item.code!r} is not a code (lower-case a-z, 0-9, '_', "
+                "'-', parts joined by '.')",
+            )
         if item.code in seen:
             raise _fail(source, f"code {item.code!r} is defined twice")
         seen.add(item.code)
         for key in ("label", "description", "include", "exclude", "examples", "rules"):
             unknown = sorted(set(getattr(item, key)) - set(languages))
             if unknown:
-                raise _fail(source, f"code {item.code!r}: {key} has language(s) {unknown} that "
-                            f"are not in languages {list(languages)}")  # fmt: skip
+                raise _fail(
+                    source,
+                    f"code {item.code!r}: {key} has language(s) {unknown} that "
+                    f"are not in languages {list(languages)}",
+                )
         if not item.label:
             raise _fail(source, f"code {item.code!r}: label needs at least one language")
-        rules = {
-            lang: _rules(source, item.code, lang, r, forms) for lang, r in item.rules.items()
-        }
+        rules = {lang: _rules(source, item.code, lang, r, forms) for lang, r in item.rules.items()}
         codes.append(
             Code(
                 code=item.code,
@@ -384,14 +402,7 @@ def load_codebook(path: str | Path, *, forms: BaseForms | None = None) -> Codebo
     'Hinta'
     """
     path = Path(path)
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise ParamsError(f"{path}: cannot read codebook ({exc.strerror})") from exc
-    try:
-        raw = yaml.safe_load(raw_bytes.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"{path}: codebook is not valid UTF-8 YAML: {exc}") from exc
+    raw, raw_bytes = read_yaml(path, "codebook")
     digest = hashlib.sha256(raw_bytes).hexdigest()
     return codebook_from_mapping(raw, source=str(path), sha256=digest, forms=forms)
 
@@ -444,9 +455,12 @@ def write_qdc(book: Codebook, path: str | Path, *, language: str = "en") -> Path
         element = ET.SubElement(
             parent,
             f"{{{QDC_NAMESPACE}}}Code",
-            {"guid": _guid(book, code.code), "name": book.label(code.code, language),
-             "isCodable": "true"},
-        )  # fmt: skip
+            {
+                "guid": _guid(book, code.code),
+                "name": book.label(code.code, language),
+                "isCodable": "true",
+            },
+        )
         description = ET.SubElement(element, f"{{{QDC_NAMESPACE}}}Description")
         description.text = _description(book, code, language)
         elements[code.code] = element

@@ -39,11 +39,11 @@ from cxresearch.qual.normalise import (
     tokenise,
 )
 from cxresearch.qual.sentiment import (
+    COORDINATORS,
     EMOJI,
     EMOJI_PATTERN,
     LEXICON,
     NEGATION_WINDOW,
-    COORDINATORS,
     NEGATORS,
     split_sentences,
 )
@@ -184,8 +184,10 @@ def _languages(language: Any, index: pd.Index) -> pd.Series:
     if len(series) != len(index):
         raise ValueError(f"language has {len(series)} values for {len(index)} texts")
     values = series.to_numpy(dtype=object)
-    out = [None if (v is None or (isinstance(v, float) and np.isnan(v)) or v == "") else v
-           for v in values]  # fmt: skip
+    out = [
+        None if (v is None or (isinstance(v, float) and np.isnan(v)) or v == "") else v
+        for v in values
+    ]
     bad = sorted({v for v in out if v is not None and v not in LANGUAGES})
     if bad:
         raise ValueError(f"language has values {bad}; expected {LANGUAGES} or blank")
@@ -242,7 +244,7 @@ def code_comments(
         raise TypeError(f"codebook must be a Codebook (load_codebook), got {type(codebook)}")
     series = _as_series(texts)
     given = _languages(language, series.index)
-    forms = forms or BaseForms(cache_dir)
+    forms = forms if forms is not None else BaseForms(cache_dir)
     tables: dict[str, _Language] = {}
     names = codebook.names
     position = {name: j for j, name in enumerate(names)}
@@ -275,12 +277,12 @@ def code_comments(
             labels[i] = _label(positive, negative)
             continue
         words = [t.text for t in tokens]
-        lang = given.iat[i]
+        lang: str | None = given.iat[i]  # type: ignore[assignment]
         if lang is None:
             lang, _ = detect_language(words, forms)
             detected[i] = True
         used_language[i] = lang
-        if lang == "other":
+        if lang is None or lang == "other":
             status[i] = "other-language"
             continue
         spans = split_sentences(text)
@@ -330,7 +332,9 @@ def code_comments(
         for start, value in emoji:
             sentence_scores[max(bisect.bisect_right(starts, start) - 1, 0)] += value
         for lang_k in set(sentence_lang):
-            table = tables.get(lang_k) or tables.setdefault(lang_k, _tables(codebook, lang_k, forms))
+            table = tables.get(lang_k) or tables.setdefault(
+                lang_k, _tables(codebook, lang_k, forms)
+            )
             for pattern, code, source in table.patterns:
                 for m in pattern.finditer(text):
                     k = max(bisect.bisect_right(starts, m.start()) - 1, 0)
@@ -351,8 +355,9 @@ def code_comments(
             for target in (position[code], *ancestors[code]):
                 matrix[i, target] = True
                 mentions.setdefault(names[target], set()).add(k)
-                if direction[code]:
-                    directions.setdefault(names[target], set()).add(direction[code])
+                way = direction[code]
+                if way is not None:
+                    directions.setdefault(names[target], set()).add(way)
         for name, sentences in mentions.items():
             values = sentence_scores[sorted(sentences)]
             label = _label(int((values > 0).sum()), int((values < 0).sum()))

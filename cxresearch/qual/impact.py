@@ -106,11 +106,18 @@ def theme_prevalence(
             hit = group[code].to_numpy(bool)
             share = float(w[hit].sum() / w.sum()) if w.size else float("nan")
             low, high = proportion_interval(share, n_eff, confidence=confidence)
-            rows.append({
-                **dict(zip(by, key, strict=True)), "code": code, "mentions": int(hit.sum()),
-                "n": len(group), "n_effective": n_eff, "share": share,
-                "ci_low": float(low) / 100, "ci_high": float(high) / 100,
-            })  # fmt: skip
+            rows.append(
+                {
+                    **dict(zip(by, key, strict=True)),
+                    "code": code,
+                    "mentions": int(hit.sum()),
+                    "n": len(group),
+                    "n_effective": n_eff,
+                    "share": share,
+                    "ci_low": float(low) / 100,
+                    "ci_high": float(high) / 100,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -192,16 +199,16 @@ def theme_impact(
     if len(outside):
         raise ValueError(f"coded comments {list(outside[:5])} have no score in scores")
     valid = scores.dropna()
-    w_all = (
-        np.ones(len(valid)) if weights is None else weights.reindex(valid.index).to_numpy(float)
-    )
+    w_all = np.ones(len(valid)) if weights is None else weights.reindex(valid.index).to_numpy(float)
     values = valid.to_numpy(float)
     promoter = (values >= 9).astype(float)
     detractor = (values <= 6).astype(float)
     commenters = codes.index.intersection(valid.index)
     overall = _nps_value(promoter, detractor, w_all[None, :])[0]
-    masks = {code: valid.index.isin(commenters[codes.loc[commenters, code].to_numpy(bool)])
-             for code in names}  # fmt: skip
+    masks = {
+        code: valid.index.isin(commenters[codes.loc[commenters, code].to_numpy(bool)])
+        for code in names
+    }
     effects = _bootstrap_effects(promoter, detractor, w_all, masks, bootstrap, seed)
     tail = (1 - confidence) / 2
     rows = []
@@ -209,28 +216,51 @@ def theme_impact(
         mentioned = codes.loc[commenters, code].to_numpy(bool)
         ids_m = commenters[mentioned]
         ids_o = commenters[~mentioned]
-        row: dict[str, Any] = {"code": code, "mentions": int(mentioned.sum()),
-                               "commenters": len(commenters),
-                               "prevalence": float(mentioned.mean()) if len(commenters) else np.nan}  # fmt: skip
+        row: dict[str, Any] = {
+            "code": code,
+            "mentions": int(mentioned.sum()),
+            "commenters": len(commenters),
+            "prevalence": float(mentioned.mean()) if len(commenters) else np.nan,
+        }
         wm = None if weights is None else weights.loc[ids_m]
         wo = None if weights is None else weights.loc[ids_o]
         if len(ids_m) >= 2 and len(ids_o) >= 2:
-            comparison = compare_groups(valid.loc[ids_m], valid.loc[ids_o], metric="nps",
-                                        weights_a=wm, weights_b=wo, confidence=confidence)  # fmt: skip
-            row.update(nps_mentioners=nps(valid.loc[ids_m], weights=wm).value,
-                       nps_others=nps(valid.loc[ids_o], weights=wo).value,
-                       difference=comparison.difference, ci_low=comparison.ci_low,
-                       ci_high=comparison.ci_high, pvalue=comparison.pvalue,
-                       test=comparison.test)  # fmt: skip
+            comparison = compare_groups(
+                valid.loc[ids_m],
+                valid.loc[ids_o],
+                metric="nps",
+                weights_a=wm,
+                weights_b=wo,
+                confidence=confidence,
+            )
+            row.update(
+                nps_mentioners=nps(valid.loc[ids_m], weights=wm).value,
+                nps_others=nps(valid.loc[ids_o], weights=wo).value,
+                difference=comparison.difference,
+                ci_low=comparison.ci_low,
+                ci_high=comparison.ci_high,
+                pvalue=comparison.pvalue,
+                test=comparison.test,
+            )
         else:
-            row.update(nps_mentioners=np.nan, nps_others=np.nan, difference=np.nan,
-                       ci_low=np.nan, ci_high=np.nan, pvalue=np.nan, test="too few answers")  # fmt: skip
+            row.update(
+                nps_mentioners=np.nan,
+                nps_others=np.nan,
+                difference=np.nan,
+                ci_low=np.nan,
+                ci_high=np.nan,
+                pvalue=np.nan,
+                test="too few answers",
+            )
         in_theme = masks[code]
         w_m = w_all[in_theme]
         share = float((w_m * detractor[in_theme]).sum() / w_m.sum()) if w_m.size else np.nan
         low, high = proportion_interval(share, _kish(w_m), confidence=confidence)
-        row.update(detractor_share=share, detractor_ci_low=float(low) / 100,
-                   detractor_ci_high=float(high) / 100)  # fmt: skip
+        row.update(
+            detractor_share=share,
+            detractor_ci_low=float(low) / 100,
+            detractor_ci_high=float(high) / 100,
+        )
         keep = ~in_theme
         if keep.any() and in_theme.any():
             without = _nps_value(promoter[keep], detractor[keep], w_all[None, keep])[0]

@@ -20,6 +20,7 @@ settle most comments at once; a comment that neither language knows is ``"other"
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -44,16 +45,23 @@ LANGUAGES = ("fi", "en")
 # Letters (any script) with inner apostrophes or hyphens split off; digits are not words.
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _words(text: str) -> frozenset[str]:
+    # Word lists are written as text: they read (and diff) better than list literals.
+    return frozenset(text.split())
+
+
 # Function words that decide most comments without a dictionary.
 _FUNCTION_WORDS = {
-    "fi": frozenset(
-        "ja on ei oli olen en ole että se ne mutta kun jo vain myös tai kuin niin ovat "
-        "olisi minä minulle minua meille teidän te kaikki mitään ollut oli aina vielä "
-        "hyvin liian koko ihan tosi todella".split()
+    "fi": _words(
+        "ja on ei oli olen en ole että se ne mutta kun jo vain myös tai kuin niin "
+        "ovat olisi minä minulle minua meille teidän te kaikki mitään ollut oli "
+        "aina vielä hyvin liian koko ihan tosi todella"
     ),
-    "en": frozenset(
-        "the and is was not a an of to in it i my you your we our for with on at this that "
-        "are be been have has had but or no very too all".split()
+    "en": _words(
+        "the and is was not a an of to in it i my you your we our for with on at "
+        "this that are be been have has had but or no very too all"
     ),
 }
 
@@ -179,13 +187,12 @@ class BaseForms:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         merged = dict(self._cache)
         if self.path.is_file():
-            try:
+            with contextlib.suppress(OSError, ValueError):  # a damaged file is replaced
                 merged = {**json.loads(self.path.read_text(encoding="utf-8")), **merged}
-            except (OSError, ValueError):
-                pass
         handle, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(merged, out, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is the project's
         os.replace(tmp, self.path)
         self._new = 0
         return self.path

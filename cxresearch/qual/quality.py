@@ -84,14 +84,16 @@ def evaluate_codes(
     rows = {}
     for j, code in enumerate(names):
         tp = int((p[:, j] & r[:, j]).sum())
-        rows[code] = _scores(tp, int((p[:, j] & ~r[:, j]).sum()), int((~p[:, j] & r[:, j]).sum()),
-                             confidence)  # fmt: skip
+        rows[code] = _scores(
+            tp, int((p[:, j] & ~r[:, j]).sum()), int((~p[:, j] & r[:, j]).sum()), confidence
+        )
     table = pd.DataFrame.from_dict(rows, orient="index")
     macro = {k: float("nan") for k in table.columns}
     macro.update({k: float(table[k].mean()) for k in ("precision", "recall", "f1")})
     macro["support"] = float(table["support"].sum())
-    micro = _scores(int(table["tp"].sum()), int(table["fp"].sum()), int(table["fn"].sum()),
-                    confidence)  # fmt: skip
+    micro = _scores(
+        int(table["tp"].sum()), int(table["fp"].sum()), int(table["fn"].sum()), confidence
+    )
     table.loc["macro"] = pd.Series(macro)
     table.loc["micro"] = pd.Series(micro)
     table["n"] = len(common)
@@ -178,9 +180,13 @@ def agreement_by_code(
     names = list(codings)
     if len(names) < 2:
         raise ValueError(f"agreement needs two coders or more, got {names}")
-    columns = list(codes) if codes is not None else [
-        c for c in next(iter(codings.values())).columns if all(c in f for f in codings.values())
-    ]
+    columns = (
+        list(codes)
+        if codes is not None
+        else [
+            c for c in next(iter(codings.values())).columns if all(c in f for f in codings.values())
+        ]
+    )
     ids = sorted(set().union(*(f.index.astype(str) for f in codings.values())))
     rows = []
     for code in columns:
@@ -206,8 +212,9 @@ def agreement_by_code(
             "units": int(pairable.sum()),
         }
         if len(names) == 2:
-            kappa = cohen_kappa(data[0], data[1], confidence=confidence, bootstrap=bootstrap,
-                                seed=seed)  # fmt: skip
+            kappa = cohen_kappa(
+                data[0], data[1], confidence=confidence, bootstrap=bootstrap, seed=seed
+            )
             row.update(kappa=kappa.value, kappa_ci_low=kappa.ci_low, kappa_ci_high=kappa.ci_high)
         rows.append(row)
     return pd.DataFrame(rows).set_index("code")

@@ -129,19 +129,25 @@ def representative_quotes(
         if sentiment is not None and mood != sentiment:
             continue
         own = evidence[evidence["id"] == rid]
-        text = normalise_text(texts.loc[rid])
+        # Masked before anything is cut, so a cut can never leave half an e-mail address
+        # unrecognised (placeholders hold no sentence end, so sentence numbers still hold).
+        text = mask_personal_data(normalise_text(texts.loc[rid]), names=tuple(names))
         subs = [c for c in own["code"] if c != code]
         focus = int(coding.codes.loc[rid, codebook.themes].sum())
-        rows.append({
-            "id": rid,
-            "text": text,
-            "sentences": sorted(set(own["sentence"].tolist())),
-            "sentiment": mood,
-            "language": coding.language.loc[rid],
-            "sub_code": subs[0] if subs else "",
-            "focus": focus,
-            "group": frame.loc[rid, vary_by] if vary_by is not None and frame is not None else "",
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": rid,
+                "text": text,
+                "sentences": sorted(set(own["sentence"].tolist())),
+                "sentiment": mood,
+                "language": coding.language.loc[rid],
+                "sub_code": subs[0] if subs else "",
+                "focus": focus,
+                "group": frame.loc[rid, vary_by]
+                if vary_by is not None and frame is not None
+                else "",
+            }
+        )
     columns = ["id", "quote", "sentiment", "language", "sub_code", *([vary_by] if vary_by else [])]
     if not rows:
         return pd.DataFrame(columns=columns)
@@ -163,17 +169,22 @@ def representative_quotes(
         # take the best candidate from the least-used sub-theme and group
         best = min(
             range(len(candidates)),
-            key=lambda k: (used_group.get(candidates[k]["group"], 0),
-                           used_sub.get(candidates[k]["sub_code"], 0), k),
-        )  # fmt: skip
+            key=lambda k: (
+                used_group.get(candidates[k]["group"], 0),
+                used_sub.get(candidates[k]["sub_code"], 0),
+                k,
+            ),
+        )
         row = candidates.pop(best)
         # Only the sentences about the theme: a quote speaks to one theme, and sentences
         # about something else (a phone number, another theme) stay out.
         whole = len(split_sentences(row["text"])) == len(row["sentences"])
-        short = row["text"] if whole and row["length"] <= max_chars else excerpt(
-            row["text"], row["sentences"], max_chars=max_chars
+        short = (
+            row["text"]
+            if whole and row["length"] <= max_chars
+            else excerpt(row["text"], row["sentences"], max_chars=max_chars)
         )
-        quote = mask_personal_data(short, names=tuple(names))
+        quote = short
         # No two quotes alike: the same sentence cut from two comments is one quote.
         key = quote.replace(_ELLIPSIS, "").strip().casefold()
         if key in seen_text:
@@ -181,8 +192,13 @@ def representative_quotes(
         seen_text.add(key)
         used_sub[row["sub_code"]] = used_sub.get(row["sub_code"], 0) + 1
         used_group[row["group"]] = used_group.get(row["group"], 0) + 1
-        out = {"id": row["id"], "quote": quote, "sentiment": row["sentiment"],
-               "language": row["language"], "sub_code": row["sub_code"]}  # fmt: skip
+        out = {
+            "id": row["id"],
+            "quote": quote,
+            "sentiment": row["sentiment"],
+            "language": row["language"],
+            "sub_code": row["sub_code"],
+        }
         if vary_by:
             out[vary_by] = row["group"]
         chosen.append(out)

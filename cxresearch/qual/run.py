@@ -117,16 +117,23 @@ class QualRun:
         """Precision, recall and F1 of the auto-coder per theme against the reference."""
         if self.reference is None:
             return None
-        return evaluate_codes(self.coding.codes, self.reference[0],
-                              codes=self.reference_themes(), confidence=self.session.confidence)  # fmt: skip
+        return evaluate_codes(
+            self.coding.codes,
+            self.reference[0],
+            codes=self.reference_themes(),
+            confidence=self.session.confidence,
+        )
 
     def sentiment_quality(self) -> pd.DataFrame | None:
         """Sentiment of theme mentions against the reference (mentions both found)."""
         if self.reference is None or self.reference[1].empty:
             return None
-        return evaluate_sentiment(self.coding.aspects, self.reference[1],
-                                  codes=self.reference_themes(),
-                                  confidence=self.session.confidence)  # fmt: skip
+        return evaluate_sentiment(
+            self.coding.aspects,
+            self.reference[1],
+            codes=self.reference_themes(),
+            confidence=self.session.confidence,
+        )
 
     def codings(self) -> dict[str, pd.DataFrame]:
         """Every coder's codes on the comments coded by people (or by the reference)."""
@@ -146,19 +153,30 @@ class QualRun:
         codings = self.codings()
         if len(codings) < 2:
             return None
-        themes = codes or [c for c in self.codebook.themes
-                           if all(c in f.columns for f in codings.values())]  # fmt: skip
+        themes = codes or [
+            c for c in self.codebook.themes if all(c in f.columns for f in codings.values())
+        ]
         if REFERENCE in codings:  # codes the reference does not use cannot be compared
             themes = [c for c in themes if c in self.reference_themes()]
-        return agreement_by_code(codings, codes=themes, confidence=self.session.confidence,
-                                 bootstrap=self.bootstrap, seed=self.seed)  # fmt: skip
+        return agreement_by_code(
+            codings,
+            codes=themes,
+            confidence=self.session.confidence,
+            bootstrap=self.bootstrap,
+            seed=self.seed,
+        )
 
     def prevalence(self, by: list[str] | None = None, *, current: bool = True) -> pd.DataFrame:
         """Theme prevalence among commenters (current wave by default), overall or by group."""
         ids = self.ids(current=current)
-        return theme_prevalence(self.coding.codes.loc[ids], self.comments.loc[ids],
-                                by=by or [], themes=self.codebook.themes,
-                                weights=self.session.weights, confidence=self.session.confidence)  # fmt: skip
+        return theme_prevalence(
+            self.coding.codes.loc[ids],
+            self.comments.loc[ids],
+            by=by or [],
+            themes=self.codebook.themes,
+            weights=self.session.weights,
+            confidence=self.session.confidence,
+        )
 
     def impact(self) -> pd.DataFrame | None:
         """NPS of mentioners vs others and effect on overall NPS per theme (current wave)."""
@@ -170,9 +188,15 @@ class QualRun:
         if self.session.weights is not None:
             weights = rows.set_index("response_id")[self.session.weights]
         ids = self.ids().intersection(scores.dropna().index)
-        return theme_impact(scores, self.coding.codes.loc[ids], themes=self.codebook.themes,
-                            weights=weights, confidence=self.session.confidence,
-                            bootstrap=self.bootstrap, seed=self.seed)  # fmt: skip
+        return theme_impact(
+            scores,
+            self.coding.codes.loc[ids],
+            themes=self.codebook.themes,
+            weights=weights,
+            confidence=self.session.confidence,
+            bootstrap=self.bootstrap,
+            seed=self.seed,
+        )
 
     def former_reasons(self) -> pd.DataFrame | None:
         """Themes of former customers' comments (every wave of the run), complaints only."""
@@ -190,21 +214,31 @@ class QualRun:
         for row in complaints.itertuples():
             if row.code in codes.columns:
                 codes.at[row.id, row.code] = True
-        return theme_prevalence(codes, self.comments.loc[former], themes=self.codebook.themes,
-                                weights=self.session.weights,
-                                confidence=self.session.confidence)  # fmt: skip
+        return theme_prevalence(
+            codes,
+            self.comments.loc[former],
+            themes=self.codebook.themes,
+            weights=self.session.weights,
+            confidence=self.session.confidence,
+        )
 
     def quotes(self, code: str, *, sentiment: str | None = None) -> pd.DataFrame:
         """Representative masked quotes of the current wave for ``code``."""
         ids = self.ids()
         spec = self.session.params.coding
         return representative_quotes(
-            self.comments.loc[ids, "comment"], _subset(self.coding, ids), self.codebook, code,
-            n=spec.quotes if spec is not None else 3, language=self.language,
-            sentiment=sentiment, frame=self.comments.loc[ids],
+            self.comments.loc[ids, "comment"],
+            _subset(self.coding, ids),
+            self.codebook,
+            code,
+            n=spec.quotes if spec is not None else 3,
+            language=self.language,
+            sentiment=sentiment,
+            frame=self.comments.loc[ids],
             vary_by="customer_type" if "customer_type" in self.comments else None,
-            names=tuple(spec.names) if spec is not None else (), seed=self.seed,
-        )  # fmt: skip
+            names=tuple(spec.names) if spec is not None else (),
+            seed=self.seed,
+        )
 
     def suggestions(self) -> pd.DataFrame:
         """Candidate new themes from the run's uncoded comments in the report language."""
@@ -212,8 +246,14 @@ class QualRun:
         n = spec.suggestions if spec is not None else 5
         if n == 0:
             return pd.DataFrame(columns=["theme", "terms", "comments", "share", "examples"])
-        return suggest_themes(self.comments["comment"], self.coding, forms=self.forms,
-                              language=self.language, n_themes=n, seed=self.seed)  # fmt: skip
+        return suggest_themes(
+            self.comments["comment"],
+            self.coding,
+            forms=self.forms,
+            language=self.language,
+            n_themes=n,
+            seed=self.seed,
+        )
 
 
 def _subset(coding: Coding, ids: pd.Index) -> Coding:
@@ -251,14 +291,15 @@ def open_coding(session: RunSession) -> QualRun:
     rows = session.responses
     has_text = rows["comment"].notna() & rows["comment"].astype(str).str.strip().ne("")
     comments = rows[has_text.to_numpy()].set_index("response_id")
-    language = comments["language"] if "language" in comments else None
+    language = comments.get("language")
     coding = code_comments(comments["comment"], book, language=language, forms=forms)
     reference = None
     if "coding.reference" in files:
         codes, aspects = read_reference(files["coding.reference"], book)
         inside = codes.index.intersection(comments.index)
         reference = (codes.loc[inside], aspects[aspects["id"].isin(set(inside))])
-    sheets = tuple(read_sheet(path, book) for key, path in files.items()
-                   if key.startswith("coding.coders"))  # fmt: skip
+    sheets = tuple(
+        read_sheet(path, book) for key, path in files.items() if key.startswith("coding.coders")
+    )
     forms.save()
     return QualRun(session, book, comments, coding, reference, sheets, forms)

@@ -26,12 +26,18 @@ from __future__ import annotations
 
 import re
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 __all__ = ["COORDINATORS", "EMOJI", "LEXICON", "NEGATION_WINDOW", "NEGATORS", "split_sentences"]
 
 NEGATION_WINDOW = 4
-# Sentences end at . ! ? ; or a line break; a contrast ("…, mutta …", "…, but …") starts a
-# new clause, because the two halves usually judge different things.
-_SENTENCE = re.compile(r"(?:[^.!?;\n,]|,(?!\s*(?:mutta|but|however|kuitenkin)\b))+[.!?;,]*", re.I)
+# A sentence ends at . ! ? ; followed by white space (not inside "example.com" or "1.5"),
+# or at a line break; a contrast ("…, mutta …", "…, but …") starts a new clause, because the
+# two halves usually judge different things.
+_BOUNDARY = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=,)\s*(?=(?:mutta|but|however|kuitenkin)\b)", re.I)
 
 _FI_POSITIVE = """
 hyvä hyvin erinomainen loistava mahtava upea kiva mukava ihana ystävällinen asiantunteva
@@ -60,8 +66,18 @@ clunky complicated needlessly unclear contradictory rude indifferent error fault
 outage outages late lost wrong incomplete disappointed disappointing complaint complaints
 impossible surprise fee fees unanswered hitch fail failed nobody useless
 """
-_STRONG = {"erinomainen": 2, "loistava": 2, "mahtava": 2, "surkea": -2, "kamala": -2,
-           "excellent": 2, "fantastic": 2, "terrible": -2, "awful": -2, "huijaus": -2}  # fmt: skip
+_STRONG = {
+    "erinomainen": 2,
+    "loistava": 2,
+    "mahtava": 2,
+    "surkea": -2,
+    "kamala": -2,
+    "excellent": 2,
+    "fantastic": 2,
+    "terrible": -2,
+    "awful": -2,
+    "huijaus": -2,
+}
 
 #: Surface words per language with their polarity; lemmatised on first use.
 LEXICON: dict[str, dict[str, int]] = {
@@ -73,29 +89,56 @@ for _lang in LEXICON:
 
 #: Words that flip the polarity of the next few sentiment words (base forms).
 NEGATORS: dict[str, frozenset[str]] = {
-    "fi": frozenset("ei en et emme ette eivät eikä ilman kukaan mikään".split()),
-    "en": frozenset("not no never without nothing none cannot can't don't didn't isn't "
-                    "wasn't aren't won't couldn't doesn't hardly".split()),
-}  # fmt: skip
+    "fi": _words("ei en et emme ette eivät eikä ilman kukaan mikään"),
+    "en": _words(
+        "not no never without nothing none cannot can't don't didn't isn't wasn't "
+        "aren't won't couldn't doesn't hardly"
+    ),
+}
 
 #: Words over which a negation carries on to the next item ("ei katkoja tai vikoja").
 COORDINATORS = frozenset({"or", "nor", "tai", "eikä", "eli"})
 
 #: Emoji with a clear polarity.
 EMOJI: dict[str, int] = {
-    "😊": 1, "🙂": 1, "😀": 1, "😃": 1, "😄": 1, "😍": 2, "👍": 1, "❤": 1, "❤️": 1, "⭐": 1,
-    "🙁": -1, "☹": -1, "😞": -1, "😠": -1, "😡": -2, "👎": -1, "😤": -1, "😢": -1, "🤬": -2,
-}  # fmt: skip
+    "😊": 1,
+    "🙂": 1,
+    "😀": 1,
+    "😃": 1,
+    "😄": 1,
+    "😍": 2,
+    "👍": 1,
+    "❤": 1,
+    "❤️": 1,
+    "⭐": 1,
+    "🙁": -1,
+    "☹": -1,
+    "😞": -1,
+    "😠": -1,
+    "😡": -2,
+    "👎": -1,
+    "😤": -1,
+    "😢": -1,
+    "🤬": -2,
+}
 EMOJI_PATTERN = re.compile("|".join(sorted(map(re.escape, EMOJI), key=len, reverse=True)))
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of a normalised text.
+    """Character spans of the sentences (and contrast clauses) of a normalised text.
 
     Examples
     --------
-    >>> text = "Hyvä palvelu. Toimitus myöhästyi!"
+    >>> text = "Hyvä palvelu. Toimitus myöhästyi! Kirjoita: a.b@example.com."
     >>> [text[a:b].strip() for a, b in split_sentences(text)]
-    ['Hyvä palvelu.', 'Toimitus myöhästyi!']
+    ['Hyvä palvelu.', 'Toimitus myöhästyi!', 'Kirjoita: a.b@example.com.']
     """
-    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+    spans = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.start() > start and text[start : match.start()].strip():
+            spans.append((start, match.start()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans

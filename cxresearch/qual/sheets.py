@@ -169,7 +169,8 @@ def write_sheets(
     for k, coder in enumerate(names):
         # Each coder sees the comments in their own order, so order effects do not align.
         order = np.random.Generator(np.random.PCG64([seed, k])).permutation(len(chosen))
-        frame = _sheet_frame([chosen[i] for i in order], series.to_dict(), codebook)
+        by_id = {str(k): str(v) for k, v in series.items()}
+        frame = _sheet_frame([chosen[i] for i in order], by_id, codebook)
         written[coder] = [_write(frame, Path(folder) / f"{coder}.{fmt}") for fmt in formats]
     return written
 
@@ -238,8 +239,9 @@ def read_sheet(
             f"{path}: code column(s) {unknown} are not codes of codebook {codebook.name!r}; "
             "add them to the codebook or rename the column"
         )
-    ignored = tuple(c for c in columns if c not in code_columns
-                    and c not in (*_BASE_COLUMNS, *_TRAILING))  # fmt: skip
+    ignored = tuple(
+        c for c in columns if c not in code_columns and c not in (*_BASE_COLUMNS, *_TRAILING)
+    )
     ids = table["response_id"].str.strip()
     blank = ids == ""
     if blank.any():
@@ -275,10 +277,13 @@ def read_sheet(
         raise DataError(f"{path}: row(s) {_rows(both)} mark both a code and no_code")
     done = any_code | no_code
     lists = pd.Series(
-        [[c[len(CODE_PREFIX) :] for c, m in zip(code_columns, row, strict=True) if m]
-         for row in (code_marks if code_marks is not None else np.zeros((len(ids), 0), bool))],
-        index=ids.to_numpy(), dtype=object,
-    )[done]  # fmt: skip
+        [
+            [c[len(CODE_PREFIX) :] for c, m in zip(code_columns, row, strict=True) if m]
+            for row in (code_marks if code_marks is not None else np.zeros((len(ids), 0), bool))
+        ],
+        index=ids.to_numpy(),
+        dtype=object,
+    )[done]
     codes = codes_from_lists(lists, codebook)
     expected = list(sample) if sample is not None else ids.tolist()
     not_coded = tuple(i for i in expected if i not in set(codes.index))
@@ -382,9 +387,9 @@ def write_reference(
 ) -> Path:
     """Write a codes frame (e.g. adjudicated) in the long reference format."""
     rows = []
-    lookup = {}
+    lookup: dict[tuple[str, str], str] = {}
     if sentiment is not None:
-        lookup = {(str(r.id), r.code): r.sentiment for r in sentiment.itertuples()}
+        lookup = {(str(r.id), str(r.code)): str(r.sentiment) for r in sentiment.itertuples()}
     for rid, row in codes.iterrows():
         marked = [c for c in codes.columns if row[c]]
         if not marked:
@@ -440,6 +445,7 @@ def read_reference(path: str | Path, codebook: Codebook) -> tuple[pd.DataFrame, 
         raise DataError(f"{path}: column sentiment has unknown values on row(s) {_rows(bad)}")
     lists = table.groupby("response_id", sort=True)["code"].agg(lambda s: [c for c in s if c])
     codes = codes_from_lists(lists, codebook)
-    aspects = table.loc[(table["code"] != "") & (table["sentiment"] != ""),
-                        ["response_id", "code", "sentiment"]].rename(columns={"response_id": "id"})  # fmt: skip
+    aspects = table.loc[
+        (table["code"] != "") & (table["sentiment"] != ""), ["response_id", "code", "sentiment"]
+    ].rename(columns={"response_id": "id"})
     return codes, aspects.reset_index(drop=True)

@@ -22,20 +22,26 @@ import pandas as pd
 from cxresearch.qual.coding import Coding
 from cxresearch.qual.normalise import LANGUAGES, BaseForms, normalise_text, tokenise
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 __all__ = ["STOPWORDS", "suggest_themes"]
 
 #: Function words left out of suggestions (base forms).
 STOPWORDS: dict[str, frozenset[str]] = {
-    "fi": frozenset(
-        "ja on ei olla se ne tämä tuo että mutta kun jo vain myös tai kuin niin minä sinä hän "
-        "me te he mikä joka jos vielä aina koko ihan tosi todella kaikki mitään yksi oma "
-        "siitä sen sitä siis sekä eli nyt sitten kanssa ole oli ovat olen olisi mitä".split()
+    "fi": _words(
+        "ja on ei olla se ne tämä tuo että mutta kun jo vain myös tai kuin niin "
+        "minä sinä hän me te he mikä joka jos vielä aina koko ihan tosi todella "
+        "kaikki mitään yksi oma siitä sen sitä siis sekä eli nyt sitten kanssa ole "
+        "oli ovat olen olisi mitä"
     ),
-    "en": frozenset(
-        "the a an and or but is are was were be been being to of in on at for with from by "
-        "it its this that these those i me my we our you your he she they them their not no "
-        "so very too all any some have has had do does did can could would should will just "
-        "about as than then there here what which who".split()
+    "en": _words(
+        "the a an and or but is are was were be been being to of in on at for with "
+        "from by it its this that these those i me my we our you your he she they "
+        "them their not no so very too all any some have has had do does did can "
+        "could would should will just about as than then there here what which who"
     ),
 }
 _MIN_COMMENTS = 10
@@ -90,7 +96,7 @@ def suggest_themes(
         uncoded = uncoded[(coding.language.loc[uncoded] == language).to_numpy()]
     if len(uncoded) < _MIN_COMMENTS:
         return pd.DataFrame(columns=columns)
-    forms = forms or BaseForms()
+    forms = forms if forms is not None else BaseForms()
     documents = []
     for rid in uncoded:
         lang = coding.language.loc[rid]
@@ -121,12 +127,14 @@ def suggest_themes(
         for i in ordered:  # distinct texts only
             shown.setdefault(normalise_text(texts.loc[uncoded[i]]).casefold(), int(i))
         best = list(shown.values())[:examples]
-        rows.append({
-            "terms": ", ".join(top),
-            "comments": int(members.size),
-            "share": float(members.size / len(uncoded)),
-            "examples": [uncoded[i] for i in best],
-        })  # fmt: skip
+        rows.append(
+            {
+                "terms": ", ".join(top),
+                "comments": int(members.size),
+                "share": float(members.size / len(uncoded)),
+                "examples": [uncoded[i] for i in best],
+            }
+        )
     table = pd.DataFrame(rows).sort_values("comments", ascending=False, kind="stable")
     table.insert(0, "theme", np.arange(1, len(table) + 1))
     return table.reset_index(drop=True)[columns]

@@ -104,7 +104,9 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     try:
         categories = np.array(sorted(set(present.tolist())), dtype=object)
     except TypeError as exc:
-        raise TypeError(f"values must be mutually comparable (all numbers or all text): {exc}")
+        raise TypeError(
+            f"values must be mutually comparable (all numbers or all text): {exc}"
+        ) from None
     index = {value: i for i, value in enumerate(categories.tolist())}
     out = np.full(flat.shape[0], -1, dtype=np.int64)
     out[~missing] = [index[v] for v in present.tolist()]
@@ -217,7 +219,9 @@ def krippendorff_alpha(
         try:
             categories.astype(float)
         except (TypeError, ValueError):
-            raise ValueError(f"level={level!r} needs numeric values, got {categories[:5]}")
+            raise ValueError(
+                f"level={level!r} needs numeric values, got {categories[:5]}"
+            ) from None
         if level == "ratio" and (categories.astype(float) < 0).any():
             raise ValueError("level='ratio' needs non-negative values")
     counts = _counts(codes, len(categories))
@@ -306,9 +310,13 @@ def fleiss_kappa(
         [_fleiss_from(table, w) for w in _unit_weights(len(table), bootstrap, seed)]
     )
     return _estimate(
-        value, replicates, n=len(table), confidence=confidence, metric="fleiss_kappa",
+        value,
+        replicates,
+        n=len(table),
+        confidence=confidence,
+        metric="fleiss_kappa",
         bootstrap=bootstrap,
-    )  # fmt: skip
+    )
 
 
 _KAPPA_WEIGHTS: dict[str | None, Callable[[np.ndarray], np.ndarray]] = {
@@ -367,7 +375,9 @@ def cohen_kappa(
     first = np.asarray(a, dtype=object).ravel()
     second = np.asarray(b, dtype=object).ravel()
     if first.shape != second.shape:
-        raise ValueError(f"a and b must code the same units: lengths {first.size} and {second.size}")
+        raise ValueError(
+            f"a and b must code the same units: lengths {first.size} and {second.size}"
+        )
     codes, categories = _codes(np.vstack([first, second]))
     both = (codes >= 0).all(axis=0)
     codes = codes[:, both]
@@ -378,7 +388,9 @@ def cohen_kappa(
         try:
             numeric = categories.astype(float)
         except (TypeError, ValueError):
-            raise ValueError(f"weights={weights!r} needs numeric codes, got {categories[:5]}")
+            raise ValueError(
+                f"weights={weights!r} needs numeric codes, got {categories[:5]}"
+            ) from None
         distance = np.subtract.outer(numeric, numeric)
     disagreement = _KAPPA_WEIGHTS[weights](distance)
     cell = codes[0] * k + codes[1]

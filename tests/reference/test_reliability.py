@@ -27,16 +27,40 @@ EXAMPLE_C = [
 EXAMPLE_A = [[0, 1, 0, 0, 0, 0, 0, 0, 1, 0], [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]]
 
 # Fleiss (1971), Table 1 (also irr's `diagnoses`): 30 patients, 6 psychiatrists, 5 diagnoses.
-DIAGNOSES = np.array([
-    [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
-    [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
-    [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
-    [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
-    [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
-    [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
-    [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
-    [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
-])  # fmt: skip
+DIAGNOSES = np.array(
+    [
+        [4, 4, 4, 4, 4, 4],
+        [2, 2, 2, 5, 5, 5],
+        [2, 3, 3, 3, 3, 5],
+        [5, 5, 5, 5, 5, 5],
+        [2, 2, 2, 4, 4, 4],
+        [1, 1, 3, 3, 3, 3],
+        [3, 3, 3, 3, 5, 5],
+        [1, 1, 3, 3, 3, 4],
+        [1, 1, 4, 4, 4, 4],
+        [5, 5, 5, 5, 5, 5],
+        [1, 4, 4, 4, 4, 4],
+        [1, 2, 4, 4, 4, 4],
+        [2, 2, 2, 3, 3, 3],
+        [1, 4, 4, 4, 4, 4],
+        [2, 2, 4, 4, 4, 5],
+        [3, 3, 3, 3, 3, 5],
+        [1, 1, 1, 4, 5, 5],
+        [1, 1, 1, 1, 1, 2],
+        [2, 2, 4, 4, 4, 4],
+        [1, 3, 3, 5, 5, 5],
+        [5, 5, 5, 5, 5, 5],
+        [2, 4, 4, 4, 4, 4],
+        [2, 2, 4, 5, 5, 5],
+        [1, 1, 4, 4, 4, 4],
+        [1, 4, 4, 4, 4, 5],
+        [2, 2, 2, 2, 2, 4],
+        [1, 1, 1, 1, 5, 5],
+        [2, 2, 4, 4, 4, 4],
+        [1, 3, 3, 3, 3, 3],
+        [5, 5, 5, 5, 5, 5],
+    ]
+)
 
 
 @pytest.mark.parametrize(
@@ -54,8 +78,10 @@ DIAGNOSES = np.array([
 def test_krippendorff_2011_example_c(level, expected):
     estimate = krippendorff_alpha(EXAMPLE_C, level=level, bootstrap=0)
     assert estimate.value == pytest.approx(expected, abs=1e-12)
-    assert round(estimate.value, 3) == {"nominal": 0.743, "ordinal": 0.815,
-                                        "interval": 0.849, "ratio": 0.797}[level]  # fmt: skip
+    assert (
+        round(estimate.value, 3)
+        == {"nominal": 0.743, "ordinal": 0.815, "interval": 0.849, "ratio": 0.797}[level]
+    )
     # unit 12 has a single value (not pairable): 11 pairable units
     assert estimate.n == 11
 
@@ -80,7 +106,8 @@ def test_alpha_text_codes_equal_numeric_codes():
 
 def test_fleiss_1971_table1():
     # Fleiss (1971), p. 381: kappa = .430.
-    # R: agreeP <- sum((rowSums(ttab^2) - nr)/(nr*(nr-1))/ns); chanceP <- sum(colSums(ttab)^2)/(ns*nr)^2
+    # R: agreeP <- sum((rowSums(ttab^2) - nr)/(nr*(nr-1))/ns)
+    #    chanceP <- sum(colSums(ttab)^2)/(ns*nr)^2
     #    (agreeP - chanceP)/(1 - chanceP)  -> 0.430244520060141   (irr::kappam.fleiss formula)
     counts, _ = aggregate_raters(DIAGNOSES)
     estimate = fleiss_kappa(counts, bootstrap=0)
@@ -92,9 +119,18 @@ def test_fleiss_1971_table1():
 def test_fleiss_wikipedia_table_and_statsmodels():
     # The 10 subjects × 14 raters example (Wikipedia "Fleiss' kappa"): kappa = 0.210;
     # statsmodels' own test uses the same table.
-    table = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0],
-             [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2],
-             [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]  # fmt: skip
+    table = [
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
+    ]
     value = fleiss_kappa(table, bootstrap=0).value
     assert round(value, 3) == 0.210
     assert value == pytest.approx(sm_fleiss_kappa(np.array(table)), abs=1e-12)
@@ -130,6 +166,7 @@ def test_cohen_weighted_against_r(weights, expected):
     assert value == pytest.approx(expected, abs=1e-12)
     table = np.zeros((5, 5))
     np.add.at(table, (np.array(A16) - 1, np.array(B16) - 1), 1)
-    sm = sm_cohens_kappa(table, wt={None: None, "linear": "linear", "quadratic": "quadratic"}[
-        weights]).kappa
+    sm = sm_cohens_kappa(
+        table, wt={None: None, "linear": "linear", "quadratic": "quadratic"}[weights]
+    ).kappa
     assert value == pytest.approx(sm, abs=1e-12)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch.present.qual import quotes_markdown
 from cxresearch.present.labels import get_labels
+from cxresearch.present.qual import quotes_markdown
 from cxresearch.qual.codebook import codebook_from_mapping
 from cxresearch.qual.coding import code_comments
 from cxresearch.qual.impact import theme_impact, theme_prevalence
@@ -18,12 +18,24 @@ from cxresearch.qual.suggest import suggest_themes
 from cxresearch.stats.inference import compare_groups
 from cxresearch.stats.metrics import nps
 
-BOOK = {"name": "t", "codes": [
-    {"code": "price", "label": {"fi": "Hinta", "en": "Price"},
-     "rules": {"fi": {"words": ["hinta", "kallis"]}, "en": {"words": ["price", "expensive"]}}},
-    {"code": "service", "label": {"fi": "Palvelu", "en": "Service"},
-     "rules": {"fi": {"words": ["palvelu", "asiakaspalvelu"]}, "en": {"words": ["service"]}}},
-]}  # fmt: skip
+BOOK = {
+    "name": "t",
+    "codes": [
+        {
+            "code": "price",
+            "label": {"fi": "Hinta", "en": "Price"},
+            "rules": {
+                "fi": {"words": ["hinta", "kallis"]},
+                "en": {"words": ["price", "expensive"]},
+            },
+        },
+        {
+            "code": "service",
+            "label": {"fi": "Palvelu", "en": "Service"},
+            "rules": {"fi": {"words": ["palvelu", "asiakaspalvelu"]}, "en": {"words": ["service"]}},
+        },
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +68,20 @@ def test_evaluate_codes_by_hand():
 
 
 def test_evaluate_sentiment():
-    ref = pd.DataFrame({"id": ["1", "2", "3", "4"], "code": ["a"] * 4,
-                        "sentiment": ["positive", "negative", "negative", "positive"]})  # fmt: skip
-    pred = pd.DataFrame({"id": [1, 2, 3, 5], "code": ["a"] * 4,
-                         "sentiment": ["positive", "negative", "neutral", "positive"]})  # fmt: skip
+    ref = pd.DataFrame(
+        {
+            "id": ["1", "2", "3", "4"],
+            "code": ["a"] * 4,
+            "sentiment": ["positive", "negative", "negative", "positive"],
+        }
+    )
+    pred = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 5],
+            "code": ["a"] * 4,
+            "sentiment": ["positive", "negative", "neutral", "positive"],
+        }
+    )
     table = evaluate_sentiment(pred, ref)
     assert table["n"].iat[0] == 3 and table["accuracy"].iat[0] == pytest.approx(2 / 3)
     assert table.loc["negative", "recall"] == pytest.approx(0.5)
@@ -75,11 +97,12 @@ def frame_and_codes():
     rng = np.random.default_rng(4)
     n = 400
     scores = pd.Series(rng.integers(0, 11, n), index=[f"r{i}" for i in range(n)])
-    commented = scores.index[: 300]
+    commented = scores.index[:300]
     price = pd.Series(rng.random(300) < np.where(scores[commented] <= 6, 0.6, 0.1), index=commented)
     codes = pd.DataFrame({"price": price, "service": rng.random(300) < 0.3}, index=commented)
-    groups = pd.DataFrame({"customer_type": rng.choice(["current", "former"], n)},
-                          index=scores.index)  # fmt: skip
+    groups = pd.DataFrame(
+        {"customer_type": rng.choice(["current", "former"], n)}, index=scores.index
+    )
     return scores, codes, groups
 
 
@@ -116,13 +139,15 @@ def test_impact_uses_the_package_comparison_and_decomposes():
 
 
 def test_quotes_are_masked_short_varied_and_escaped_when_shown(book, forms):
-    texts = pd.Series({
-        "a": "Hinta on liian kallis. Soittakaa numeroon 040 123 4567.",
-        "b": "Liian kallis hinta <script>alert(1)</script>",
-        "c": "Hinta on liian kallis.",
-        "d": "The price is too expensive.",
-        "e": "Hinta on liian kallis.",
-    })  # fmt: skip
+    texts = pd.Series(
+        {
+            "a": "Hinta on liian kallis. Soittakaa numeroon 040 123 4567.",
+            "b": "Liian kallis hinta <script>alert(1)</script>",
+            "c": "Hinta on liian kallis.",
+            "d": "The price is too expensive.",
+            "e": "Hinta on liian kallis.",
+        }
+    )
     coding = code_comments(texts, book, forms=forms)
     quotes = representative_quotes(texts, coding, book, "price", n=5, language="fi")
     assert "040 123 4567" not in " ".join(quotes["quote"])
@@ -144,10 +169,16 @@ def test_excerpt_marks_cuts():
 
 
 def test_suggestions_find_an_uncovered_theme(book, forms):
-    parking = ["Parkkipaikkoja ei ollut tarpeeksi.", "Parkkipaikka oli täynnä taas.",
-               "Pysäköinti on hankalaa, parkkipaikkoja liian vähän."]  # fmt: skip
-    opening = ["Aukioloajat ovat liian lyhyet.", "Aukioloaika päättyy liian aikaisin.",
-               "Toivoisin pidempiä aukioloaikoja."]  # fmt: skip
+    parking = [
+        "Parkkipaikkoja ei ollut tarpeeksi.",
+        "Parkkipaikka oli täynnä taas.",
+        "Pysäköinti on hankalaa, parkkipaikkoja liian vähän.",
+    ]
+    opening = [
+        "Aukioloajat ovat liian lyhyet.",
+        "Aukioloaika päättyy liian aikaisin.",
+        "Toivoisin pidempiä aukioloaikoja.",
+    ]
     texts = pd.Series((parking + opening) * 3 + ["Hinta on kallis."])
     coding = code_comments(texts, book, language="fi", forms=forms)
     table = suggest_themes(texts, coding, forms=forms, n_themes=2, seed=1)
@@ -158,3 +189,18 @@ def test_suggestions_find_an_uncovered_theme(book, forms):
     pd.testing.assert_frame_equal(table, again)
     few = code_comments(pd.Series(["Hinta"] * 3), book, language="fi", forms=forms)
     assert suggest_themes(pd.Series(["Hinta"] * 3), few, forms=forms).empty
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Soita Matti Virtaselle.", "Soita [name]."),
+        ("Matti Virtasen kanssa", "[name] kanssa"),
+        ("Virtasta ei näkynyt", "[name] ei näkynyt"),
+        ("Virtasalo vastasi", "Virtasalo vastasi"),
+    ],
+)
+def test_finnish_nen_names_are_masked_in_their_inflected_forms(text, masked):
+    from cxresearch.qual.masking import mask_personal_data
+
+    assert mask_personal_data(text, names=("Matti Virtanen", "Virtanen")) == masked

@@ -33,14 +33,26 @@ def write(tmp_path: Path, data: dict) -> Path:
 
 
 def base(**extra) -> dict:
-    code = {"code": "price", "label": {"fi": "Hinta", "en": "Price"},
-            "rules": {"fi": {"words": ["hinta"]}}, **extra}  # fmt: skip
+    code = {
+        "code": "price",
+        "label": {"fi": "Hinta", "en": "Price"},
+        "rules": {"fi": {"words": ["hinta"]}},
+        **extra,
+    }
     return {"name": "t", "codes": [code]}
 
 
 def test_default_codebook_structure(book):
-    assert book.themes == ["price", "reliability", "service", "ease", "speed",
-                           "communication", "delivery", "billing"]  # fmt: skip
+    assert book.themes == [
+        "price",
+        "reliability",
+        "service",
+        "ease",
+        "speed",
+        "communication",
+        "delivery",
+        "billing",
+    ]
     assert book.ancestors("price.fees") == ["price"] and book.top("price.fees") == "price"
     assert book.children("delivery") == ["delivery.pickup", "delivery.problems"]
     assert book["price.level"].sentiment == "negative"
@@ -50,8 +62,7 @@ def test_default_codebook_structure(book):
 
 def test_unknown_key_names_the_code(tmp_path, forms):
     data = base()
-    data["codes"][0]["children"] = [{"code": "price.fees", "label": {"fi": "Maksut"},
-                                     "rulez": {}}]  # fmt: skip
+    data["codes"][0]["children"] = [{"code": "price.fees", "label": {"fi": "Maksut"}, "rulez": {}}]
     with pytest.raises(ParamsError, match=r"\[code price.fees\].*rulez: unknown key"):
         load_codebook(write(tmp_path, data), forms=forms)
 
@@ -71,13 +82,15 @@ def test_bad_pattern_names_the_code(tmp_path, forms):
 
 @pytest.mark.parametrize(
     ("change", "message"),
-    [({"code": "Price!"}, "is not a code"),
-     ({"rules": {"sv": {"words": ["pris"]}}}, r"rules has language\(s\) \['sv'\]"),
-     ({"rules": {"fi": {"words": ["liian kallis"]}}}, "is not one word"),
-     ({"rules": {"fi": {"phrases": ["kallis"]}}}, "needs two words"),
-     ({"label": {}}, "label needs at least one language"),
-     ({"sentiment": "angry"}, "sentiment")],
-)  # fmt: skip
+    [
+        ({"code": "Price!"}, "is not a code"),
+        ({"rules": {"sv": {"words": ["pris"]}}}, r"rules has language\(s\) \['sv'\]"),
+        ({"rules": {"fi": {"words": ["liian kallis"]}}}, "is not one word"),
+        ({"rules": {"fi": {"phrases": ["kallis"]}}}, "needs two words"),
+        ({"label": {}}, "label needs at least one language"),
+        ({"sentiment": "angry"}, "sentiment"),
+    ],
+)
 def test_invalid_codes(tmp_path, forms, change, message):
     with pytest.raises(ParamsError, match=message):
         load_codebook(write(tmp_path, base(**change)), forms=forms)

@@ -26,8 +26,9 @@ def book(forms):
 
 
 def code(texts, book, forms, **kw):
-    return code_comments(pd.Series(texts, index=[f"r{i}" for i in range(len(texts))]), book,
-                         forms=forms, **kw)  # fmt: skip
+    return code_comments(
+        pd.Series(texts, index=[f"r{i}" for i in range(len(texts))]), book, forms=forms, **kw
+    )
 
 
 def test_child_sets_parent_and_evidence_names_the_rule(book, forms):
@@ -42,12 +43,30 @@ def test_child_sets_parent_and_evidence_names_the_rule(book, forms):
 
 def test_index_is_kept_and_statuses_count_everything(book, forms):
     long = "Hinta on liian kova. " * 2500  # 52,500 characters
-    texts = ["", "   ", None, "😡😡", "12345", "Die Lieferung war viel zu spät und teuer",
-             long, "Kaikki meni hyvin.", "Toimitus myöhästyi. The app is clunky."]  # fmt: skip
+    texts = [
+        "",
+        "   ",
+        None,
+        "😡😡",
+        "12345",
+        "Die Lieferung war viel zu spät und teuer",
+        long,
+        "Kaikki meni hyvin.",
+        "Toimitus myöhästyi. The app is clunky.",
+    ]
     coding = code(texts, book, forms)
     assert list(coding.codes.index) == [f"r{i}" for i in range(len(texts))]
-    assert coding.status.tolist() == ["empty", "empty", "empty", "empty", "empty",
-                                      "other-language", "coded", "uncoded", "coded"]  # fmt: skip
+    assert coding.status.tolist() == [
+        "empty",
+        "empty",
+        "empty",
+        "empty",
+        "empty",
+        "other-language",
+        "coded",
+        "uncoded",
+        "coded",
+    ]
     counts = coding.counts()
     assert counts["total"] == len(texts) and counts["long"] == 1 and counts["mixed_language"] == 1
     assert counts[["coded", "uncoded", "empty", "other-language"]].sum() == len(texts)
@@ -60,22 +79,28 @@ def test_index_is_kept_and_statuses_count_everything(book, forms):
 
 @pytest.mark.parametrize(
     ("text", "lang", "label"),
-    [("Ei yhtään katkosta tai ongelmaa koko vuonna.", "fi", "positive"),
-     ("Not a single outage or problem all year.", "en", "positive"),
-     ("Asiakaspalvelija ei osannut auttaa.", "fi", "negative"),
-     ("The agent could not help me.", "en", "negative"),
-     ("Ei valittamista.", "fi", "positive"),
-     ("Hyvä palvelu, mutta toimitus myöhästyi.", "fi", "mixed"),
-     ("Palvelu on hyvä. Toimitus myöhästyi.", "fi", "mixed"),
-     ("Soitin tiistaina.", "fi", "neutral")],
-)  # fmt: skip
+    [
+        ("Ei yhtään katkosta tai ongelmaa koko vuonna.", "fi", "positive"),
+        ("Not a single outage or problem all year.", "en", "positive"),
+        ("Asiakaspalvelija ei osannut auttaa.", "fi", "negative"),
+        ("The agent could not help me.", "en", "negative"),
+        ("Ei valittamista.", "fi", "positive"),
+        ("Hyvä palvelu, mutta toimitus myöhästyi.", "fi", "mixed"),
+        ("Palvelu on hyvä. Toimitus myöhästyi.", "fi", "mixed"),
+        ("Soitin tiistaina.", "fi", "neutral"),
+    ],
+)
 def test_sentiment_with_negation(book, forms, text, lang, label):
     assert code([text], book, forms, language=lang).sentiment["label"].iat[0] == label
 
 
 def test_aspect_sentiment_per_sentence_and_direction_fallback(book, forms):
-    coding = code(["Asiakaspalvelu oli ystävällistä. Toimitus myöhästyi.",
-                   "Kukaan ei kertonut mitään."], book, forms, language="fi")  # fmt: skip
+    coding = code(
+        ["Asiakaspalvelu oli ystävällistä. Toimitus myöhästyi.", "Kukaan ei kertonut mitään."],
+        book,
+        forms,
+        language="fi",
+    )
     aspects = coding.aspects.set_index(["id", "code"])["sentiment"]
     assert aspects["r0", "service"] == "positive"
     assert aspects["r0", "delivery"] == "negative"
@@ -94,8 +119,9 @@ def test_language_argument_validation(book, forms):
         code_comments("Hinta on kova", book, forms=forms)
     with pytest.raises(TypeError, match="Codebook"):
         code_comments(["x"], {"name": "x"}, forms=forms)  # type: ignore[arg-type]
-    given = code(["Price is high", "Hinta on kova"], book, forms,
-                 language=pd.Series(["en", np.nan]))  # fmt: skip
+    given = code(
+        ["Price is high", "Hinta on kova"], book, forms, language=pd.Series(["en", np.nan])
+    )
     assert given.language_detected.tolist() == [False, True]
 
 

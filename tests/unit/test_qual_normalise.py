@@ -14,14 +14,23 @@ from cxresearch.qual.normalise import BaseForms, detect_language, normalise_text
 BOOK = {
     "name": "t",
     "codes": [
-        {"code": "billing", "label": {"fi": "Laskutus", "en": "Billing"},
-         "rules": {"fi": {"words": ["laskutus", "lasku"]}, "en": {"words": ["invoice", "bill"]}}},
-        {"code": "locker", "label": {"fi": "Pakettiautomaatti", "en": "Parcel locker"},
-         "rules": {"fi": {"words": ["pakettiautomaatti"]}, "en": {"phrases": ["parcel locker"]}}},
-        {"code": "delivery", "label": {"fi": "Toimitus", "en": "Delivery"},
-         "rules": {"fi": {"words": ["automaatti", "toimitus"]}}},
+        {
+            "code": "billing",
+            "label": {"fi": "Laskutus", "en": "Billing"},
+            "rules": {"fi": {"words": ["laskutus", "lasku"]}, "en": {"words": ["invoice", "bill"]}},
+        },
+        {
+            "code": "locker",
+            "label": {"fi": "Pakettiautomaatti", "en": "Parcel locker"},
+            "rules": {"fi": {"words": ["pakettiautomaatti"]}, "en": {"phrases": ["parcel locker"]}},
+        },
+        {
+            "code": "delivery",
+            "label": {"fi": "Toimitus", "en": "Delivery"},
+            "rules": {"fi": {"words": ["automaatti", "toimitus"]}},
+        },
     ],
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +45,15 @@ def book(forms: BaseForms):
 
 @pytest.mark.parametrize(
     "text",
-    ["Laskutus on sekavaa.", "Laskutuksessa oli virhe.", "Laskun summa oli väärä.",
-     "Laskuun tuli lisämaksu.", "Laskuissa on aina jotain.", "LASKUTUKSEN kanssa ongelmia"],
-)  # fmt: skip
+    [
+        "Laskutus on sekavaa.",
+        "Laskutuksessa oli virhe.",
+        "Laskun summa oli väärä.",
+        "Laskuun tuli lisämaksu.",
+        "Laskuissa on aina jotain.",
+        "LASKUTUKSEN kanssa ongelmia",
+    ],
+)
 def test_finnish_billing_inflections(book, forms, text):
     # The examples: laskutus, laskutuksessa, laskun, laskuun -> billing
     coding = code_comments([text], book, language="fi", forms=forms)
@@ -46,9 +61,13 @@ def test_finnish_billing_inflections(book, forms, text):
 
 
 @pytest.mark.parametrize(
-    "text", ["Hain paketin pakettiautomaatilla.", "Pakettiautomaatti oli täynnä.",
-             "Pakettiautomaatista ei löytynyt lähetystä."],
-)  # fmt: skip
+    "text",
+    [
+        "Hain paketin pakettiautomaatilla.",
+        "Pakettiautomaatti oli täynnä.",
+        "Pakettiautomaatista ei löytynyt lähetystä.",
+    ],
+)
 def test_finnish_parcel_locker_inflections_and_compound_head(book, forms, text):
     coding = code_comments([text], book, language="fi", forms=forms)
     assert coding.codes["locker"].iat[0], text
@@ -60,16 +79,25 @@ def test_finnish_parcel_locker_inflections_and_compound_head(book, forms, text):
 
 def test_short_rule_word_does_not_match_inside_longer_words(forms):
     book = codebook_from_mapping(
-        {"name": "t", "codes": [{"code": "x", "label": {"fi": "X"},
-                                 "rules": {"fi": {"words": ["tie"]}}}]}, forms=forms)  # fmt: skip
-    coding = code_comments(["Tietokone ei toimi.", "Tie oli huono."], book, language="fi",
-                           forms=forms)  # fmt: skip
+        {
+            "name": "t",
+            "codes": [{"code": "x", "label": {"fi": "X"}, "rules": {"fi": {"words": ["tie"]}}}],
+        },
+        forms=forms,
+    )
+    coding = code_comments(
+        ["Tietokone ei toimi.", "Tie oli huono."], book, language="fi", forms=forms
+    )
     assert coding.codes["x"].tolist() == [False, True]
 
 
 def test_english_phrase_and_inflection(book, forms):
-    coding = code_comments(["Both invoices were wrong", "The parcel lockers are full"], book,
-                           language="en", forms=forms)  # fmt: skip
+    coding = code_comments(
+        ["Both invoices were wrong", "The parcel lockers are full"],
+        book,
+        language="en",
+        forms=forms,
+    )
     assert coding.codes["billing"].tolist() == [True, False]
     assert coding.codes["locker"].tolist() == [False, True]
 
@@ -84,9 +112,13 @@ def test_normalise_and_tokenise():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Toimitus myöhästyi taas viikolla", "fi"), ("The delivery was late again", "en"),
-     ("Die Lieferung kam leider viel zu spät an", "other"), ("😀 123", None)],
-)  # fmt: skip
+    [
+        ("Toimitus myöhästyi taas viikolla", "fi"),
+        ("The delivery was late again", "en"),
+        ("Die Lieferung kam leider viel zu spät an", "other"),
+        ("😀 123", None),
+    ],
+)
 def test_detect_language(forms, text, expected):
     assert detect_language([t.text for t in tokenise(text)], forms)[0] == expected
 
@@ -113,3 +145,11 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path):
 def test_bad_language(forms):
     with pytest.raises(ValueError, match="lang must be one of"):
         forms.base_form("x", "sv")
+
+
+def test_coding_with_an_empty_project_cache_fills_it(tmp_path: Path, book):
+    # An empty BaseForms is falsy (len 0): it must still be the one used and saved.
+    forms = BaseForms(tmp_path)
+    code_comments(["Laskutuksessa oli virhe."], book, language="fi", forms=forms)
+    assert forms.path is not None and forms.path.is_file()
+    assert "fi:laskutuksessa" in json.loads(forms.path.read_text(encoding="utf-8"))

@@ -26,19 +26,45 @@ from cxresearch.qual.sheets import (
 )
 from cxresearch.stats.reliability import krippendorff_alpha
 
-BOOK = {"name": "t", "codes": [
-    {"code": "price", "label": {"fi": "Hinta", "en": "Price"},
-     "rules": {"fi": {"words": ["hinta", "kallis"]}, "en": {"words": ["price", "expensive"]}},
-     "children": [{"code": "price.fees", "label": {"en": "Fees"},
-                   "rules": {"en": {"words": ["fee"]}}}]},
-    {"code": "service", "label": {"fi": "Palvelu", "en": "Service"},
-     "rules": {"fi": {"words": ["palvelu"]}, "en": {"words": ["service"]}}},
-]}  # fmt: skip
+BOOK = {
+    "name": "t",
+    "codes": [
+        {
+            "code": "price",
+            "label": {"fi": "Hinta", "en": "Price"},
+            "rules": {
+                "fi": {"words": ["hinta", "kallis"]},
+                "en": {"words": ["price", "expensive"]},
+            },
+            "children": [
+                {"code": "price.fees", "label": {"en": "Fees"}, "rules": {"en": {"words": ["fee"]}}}
+            ],
+        },
+        {
+            "code": "service",
+            "label": {"fi": "Palvelu", "en": "Service"},
+            "rules": {"fi": {"words": ["palvelu"]}, "en": {"words": ["service"]}},
+        },
+    ],
+}
 TEXTS = pd.Series(
-    {f"R{i:03d}": t for i, t in enumerate(
-        ["Liian kallis.", "Hyvä palvelu.", "Price is fine, service slow.", "Nothing to add.",
-         "Extra fee again!", "Palvelu ja hinta ok.", "Meh.", "Great service"] * 5)}
-)  # fmt: skip
+    {
+        f"R{i:03d}": t
+        for i, t in enumerate(
+            [
+                "Liian kallis.",
+                "Hyvä palvelu.",
+                "Price is fine, service slow.",
+                "Nothing to add.",
+                "Extra fee again!",
+                "Palvelu ja hinta ok.",
+                "Meh.",
+                "Great service",
+            ]
+            * 5
+        )
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +74,11 @@ def book():
 
 def fill(path: Path, marks: dict[str, list[str]], *, none: tuple[str, ...] = ()) -> None:
     """Fill a written sheet as a coder would (in its own format)."""
-    frame = (pd.read_excel(path, dtype=str, keep_default_na=False) if path.suffix == ".xlsx"
-             else pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))  # fmt: skip
+    frame = (
+        pd.read_excel(path, dtype=str, keep_default_na=False)
+        if path.suffix == ".xlsx"
+        else pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    )
     for i, rid in enumerate(frame["response_id"]):
         for code in marks.get(rid, []):
             frame.loc[i, CODE_PREFIX + code] = "x"
@@ -63,28 +92,40 @@ def fill(path: Path, marks: dict[str, list[str]], *, none: tuple[str, ...] = ())
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_round_trip_written_filled_and_read_back(book, tmp_path, fmt):
-    written = write_sheets(TEXTS, book, ["anna", "ville"], tmp_path, sample=12, seed=3,
-                           formats=[fmt])  # fmt: skip
+    written = write_sheets(
+        TEXTS, book, ["anna", "ville"], tmp_path, sample=12, seed=3, formats=[fmt]
+    )
     anna_path, ville_path = written["anna"][0], written["ville"][0]
     assert anna_path.name == f"anna.{fmt}" and anna_path.is_file()
     sample = sample_for_coding(TEXTS.index.tolist(), size=12, seed=3)
-    anna_raw = (pd.read_excel(anna_path, dtype=str, keep_default_na=False) if fmt == "xlsx"
-                else pd.read_csv(anna_path, dtype=str, keep_default_na=False,
-                                 encoding="utf-8-sig"))  # fmt: skip
+    anna_raw = (
+        pd.read_excel(anna_path, dtype=str, keep_default_na=False)
+        if fmt == "xlsx"
+        else pd.read_csv(anna_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    )
     # blind: the same sample, no codes filled in, each coder in their own order
     assert sorted(anna_raw["response_id"]) == sorted(sample)
     code_columns = [c for c in anna_raw if c.startswith(CODE_PREFIX)]
     assert code_columns == [CODE_PREFIX + c for c in book.names]
     assert (anna_raw[code_columns + ["no_code", "note"]] == "").all().all()
     assert anna_raw["comment"].tolist() == TEXTS[anna_raw["response_id"]].tolist()
-    ville_raw = (pd.read_excel(ville_path, dtype=str) if fmt == "xlsx"
-                 else pd.read_csv(ville_path, dtype=str, encoding="utf-8-sig"))  # fmt: skip
+    ville_raw = (
+        pd.read_excel(ville_path, dtype=str)
+        if fmt == "xlsx"
+        else pd.read_csv(ville_path, dtype=str, encoding="utf-8-sig")
+    )
     assert ville_raw["response_id"].tolist() != anna_raw["response_id"].tolist()
 
-    fill(anna_path, {sample[0]: ["price"], sample[1]: ["price.fees", "service"]},
-         none=tuple(sample[2:10]))  # fmt: skip
-    fill(ville_path, {sample[0]: ["price"], sample[1]: ["service"], sample[2]: ["service"]},
-         none=tuple(sample[3:11]))  # fmt: skip
+    fill(
+        anna_path,
+        {sample[0]: ["price"], sample[1]: ["price.fees", "service"]},
+        none=tuple(sample[2:10]),
+    )
+    fill(
+        ville_path,
+        {sample[0]: ["price"], sample[1]: ["service"], sample[2]: ["service"]},
+        none=tuple(sample[3:11]),
+    )
     anna = read_sheet(anna_path, book, sample=sample)
     ville = read_sheet(ville_path, book, sample=sample)
     assert anna.coder == "anna" and len(anna.codes) == 10 and len(anna.not_coded) == 2
@@ -94,20 +135,33 @@ def test_round_trip_written_filled_and_read_back(book, tmp_path, fmt):
 
     diff = disagreements([anna, ville], book)
     assert set(map(tuple, diff[["response_id", "code"]].to_numpy())) == {
-        (sample[1], "price"), (sample[1], "price.fees"), (sample[2], "service")}
+        (sample[1], "price"),
+        (sample[1], "price.fees"),
+        (sample[2], "service"),
+    }
     with pytest.raises(ValueError, match="tie"):
         adjudicate([anna, ville], book)
-    final = adjudicate([anna, ville], book, decisions={
-        (sample[1], "price"): True, (sample[1], "price.fees"): True,
-        (sample[2], "service"): False})  # fmt: skip
+    final = adjudicate(
+        [anna, ville],
+        book,
+        decisions={
+            (sample[1], "price"): True,
+            (sample[1], "price.fees"): True,
+            (sample[2], "service"): False,
+        },
+    )
     assert final.loc[sample[1], "price.fees"] and not final.loc[sample[2], "service"]
 
-    agreement = agreement_by_code({"anna": anna.codes, "ville": ville.codes},
-                                  codes=["price", "service"], bootstrap=0)  # fmt: skip
+    agreement = agreement_by_code(
+        {"anna": anna.codes, "ville": ville.codes}, codes=["price", "service"], bootstrap=0
+    )
     ids = sorted(set(anna.codes.index) | set(ville.codes.index))
-    data = np.array([[float(s.codes["service"].get(i, np.nan)) for i in ids] for s in (anna, ville)])
+    data = np.array(
+        [[float(s.codes["service"].get(i, np.nan)) for i in ids] for s in (anna, ville)]
+    )
     assert agreement.loc["service", "alpha"] == pytest.approx(
-        krippendorff_alpha(data, bootstrap=0).value)  # fmt: skip
+        krippendorff_alpha(data, bootstrap=0).value
+    )
     assert agreement.loc["service", "units"] == 10  # ids 0-9 coded by both
 
 
@@ -126,17 +180,27 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
 
 @pytest.mark.parametrize(
     ("rows", "message"),
-    [([{"response_id": "R1", "code:price": "x", "code:nope": ""}],
-      r"code column\(s\) \['code:nope'\] are not codes"),
-     ([{"response_id": "R1", "code:price": "x"}, {"response_id": "", "code:price": ""}],
-      r"response_id is blank on row\(s\) \[3\]"),
-     ([{"response_id": "R1", "code:price": "x"}, {"response_id": "R1", "code:price": ""}],
-      r"repeats \['R1'\] on row\(s\) \[2, 3\]"),
-     ([{"response_id": "R1", "code:price": "maybe"}],
-      r"column 'code:price' has unreadable mark\(s\) \['maybe'\] on row\(s\) \[2\]"),
-     ([{"response_id": "R1", "code:price": "x", "no_code": "x"}], "both a code and no_code"),
-     ([{"code:price": "x"}], "no 'response_id' column")],
-)  # fmt: skip
+    [
+        (
+            [{"response_id": "R1", "code:price": "x", "code:nope": ""}],
+            r"code column\(s\) \['code:nope'\] are not codes",
+        ),
+        (
+            [{"response_id": "R1", "code:price": "x"}, {"response_id": "", "code:price": ""}],
+            r"response_id is blank on row\(s\) \[3\]",
+        ),
+        (
+            [{"response_id": "R1", "code:price": "x"}, {"response_id": "R1", "code:price": ""}],
+            r"repeats \['R1'\] on row\(s\) \[2, 3\]",
+        ),
+        (
+            [{"response_id": "R1", "code:price": "maybe"}],
+            r"column 'code:price' has unreadable mark\(s\) \['maybe'\] on row\(s\) \[2\]",
+        ),
+        ([{"response_id": "R1", "code:price": "x", "no_code": "x"}], "both a code and no_code"),
+        ([{"code:price": "x"}], "no 'response_id' column"),
+    ],
+)
 def test_bad_sheets_name_file_and_rows(book, tmp_path, rows, message):
     path = write_csv(tmp_path / "coder.csv", rows)
     with pytest.raises(DataError, match=message) as info:
@@ -145,8 +209,10 @@ def test_bad_sheets_name_file_and_rows(book, tmp_path, rows, message):
 
 
 def test_sheet_ids_outside_sample_and_extra_columns(book, tmp_path):
-    path = write_csv(tmp_path / "c.csv", [{"response_id": "R9", "code:price": "1",
-                                           "my notes": "hm", "no_code": ""}])  # fmt: skip
+    path = write_csv(
+        tmp_path / "c.csv",
+        [{"response_id": "R9", "code:price": "1", "my notes": "hm", "no_code": ""}],
+    )
     with pytest.raises(DataError, match=r"\['R9'\] on row\(s\) \[2\] were not in the sample"):
         read_sheet(path, book, sample=["R1"])
     sheet = read_sheet(path, book)
@@ -156,8 +222,10 @@ def test_sheet_ids_outside_sample_and_extra_columns(book, tmp_path):
 
 
 def test_reference_round_trip_and_errors(book, tmp_path):
-    codes = pd.DataFrame({"price": [True, False], "price.fees": [True, False],
-                          "service": [False, False]}, index=["R1", "R2"])  # fmt: skip
+    codes = pd.DataFrame(
+        {"price": [True, False], "price.fees": [True, False], "service": [False, False]},
+        index=["R1", "R2"],
+    )
     sentiment = pd.DataFrame({"id": ["R1"], "code": ["price"], "sentiment": ["negative"]})
     path = write_reference(codes, tmp_path / "ref.csv", sentiment=sentiment)
     back, aspects = read_reference(path, book)

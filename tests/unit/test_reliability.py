@@ -72,8 +72,9 @@ def test_fleiss_interval():
     counts = np.stack([(_coders(3) == c).sum(axis=0) for c in range(3)], axis=1)
     estimate = fleiss_kappa(counts, bootstrap=200)
     assert estimate.ci_low < estimate.value < estimate.ci_high
-    assert estimate.value == pytest.approx(krippendorff_alpha(_coders(3), bootstrap=0).value,
-                                           abs=0.01)  # fmt: skip
+    assert estimate.value == pytest.approx(
+        krippendorff_alpha(_coders(3), bootstrap=0).value, abs=0.01
+    )
 
 
 def test_cohen_drops_and_counts_missing_pairs():
