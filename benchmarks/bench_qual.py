@@ -121,9 +121,7 @@ def child_lemmatiser(spec: dict[str, Any]) -> dict[str, Any]:
         try:
             import libvoikko  # type: ignore[import-not-found]
         except ImportError:
-            return {
-                "skipped": "not installed (apt-get install python3-libvoikko voikko-fi)"
-            }
+            return {"skipped": "not installed (apt-get install python3-libvoikko voikko-fi)"}
         voikko = libvoikko.Voikko("fi")
         got = [{a.get("BASEFORM") for a in voikko.analyze(w)} for w in words]
     seconds = time.perf_counter() - start
