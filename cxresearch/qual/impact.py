@@ -5,13 +5,14 @@
   weighted), and each group's base.
 - :func:`theme_impact`: per theme, the NPS of commenters who mention it against
   commenters who do not (difference, interval, z test with Rocks' variance, from
-  :func:`cxresearch.stats.inference.compare_groups`, Holm-adjusted over themes), the share
+  :func:`cxresearch.stats.inference.compare_nps`, Holm-adjusted over themes), the share
   of detractors among mentioners, and the theme's effect on the overall NPS: the NPS of
   all respondents minus the NPS of the respondents without the theme's comments, with a
   percentile bootstrap interval over respondents.
 
 Everything comes from the package's estimators (:func:`cxresearch.nps`,
-:func:`~cxresearch.stats.intervals.proportion_interval`); nothing here rounds.
+:func:`~cxresearch.stats.metrics.top_box` for shares, design-based when weighted,
+:func:`~cxresearch.stats.inference.compare_nps`); nothing here rounds.
 """
 
 from __future__ import annotations
@@ -23,26 +24,30 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from cxresearch.stats.inference import compare_groups
-from cxresearch.stats.intervals import check_confidence, proportion_interval
-from cxresearch.stats.metrics import nps
+from cxresearch.results import Estimate
+from cxresearch.stats.inference import compare_nps
+from cxresearch.stats.intervals import check_confidence
+from cxresearch.stats.metrics import nps, top_box
 
 __all__ = ["theme_impact", "theme_prevalence"]
 
 
-def _weights(frame: pd.DataFrame, weights: str | None) -> np.ndarray:
+def _weights(weights: pd.Series | None, index: pd.Index) -> np.ndarray:
     if weights is None:
-        return np.ones(len(frame))
-    if weights not in frame:
-        raise ValueError(f"weights column {weights!r} is not in the frame")
-    values = frame[weights].to_numpy(float)
-    if not np.isfinite(values).all() or (values <= 0).any():
-        raise ValueError(f"weights column {weights!r} must be positive numbers")
+        return np.ones(len(index))
+    missing = index.difference(weights.index)
+    if len(missing):
+        raise ValueError(f"weights have no value for {list(missing[:5])}")
+    values = weights.loc[index].to_numpy(float)
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise ValueError("weights must be non-negative numbers")
     return values
 
 
-def _kish(w: np.ndarray) -> float:
-    return float(w.sum() ** 2 / (w**2).sum()) if w.size else 0.0
+def _share(hit: np.ndarray, weights: np.ndarray | None, confidence: float) -> Estimate:
+    """Share of True in ``hit`` with the package's share estimator (Wilson; design-based
+    variance when weighted), so prevalence intervals are computed like every other share."""
+    return top_box(hit.astype(float), top=(1.0,), weights=weights, confidence=confidence)
 
 
 def theme_prevalence(
@@ -51,7 +56,7 @@ def theme_prevalence(
     *,
     by: Sequence[str] = (),
     themes: Sequence[str] | None = None,
-    weights: str | None = None,
+    weights: pd.Series | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Share of commenters who mention each theme, with intervals, overall or by group.
@@ -61,13 +66,14 @@ def theme_prevalence(
     codes : DataFrame of bool
         Coded comments (rows = the base: commenters whose comment could be coded).
     frame : DataFrame, optional
-        Responses indexed like ``codes`` with the ``by`` columns (and ``weights``).
+        Responses indexed like ``codes`` with the ``by`` columns.
     by : sequence of str, optional
         Grouping columns of ``frame``, e.g. ``["customer_type"]``.
     themes : sequence of str, optional
         Columns of ``codes`` to report (default all).
-    weights : str, optional
-        Weight column of ``frame``.
+    weights : Series, optional
+        Respondent weights indexed like ``codes`` (a superset is fine); shares are
+        weighted with the package's design-based variance (weights-only design).
     confidence : float, optional
 
     Returns
@@ -85,37 +91,33 @@ def theme_prevalence(
     confidence = check_confidence(confidence)
     names = list(themes) if themes is not None else list(codes.columns)
     by = list(by)
-    if (by or weights) and frame is None:
-        raise ValueError("give frame for by= or weights=")
+    if by and frame is None:
+        raise ValueError("give frame for by=")
     data = codes[names].copy()
-    if frame is not None:
+    if frame is not None and by:
         missing = [c for c in by if c not in frame]
         if missing:
             raise ValueError(f"by columns {missing} are not in the frame")
-        data = data.join(frame.loc[codes.index, by]) if by else data
-        data["_w"] = _weights(frame.loc[codes.index], weights)
-    else:
-        data["_w"] = 1.0
+        data = data.join(frame.loc[codes.index, by])
+    data["_w"] = _weights(weights, codes.index)
     groups = data.groupby(by, dropna=False, sort=True) if by else [((), data)]
     rows = []
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
-        w = group["_w"].to_numpy(float)
-        n_eff = _kish(w)
+        w = group["_w"].to_numpy(float) if weights is not None else None
         for code in names:
             hit = group[code].to_numpy(bool)
-            share = float(w[hit].sum() / w.sum()) if w.size else float("nan")
-            low, high = proportion_interval(share, n_eff, confidence=confidence)
+            share = _share(hit, w, confidence)
             rows.append(
                 {
                     **dict(zip(by, key, strict=True)),
                     "code": code,
                     "mentions": int(hit.sum()),
                     "n": len(group),
-                    "n_effective": n_eff,
-                    "share": share,
-                    "ci_low": float(low) / 100,
-                    "ci_high": float(high) / 100,
+                    "n_effective": share.n_effective,
+                    "share": share.value / 100,
+                    "ci_low": share.ci_low / 100,
+                    "ci_high": share.ci_high / 100,
                 }
             )
     return pd.DataFrame(rows)
@@ -225,10 +227,9 @@ def theme_impact(
         wm = None if weights is None else weights.loc[ids_m]
         wo = None if weights is None else weights.loc[ids_o]
         if len(ids_m) >= 2 and len(ids_o) >= 2:
-            comparison = compare_groups(
+            comparison = compare_nps(
                 valid.loc[ids_m],
                 valid.loc[ids_o],
-                metric="nps",
                 weights_a=wm,
                 weights_b=wo,
                 confidence=confidence,
@@ -253,14 +254,19 @@ def theme_impact(
                 test="too few answers",
             )
         in_theme = masks[code]
-        w_m = w_all[in_theme]
-        share = float((w_m * detractor[in_theme]).sum() / w_m.sum()) if w_m.size else np.nan
-        low, high = proportion_interval(share, _kish(w_m), confidence=confidence)
-        row.update(
-            detractor_share=share,
-            detractor_ci_low=float(low) / 100,
-            detractor_ci_high=float(high) / 100,
-        )
+        if in_theme.any():
+            share = _share(
+                detractor[in_theme].astype(bool),
+                None if weights is None else w_all[in_theme],
+                confidence,
+            )
+            row.update(
+                detractor_share=share.value / 100,
+                detractor_ci_low=share.ci_low / 100,
+                detractor_ci_high=share.ci_high / 100,
+            )
+        else:
+            row.update(detractor_share=np.nan, detractor_ci_low=np.nan, detractor_ci_high=np.nan)
         keep = ~in_theme
         if keep.any() and in_theme.any():
             without = _nps_value(promoter[keep], detractor[keep], w_all[None, keep])[0]

@@ -92,6 +92,18 @@ class QualRun:
             keep &= self.coding.status.isin(["coded", "uncoded"])
         return frame.index[keep.to_numpy()]
 
+    def weights(self) -> pd.Series | None:
+        """The run's weights by response id (None when unweighted).
+
+        Used as weights-only designs within the comments: the raked design's calibration
+        is not carried into theme shares (a documented approximation).
+        """
+        weights = self.session.weights
+        if weights is None:
+            return None
+        ids = self.session.responses.loc[weights.index, "response_id"].to_numpy()
+        return pd.Series(weights.to_numpy(float), index=ids)
+
     def counts(self) -> pd.Series:
         """Comment statuses of the current wave plus respondents and commenters."""
         current = self.ids(codable=False)
@@ -174,7 +186,7 @@ class QualRun:
             self.comments.loc[ids],
             by=by or [],
             themes=self.codebook.themes,
-            weights=self.session.weights,
+            weights=self.weights(),
             confidence=self.session.confidence,
         )
 
@@ -184,9 +196,7 @@ class QualRun:
         if "nps" not in rows or not rows["nps"].notna().any():
             return None
         scores = rows.set_index("response_id")["nps"]
-        weights = None
-        if self.session.weights is not None:
-            weights = rows.set_index("response_id")[self.session.weights]
+        weights = self.weights()
         ids = self.ids().intersection(scores.dropna().index)
         return theme_impact(
             scores,
@@ -218,7 +228,7 @@ class QualRun:
             codes,
             self.comments.loc[former],
             themes=self.codebook.themes,
-            weights=self.session.weights,
+            weights=self.weights(),
             confidence=self.session.confidence,
         )
 

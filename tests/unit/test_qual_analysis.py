@@ -15,7 +15,7 @@ from cxresearch.qual.normalise import BaseForms
 from cxresearch.qual.quality import agreement_by_code, evaluate_codes, evaluate_sentiment
 from cxresearch.qual.quotes import excerpt, representative_quotes
 from cxresearch.qual.suggest import suggest_themes
-from cxresearch.stats.inference import compare_groups
+from cxresearch.stats.inference import compare_nps
 from cxresearch.stats.metrics import nps
 
 BOOK = {
@@ -122,7 +122,7 @@ def test_impact_uses_the_package_comparison_and_decomposes():
     table = theme_impact(scores, codes, bootstrap=200, seed=1)
     mention = codes.index[codes["price"]]
     others = codes.index[~codes["price"]]
-    expected = compare_groups(scores[mention], scores[others], metric="nps")
+    expected = compare_nps(scores[mention], scores[others])
     row = table.loc["price"]
     assert row["difference"] == pytest.approx(expected.difference)
     assert row["pvalue"] == pytest.approx(expected.pvalue)
@@ -204,3 +204,17 @@ def test_finnish_nen_names_are_masked_in_their_inflected_forms(text, masked):
     from cxresearch.qual.masking import mask_personal_data
 
     assert mask_personal_data(text, names=("Matti Virtanen", "Virtanen")) == masked
+
+
+def test_weighted_prevalence_uses_the_package_share_estimator():
+    from cxresearch.stats.metrics import top_box
+
+    _, codes, _ = frame_and_codes()
+    weights = pd.Series(np.linspace(0.5, 2.0, len(codes)), index=codes.index)
+    row = theme_prevalence(codes, weights=weights).set_index("code").loc["price"]
+    expected = top_box(codes["price"].astype(float), top=(1.0,), weights=weights.to_numpy())
+    assert row["share"] == pytest.approx(np.average(codes["price"], weights=weights))
+    assert row["ci_low"] == pytest.approx(expected.ci_low / 100)
+    assert row["n_effective"] < len(codes)
+    with pytest.raises(ValueError, match="no value for"):
+        theme_prevalence(codes, weights=weights.iloc[:10])
