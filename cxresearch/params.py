@@ -419,11 +419,17 @@ class Params(_Strict):
         checksums are recorded in the provenance. Folders (e.g. a follow-up folder) are not
         hashed.
         """
+        pairs = _project_files(self, "")
+        total = {key: sum(k == key for k, _ in pairs) for key, _ in pairs}
+        seen: dict[str, int] = {}
         out: dict[str, Path] = {}
-        for key, value in self.files().items():
+        for key, value in pairs:
+            # several files under one key (coding.coders) are numbered: coding.coders[0], ...
+            seen[key] = seen.get(key, -1) + 1
+            name = f"{key}[{seen[key]}]" if total[key] > 1 else key
             path = resolve_data_path(self._path, value)
             if key != "data.path" and path.is_file():
-                out[key] = path
+                out[name] = path
         return out
 
     def run(self, name: str) -> Run:

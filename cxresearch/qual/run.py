@@ -246,7 +246,7 @@ class QualRun:
             sentiment=sentiment,
             frame=self.comments.loc[ids],
             vary_by="customer_type" if "customer_type" in self.comments else None,
-            names=tuple(spec.names) if spec is not None else (),
+            names=tuple(self.session.params.privacy.names),
             seed=self.seed,
         )
 

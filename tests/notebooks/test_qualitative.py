@@ -97,11 +97,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> str:
     frame.to_csv(root / "data" / "responses.csv", index=False)
     params = yaml.safe_load((ROOT / "params" / "kotiposti.yaml").read_text(encoding="utf-8"))
     params["data"]["path"] = "data/responses.csv"
-    params["coding"] = {
-        "codebook": "params/codebooks/cx-default.yaml",
-        "names": ["Matti Virtanen"],
-        "quotes": 10,
-    }
+    params["coding"] = {"codebook": "params/codebooks/cx-default.yaml", "quotes": 10}
+    params["privacy"] = {"names": ["Matti Virtanen"]}
     params["runs"] = [{"name": "all"}]
     params["report"]["analyses"] = ["qualitative"]
     path = root / "params" / "hostile.yaml"
