@@ -189,7 +189,8 @@ def _check_coding(params: Params, root: Path) -> None:
 
 
 def _coding_inputs(params: Params) -> dict[str, Path]:
-    return {k: v for k, v in params.input_files().items() if k.startswith("coding.")}
+    files = params.input_files(existing=False)
+    return {key: path for key, path in files.items() if key.startswith("coding.")}
 
 
 register(

@@ -410,14 +410,14 @@ class Params(_Strict):
                     "folder with --data-root"
                 )
 
-    def input_files(self) -> dict[str, Path]:
+    def input_files(self, *, existing: bool = True) -> dict[str, Path]:
         """Files other than the data file that the params name, by params key.
 
         Every :data:`ProjectFile` field that names an existing file (a codebook, a
         reference coding, coder sheets, a journey's operational file ...): they are part of
         every report's cache key, so a changed codebook re-runs the reports, and their
-        checksums are recorded in the provenance. Folders (e.g. a follow-up folder) are not
-        hashed.
+        checksums are recorded in the provenance. Folders (e.g. a follow-up folder) and, by
+        default, missing files are left out; ``existing=False`` keeps missing files.
         """
         pairs = _project_files(self, "")
         total = {key: sum(k == key for k, _ in pairs) for key, _ in pairs}
@@ -428,7 +428,7 @@ class Params(_Strict):
             seen[key] = seen.get(key, -1) + 1
             name = f"{key}[{seen[key]}]" if total[key] > 1 else key
             path = resolve_data_path(self._path, value)
-            if key != "data.path" and path.is_file():
+            if key != "data.path" and (path.is_file() or not existing):
                 out[name] = path
         return out
 
@@ -632,11 +632,6 @@ def load_params(
     params.check_files(data_root=data_root)
     if check_data_file and not params.data_path.is_file():
         raise ParamsError(f"{path}: data.path: data file {params.data_path} does not exist")
-    for key, value in params.files().items():
-        # The qualitative report's files must exist (other sections check their own).
-        file = resolve_data_path(path, value)
-        if check_data_file and key.startswith("coding.") and not file.is_file():
-            raise ParamsError(f"{path}: {key}: file {file} does not exist")
     return params
 
 

@@ -215,6 +215,7 @@ def check_analyses(params: Params, frame: Any, *, root: Path) -> None:
         for key, path in spec.inputs(params).items():
             if not path.is_file():
                 raise ParamsError(f"{params.path}: {key}: file {path} does not exist")
+        spec.check(params, root)  # e.g. the codebook's own validation
         if spec.needs_scores and not any(
             column in frame.columns and frame[column].notna().any() for column in SCORE_COLUMNS
         ):
@@ -222,8 +223,6 @@ def check_analyses(params: Params, frame: Any, *, root: Path) -> None:
                 f"{where} lists {name!r}, which needs answers to at least one of "
                 f"{list(SCORE_COLUMNS)}, but the client's data {params.data_path.name} has none"
             )
-    for spec in params.analyses_used():
-        spec.check(params, root)
 
 
 def _relative_to(message: str, root: Path) -> str:

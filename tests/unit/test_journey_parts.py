@@ -288,6 +288,8 @@ def test_missing_journey_input_is_a_validation_error(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
     (tmp_path / "params").mkdir()
     shutil.copy(ROOT / "params" / "northwind.yaml", tmp_path / "params")
+    # the params name the qualitative report's codebook too
+    shutil.copytree(ROOT / "params" / "codebooks", tmp_path / "params" / "codebooks")
     assert validate_client(tmp_path / "params" / "northwind.yaml", root=tmp_path).ok
     (tmp_path / "data" / "demo" / "operational" / "northwind.csv").unlink()
     check = validate_client(tmp_path / "params" / "northwind.yaml", root=tmp_path)
