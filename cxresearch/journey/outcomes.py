@@ -107,16 +107,22 @@ def retention_model(j: JourneyRun) -> tuple[pd.DataFrame, dict[str, float]] | No
 
 
 def value_at_stake(j: JourneyRun) -> ValueAtStake | None:
-    """The value at stake (``journey.value_at_stake``) on the pooled rows, or None."""
+    """The value at stake (``journey.value_at_stake``) on the pooled rows, or None.
+
+    Scaled to ``journey.value_at_stake.customers`` in the whole-base run; a segment run
+    (a run with a filter) reports it per customer, because that count is the whole base's.
+    """
     spec = j.spec.value_at_stake
     if spec is None:
         return None
     inputs = _model_inputs(j, dict(spec.population))
+    # The params' customer count is the whole base: a segment run reports per customer.
+    customers = None if j.session.run.filter else spec.customers
     return stake(
         inputs.pop("rows"),
         outcome=spec.outcome,
         value=spec.value,
-        customers=spec.customers,
+        customers=customers,
         **inputs,
     )
 

@@ -197,11 +197,12 @@ def stake_text(v: Any, j: Any) -> SafeMarkdown:
         rate_p=format_percent(100 * v.passive_rate, labels),
         worth=money(v.retained_detractor_value),
     )  # fmt: skip
-    scale = (
-        jtext(labels, "stake_scale_customers", customers=format_number(v.customers, labels))
-        if v.customers is not None
-        else jtext(labels, "stake_scale_per_customer")
-    )
+    if v.customers is not None:
+        scale = jtext(labels, "stake_scale_customers", customers=format_number(v.customers, labels))
+    elif j.session.run.filter and spec.customers is not None:
+        scale = jtext(labels, "stake_scale_segment")
+    else:
+        scale = jtext(labels, "stake_scale_per_customer")
     method = labels.get("journey.stake_method")
     assumptions = jtext(labels, "stake_assumptions", value_column=value_column, method=method)
     return SafeMarkdown("\n\n").join([SafeMarkdown(" ").join([result, scale]), assumptions])

@@ -197,6 +197,8 @@ def test_segment_run_counts_only_its_respondents_invitations() -> None:
     tired = jo.fatigue(j)
     assert tired is not None
     assert tired["table"].loc[0, "invited"] == j.rows["respondent_id"].nunique()
+    stake = jo.value_at_stake(j)  # the params' 250,000 customers are the whole base
+    assert stake is not None and stake.customers is None and stake.value == stake.per_customer
 
 
 def test_operational_metric_naming_a_missing_column(tmp_path: Path) -> None:
