@@ -145,6 +145,8 @@ def _validate(args: argparse.Namespace) -> int:
             shape = f"{len(params.runs)} run(s) × {len(params.report.analyses)} analysis(es)"
             where = display_path(check.path, root)
             print(f"ok      {where}: {params.client}, {shape}, {len(check.frame)} rows")
+            for note in check.notes:
+                print(f"        note: {note}")
         else:
             print(f"invalid {check.error}")
     return INVALID if any(not c.ok for c in checks) else 0

@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -66,14 +67,87 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+ExportFormat = Literal[
+    "auto",
+    "qualtrics",
+    "qualtrics-legacy",
+    "surveymonkey",
+    "google-forms",
+    "spss",
+    "csv",
+    "excel",
+    "parquet",
+]
+Code = str | int | float | bool
+
+
 class DataSpec(_Strict):
-    path: ProjectFile
+    """The ``data:`` block: which export(s) to read and how they map onto the schema.
+
+    See :func:`cxresearch.data.load_responses` for what each key does; the README's
+    "From your survey tool" section shows one worked example per tool.
+    """
+
+    path: ProjectFile | list[ProjectFile] = Field(description="a file, a list or globs")
+    format: ExportFormat = "auto"
+    sheet: str | int | None = None
+    header_rows: int | None = Field(default=None, ge=1, le=50)
+    encoding: str | None = None
+    delimiter: Literal[",", ";", "\t"] | None = None
+    constants: dict[str, Scalar | dict[str, Scalar]] = Field(default_factory=dict)
+    id: str | None = None
     mapping: dict[str, str] = Field(default_factory=dict)
-    filter: FilterSpec = Field(default_factory=dict)
+    recode: dict[str, dict[Code, Code]] = Field(default_factory=dict)
+    missing: list[Code] | dict[str, list[Code]] = Field(default_factory=list)
     scales: dict[str, tuple[Number, Number]] = Field(default_factory=dict)
+    exclude: dict[str, Code | list[Code]] = Field(default_factory=dict)
+    keep: list[Literal["preview", "test", "spam", "unfinished"]] = Field(default_factory=list)
+    filter: FilterSpec = Field(default_factory=dict)
     # The values of the data's `client` column this report may use; by default only the
     # params' own `client`. "any" says explicitly that rows of every client belong in it.
     clients: list[str] | Literal["any"] | None = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        import codecs
+
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r} (e.g. utf-8, cp1252, utf-16)"
+                ) from None
+        return value
+
+    @field_validator("scales")
+    @classmethod
+    def _ordered(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for column, (low, high) in value.items():
+            if not low < high:
+                raise ValueError(
+                    f"scales.{column}: low must be below high, got [{low:g}, {high:g}]"
+                )
+        return value
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`cxresearch.data.load_responses` for this block."""
+        return {
+            "format": self.format,
+            "sheet": self.sheet,
+            "header_rows": self.header_rows,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "constants": self.constants or None,
+            "id": self.id,
+            "mapping": self.mapping or None,
+            "recode": self.recode or None,
+            "missing": self.missing or None,
+            "scales": self.scales or None,
+            "exclude": self.exclude or None,
+            "keep": tuple(self.keep),
+        }
 
 
 class Waves(_Strict):
@@ -346,8 +420,48 @@ class Params(_Strict):
 
     @property
     def data_path(self) -> Path:
-        """Absolute path of the data file (relative paths are relative to the project root)."""
-        return resolve_data_path(self._path, self.data.path)
+        """The (first) data file; relative paths are relative to the project root."""
+        return self.data_paths[0]
+
+    def _glob_matches(self) -> list[Path]:
+        entries = [self.data.path] if isinstance(self.data.path, str) else list(self.data.path)
+        root = project_root(self._path)
+        found: list[Path] = []
+        for entry in entries:
+            if any(ch in entry for ch in "*?["):
+                absolute = Path(entry).is_absolute()
+                base = Path("/") if absolute else root
+                pattern = str(Path(entry).relative_to("/")) if absolute else entry
+                found += sorted(p for p in base.glob(pattern) if p.is_file())
+        return found
+
+    @property
+    def data_paths(self) -> list[Path]:
+        """Every data file of ``data.path`` (a file, a list, or globs), in a stable order.
+
+        Each file goes through :func:`resolve_data_path`, so a list or a glob is confined
+        exactly as a single path is. A glob matching nothing is a ParamsError.
+        """
+        entries = [self.data.path] if isinstance(self.data.path, str) else list(self.data.path)
+        if not entries:
+            raise ParamsError(f"{self._path}: data.path: the list of files is empty")
+        paths: list[Path] = []
+        for entry in entries:
+            if any(ch in entry for ch in "*?["):
+                found = [
+                    p
+                    for p in self._glob_matches()
+                    if p.match(entry) or fnmatch(str(p), str(project_root(self._path) / entry))
+                ]
+                if not found:
+                    raise ParamsError(f"{self._path}: data.path: no file matches {entry!r}")
+                paths += [resolve_data_path(self._path, str(p)) for p in found]
+            else:
+                paths.append(resolve_data_path(self._path, entry))
+        repeated = sorted({str(p) for p in paths if paths.count(p) > 1})
+        if repeated:
+            raise ParamsError(f"{self._path}: data.path names a file twice: {repeated}")
+        return paths
 
     @property
     def allowed_clients(self) -> list[str] | None:
@@ -400,7 +514,10 @@ class Params(_Strict):
         extra = data_root if data_root is not None else os.environ.get(DATA_ROOT_VARIABLE)
         if extra:
             allowed.append(Path(extra).expanduser().resolve())
-        for key, value in self.files().items():
+        # A glob is checked file by file as it expands (a match may be a symlink that
+        # leads outside), besides the pattern itself.
+        globbed = [("data.path", str(p)) for p in self._glob_matches()]
+        for key, value in [*self.files().items(), *globbed]:
             resolved = resolve_data_path(self._path, value)
             if not any(resolved.is_relative_to(folder) for folder in allowed):
                 where = " or ".join(str(f) for f in allowed)
@@ -630,8 +747,10 @@ def load_params(
     params._path = path
     params._sha256 = hashlib.sha256(raw_bytes).hexdigest()
     params.check_files(data_root=data_root)
-    if check_data_file and not params.data_path.is_file():
-        raise ParamsError(f"{path}: data.path: data file {params.data_path} does not exist")
+    if check_data_file:
+        for data_path in params.data_paths:
+            if not data_path.is_file():
+                raise ParamsError(f"{path}: data.path: data file {data_path} does not exist")
     return params
 
 

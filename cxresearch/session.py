@@ -71,6 +71,9 @@ class RunSession:
     data_sha256
         sha256 of the data file's bytes as read for this report (what was analysed, not
         what the file holds by the time someone looks).
+    missing
+        Answers counted as "no answer" when loading (``data.missing`` codes, SPSS
+        user-missing values): ``column, code, cells``.
     """
 
     params: Params
@@ -81,6 +84,9 @@ class RunSession:
     waves: tuple[str, ...]
     raked: pd.Series | None = field(default=None, repr=False)
     data_sha256: str = ""
+    missing: pd.DataFrame = field(
+        repr=False, default_factory=lambda: pd.DataFrame(columns=["column", "code", "cells"])
+    )
 
     @property
     def current_wave(self) -> str:
@@ -403,25 +409,58 @@ def _count(rows: list[dict[str, Any]], step: str, description: str, kept: int) -
     rows.append({"step": step, "description": description, "rows": kept, "dropped": before - kept})
 
 
-def _check_targets(params: Params, client_rows: pd.DataFrame) -> None:
-    # A target whose touchpoint or segment value never occurs in the client's data is a
-    # typo; in one run it may legitimately have no rows (and then shows "no responses").
-    for i, target in enumerate(params.targets):
-        checks = dict(target.segment)
-        if target.touchpoint is not None:
-            checks["touchpoint"] = target.touchpoint
-        for column, value in checks.items():
-            key = (
-                "touchpoint"
-                if column == "touchpoint" and target.touchpoint
-                else f"segment.{column}"
-            )
-            if not client_rows[column].eq(value).fillna(False).any():
-                seen = sorted(client_rows[column].dropna().astype(str).unique().tolist())
-                raise ParamsError(
-                    f"{params.path}: targets[{i}].{key}: value {value!r} does not occur in the "
-                    f"client's data (column {column!r} has {seen})"
-                )
+def load_client_data(params: Params) -> pd.DataFrame:
+    """The client's data file(s) read, mapped and validated as the params' ``data:`` says."""
+    from cxresearch.data import load_responses
+
+    return load_responses(params.data_paths, **params.data.options())
+
+
+def load_counts(frame: pd.DataFrame, labels: Labels) -> list[dict[str, Any]]:
+    """Selection steps of the loading itself: rows in the file(s), each exclusion reason.
+
+    Raises DataError if the rows kept differ from the rows read less those excluded: a row
+    must never disappear without being counted.
+    """
+    steps: list[dict[str, Any]] = []
+    raw = frame.attrs.get("load_steps") or []
+    files = [s["reason"] for s in raw if s["step"] == "file"]
+    read = sum(int(s["rows"]) for s in raw if s["step"] == "file")
+    if not raw:
+        _count(steps, "read", labels.count_step("read", file=""), len(frame))
+        return steps
+    _count(steps, "read", labels.count_step("read", file=", ".join(files)), read)
+    kept = read
+    reasons: dict[tuple[str, str], int] = {}
+    for item in raw:
+        if item["step"] in ("excluded", "exclude_rule"):
+            key = (item["step"], item["reason"])
+            reasons[key] = reasons.get(key, 0) + int(item["rows"])
+    for (step, reason), rows in reasons.items():
+        if not rows:
+            continue
+        kept -= rows
+        if step == "excluded":
+            description = labels.count_step(f"excluded_{reason}")
+        else:
+            description = labels.count_step("exclude_rule", rule=reason)
+        _count(steps, f"{step}_{reason}", description, kept)
+    if kept != len(frame):
+        raise DataError(
+            f"{frame.attrs.get('source')}: {read} rows read, {read - kept} excluded, but "
+            f"{len(frame)} loaded; rows were lost without a count"
+        )
+    return steps
+
+
+def missing_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Answers counted as "no answer" when loading: ``column, code, cells`` (one row each)."""
+    rows = [
+        {"column": column, "code": code, "cells": cells}
+        for column, codes in (frame.attrs.get("missing_codes") or {}).items()
+        for code, cells in codes.items()
+    ]
+    return pd.DataFrame(rows, columns=["column", "code", "cells"])
 
 
 def open_run(params_path: str | Path, run: str = "all") -> RunSession:
@@ -446,23 +485,24 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
     DataError
         Invalid data, a filter value that does not occur, or no rows in the current wave.
     """
-    from cxresearch.data import load_responses, select_rows
+    from cxresearch.consistency import check_against_data
+    from cxresearch.data import select_rows
 
     params = load_params(_resolve(params_path))
     selected_run = params.run(run)
     labels = get_labels(params.language)
-    frame = load_responses(params.data_path, mapping=params.data.mapping, scales=params.data.scales)
+    frame = load_client_data(params)
     data_sha256 = str(frame.attrs.get("source_sha256", ""))
     _record_run(params, data_sha256)
     params.check_columns(list(frame.columns))
-    steps: list[dict[str, Any]] = []
-    _count(steps, "read", labels.count_step("read", file=params.data_path.name), len(frame))
+    steps = load_counts(frame, labels)
+    missing = missing_codes(frame)
     if params.data.filter:
         frame = select_rows(frame, params.data.filter, source=f"{params.path}: data.filter")
         what = describe_filter(params.data.filter, labels)
         _count(steps, "data_filter", labels.count_step("filter", what=what), len(frame))
     params.check_one_client(frame)
-    _check_targets(params, frame)
+    check_against_data(params, frame)
     raked = None
     if params.weighting is not None:
         raked = _rake(params, frame)
@@ -491,6 +531,7 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
         waves=waves,
         raked=raked,
         data_sha256=data_sha256,
+        missing=missing,
     )
 
 

@@ -1,208 +1,190 @@
-"""Read a survey export (CSV, Excel, Parquet) into a validated responses frame.
+"""Read survey exports into a validated responses frame.
 
-The loader reads every CSV and Excel cell as text and leaves all conversion to
-:func:`~cxresearch.data.schema.validate_responses`, so that an id such as ``"007"`` keeps its
-zeros and a score such as ``"ten"`` is reported instead of being coerced to a missing value.
+:func:`load_responses` reads each file with :func:`~cxresearch.data.readers.read_export`
+(the tool's layout, faithfully or refused), maps it with
+:func:`~cxresearch.data.prepare.export_to_raw` (the params ``data:`` block) and hands the
+result to :func:`~cxresearch.data.schema.validate_responses`, the one gate into the schema.
+CSV and Excel cells stay text until validation, so an id such as ``"007"`` keeps its zeros
+and a score such as ``"ten"`` or ``"1e1"`` is reported instead of being coerced.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from cxresearch.data.schema import FLOAT_COLUMNS, SCORE_SCALES, validate_responses
-from cxresearch.errors import DataError, excerpts
+from cxresearch.data.prepare import export_to_raw, is_score_column
+from cxresearch.data.readers import read_export
+from cxresearch.data.schema import FLOAT_COLUMNS, validate_responses
+from cxresearch.errors import DataError
 
 __all__ = ["load_responses"]
 
-_CSV = frozenset({".csv", ".txt", ".tsv"})
-_EXCEL = frozenset({".xlsx", ".xlsm"})
-_PARQUET = frozenset({".parquet", ".pq"})
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*")
-_QUOTED = re.compile(r'"[^"]*"')
-
-
-def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    # UTF-8 (with or without a byte-order mark) is what survey tools export today; Excel's
-    # "CSV" on Finnish Windows is still Windows-1252. Latin-1 is not tried: it accepts any
-    # bytes and would hide a wrong guess.
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise DataError(f"{path}: cannot read the file as UTF-8 or Windows-1252 (cp1252) text")
-
-
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter used most often in the header line, outside quotes (comma by default).
-
-    :class:`csv.Sniffer` is not used because comments full of commas in the data rows fool
-    it; the header line of a survey export has no free text.
-    """
-    header = _QUOTED.sub("", text.split("\n", 1)[0])
-    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 0 else ","
-
-
-def _read_csv(data: bytes, path: Path) -> pd.DataFrame:
-    text, encoding = _decode(data, path)
-    delimiter = _sniff_delimiter(text)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,  # "NA" in a comment is text; validation decides per column
-            na_values=[],
-            skip_blank_lines=True,
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, ValueError) as error:
-        raise DataError(f"{path}: cannot parse as CSV ({delimiter!r}-separated): {error}") from None
-    frame.attrs.update({"encoding": encoding, "delimiter": delimiter})
-    return frame
-
-
-def _read_excel(data: bytes, path: Path, sheet: str | int | None) -> pd.DataFrame:
-    try:
-        sheets = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
-    except Exception as error:  # openpyxl raises zipfile/XML errors of many kinds
-        raise DataError(f"{path}: cannot read as an Excel workbook: {error}") from None
-    names = list(sheets.sheet_names)
-    chosen = 0 if sheet is None else sheet
-    if isinstance(chosen, str) and chosen not in names:
-        raise DataError(f"{path}: no sheet {chosen!r}; sheets found: {names}")
-    if isinstance(chosen, int) and not 0 <= chosen < len(names):
-        raise DataError(f"{path}: no sheet number {chosen}; the workbook has {len(names)}: {names}")
-    frame = pd.read_excel(sheets, sheet_name=chosen, dtype=str)
-    frame.attrs["sheet"] = names[chosen] if isinstance(chosen, int) else chosen
-    return frame
-
-
-def _read_parquet(data: bytes, path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(io.BytesIO(data))
-    except Exception as error:  # pyarrow raises ArrowInvalid and OSError variants
-        raise DataError(f"{path}: cannot read as Parquet: {error}") from None
-
-
-def _rename(frame: pd.DataFrame, mapping: Mapping[str, str] | None, path: Path) -> pd.DataFrame:
-    if not mapping:
-        return frame
-    if not isinstance(mapping, Mapping):
-        raise TypeError(f"mapping must map source column names to canonical names, got {mapping!r}")
-    columns = [str(c) for c in frame.columns]
-    unknown = [key for key in mapping if key not in columns]
-    if unknown:
-        raise DataError(
-            f"{path}: mapping names column(s) {unknown} that are not in the file; "
-            f"columns found: {excerpts(columns)}"
-        )
-    for key, target in mapping.items():
-        if target in columns and target not in mapping and target != key:
-            raise DataError(
-                f"{path}: mapping renames {key!r} to {target!r}, but the file already has a "
-                f"column {target!r}"
-            )
-    return frame.rename(columns=dict(mapping))
 
 
 def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
     """Turn "3,5" into "3.5" in numeric columns of a file that is not comma-separated."""
-    numeric = [
-        c
-        for c in frame.columns
-        if c in SCORE_SCALES or c in FLOAT_COLUMNS or str(c).startswith("attr_")
-    ]
-    out = frame.copy()
+    numeric = [c for c in frame.columns if is_score_column(str(c)) or c in FLOAT_COLUMNS]
     for column in numeric:
-        values = out[column].astype("str")
+        if not pd.api.types.is_string_dtype(frame[column].dtype):
+            continue
+        values = frame[column].astype("str")
         is_decimal = values.str.fullmatch(_DECIMAL_COMMA.pattern).fillna(False).astype(bool)
         if is_decimal.any():
-            out[column] = values.where(~is_decimal, values.str.replace(",", ".", regex=False))
-    return out
+            frame[column] = values.where(~is_decimal, values.str.replace(",", ".", regex=False))
+    return frame
 
 
 def load_responses(
-    path: str | PathLike[str],
+    path: str | PathLike[str] | Sequence[str | PathLike[str]],
     *,
     mapping: Mapping[str, str] | None = None,
-    scales: Mapping[str, tuple[float, float]] | None = None,
+    scales: Mapping[str, Sequence[float]] | None = None,
     sheet: str | int | None = None,
+    format: str = "auto",
+    header_rows: int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    constants: Mapping[str, Any] | None = None,
+    id: str | None = None,
+    recode: Mapping[str, Mapping[Any, Any]] | None = None,
+    missing: Sequence[Any] | Mapping[str, Sequence[Any]] | None = None,
+    exclude: Mapping[str, Any] | None = None,
+    keep: Collection[str] = (),
 ) -> pd.DataFrame:
-    """Load a survey export and validate it against the responses schema.
+    """Load one or more survey exports and validate them against the responses schema.
 
     Parameters
     ----------
-    path : str or path-like
-        A ``.csv`` (also ``.txt``/``.tsv``), ``.xlsx``/``.xlsm`` or ``.parquet`` file. CSV text
-        may be UTF-8 (with or without a byte-order mark) or Windows-1252; the delimiter
-        (comma, semicolon or tab) is taken from the header line, and in a semicolon- or
-        tab-separated file numeric columns may use a decimal comma (``3,5``).
+    path : path or list of paths
+        Exports of one client (often one file per wave), read with
+        :func:`~cxresearch.data.readers.read_export`: CSV (UTF-8 with or without BOM,
+        UTF-16, cp1252; comma, semicolon or tab; a decimal comma in a semicolon file),
+        Excel, SPSS ``.sav``/``.zsav``/``.por``, Parquet; Qualtrics, SurveyMonkey and
+        Google Forms layouts are detected.
     mapping : mapping of str to str, optional
-        Renames source columns to canonical names, e.g. ``{"Suositteluhalukkuus": "nps"}``.
+        Export column → schema column, e.g. ``{"Q5": "nps"}``.
     scales : mapping of str to (low, high), optional
-        Answer scales of ``attr_*`` columns, passed to
-        :func:`~cxresearch.data.schema.validate_responses`.
-    sheet : str or int, optional
-        Excel sheet name or 0-based position; the first sheet by default.
+        Answer scales of ``attr_*`` columns, and of ``nps``/``csat``/``ces`` when they were
+        asked on another scale (then ``recode`` must map them onto the metric's scale).
+    sheet, format, header_rows, encoding, delimiter, keep
+        Passed to :func:`~cxresearch.data.readers.read_export`.
+    constants, id, recode, missing, exclude
+        The params ``data:`` block, see :func:`~cxresearch.data.prepare.export_to_raw`.
 
     Returns
     -------
     pandas.DataFrame
-        The validated, typed frame. ``frame.attrs`` holds ``source`` (the path as given),
-        ``source_sha256`` (hex digest of the file's bytes) and how it was read
-        (``encoding``, ``delimiter``, ``decimal`` or ``sheet``).
+        The validated, typed frame. ``frame.attrs`` holds ``source`` (the path(s) as
+        given), ``source_sha256`` (of the one file, or of the files' digests in order),
+        ``format``, ``load_steps`` (rows read, excluded by reason and by rule),
+        ``missing_codes`` (column → {code: cells}), ``ignored_columns`` (notes) and how
+        each file was read (``files``).
 
     Raises
     ------
     DataError
-        The file is missing or unreadable, its extension is not supported, a ``mapping`` key
-        is not a column of the file, or the data break the schema (see
+        Unreadable or unfaithful file, a params key naming a column the file lacks (with
+        the closest names), negative codes in a score, a column of scores without a single
+        answer, or data that break the schema (see
         :func:`~cxresearch.data.schema.validate_responses`).
     """
-    file = Path(path)
-    suffix = file.suffix.lower()
-    if suffix == ".xls":
-        raise DataError(f"{file}: legacy .xls workbooks are not read; save it as .xlsx or .csv")
-    if suffix not in _CSV | _EXCEL | _PARQUET:
-        supported = ", ".join(sorted(_CSV | _EXCEL | _PARQUET))
-        raise DataError(f"{file}: unsupported file type {suffix or '(none)'!r}; use {supported}")
-    if sheet is not None and suffix not in _EXCEL:
-        raise ValueError(f"sheet={sheet!r} applies to Excel files only, not {file}")
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{file}: file not found") from None
-    except OSError as error:
-        raise DataError(f"{file}: cannot read the file: {error.strerror or error}") from None
-
-    if suffix in _CSV:
-        raw = _read_csv(data, file)
-    elif suffix in _EXCEL:
-        raw = _read_excel(data, file, sheet)
-    else:
-        raw = _read_parquet(data, file)
-    read_attrs = dict(raw.attrs)
-    raw.columns = pd.Index([str(c).strip() for c in raw.columns])
-    raw = _rename(raw, mapping, file)
-    if read_attrs.get("delimiter", ",") != ",":
-        raw = _decimal_commas(raw)
-        read_attrs["decimal"] = ","
-    frame = validate_responses(raw, source=str(file), scales=scales)
-    frame.attrs = {
-        **read_attrs,
-        **frame.attrs,
-        "source": str(file),
-        "source_sha256": hashlib.sha256(data).hexdigest(),
+    paths = [Path(p) for p in ([path] if isinstance(path, str | PathLike) else path)]
+    if not paths:
+        raise DataError("no data files given")
+    frames, steps, files = [], [], []
+    missing_codes: dict[str, dict[str, int]] = {}
+    ignored: list[str] = []
+    sources: dict[str, str] = {}
+    formats = []
+    for file in paths:
+        export = read_export(
+            file,
+            format=format,
+            sheet=sheet,
+            header_rows=header_rows,
+            encoding=encoding,
+            delimiter=delimiter,
+            keep=keep,
+        )
+        raw, record = export_to_raw(
+            export,
+            mapping=mapping,
+            constants=constants,
+            id=id,
+            recode=recode,
+            missing=missing,
+            exclude=exclude,
+            scales=scales,
+        )
+        if export.details.get("delimiter", ",") != ",":
+            raw = _decimal_commas(raw)
+        frames.append(raw)
+        steps += record["steps"]
+        ignored += [f"{file.name}: {note}" for note in record["ignored"]]
+        sources.update(record["sources"])
+        for column, codes in record["missing"].items():
+            into = missing_codes.setdefault(column, {})
+            for code, cells in codes.items():
+                into[code] = into.get(code, 0) + cells
+        formats.append(export.format)
+        files.append(
+            {
+                "path": str(file),
+                "format": export.format,
+                "sha256": export.sha256,
+                "rows": export.rows_in_file,
+                "responses": len(raw),
+                **{k: v for k, v in export.details.items() if k != "notes"},
+            }
+        )
+    raw = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    source = str(paths[0]) if len(paths) == 1 else ", ".join(str(p) for p in paths)
+    attr_scales = {
+        str(k): (float(v[0]), float(v[1]))
+        for k, v in (scales or {}).items()
+        if str(k).startswith("attr_")
     }
+    frame = validate_responses(raw.reset_index(drop=True), source=source, scales=attr_scales)
+    _refuse_empty_scores(frame, sources, source)
+    digest = (
+        files[0]["sha256"]
+        if len(files) == 1
+        else hashlib.sha256("".join(f["sha256"] for f in files).encode()).hexdigest()
+    )
+    frame.attrs = {
+        **frame.attrs,
+        "source": source,
+        "source_sha256": digest,
+        "format": formats[0] if len(set(formats)) == 1 else "mixed",
+        "load_steps": steps,
+        "missing_codes": missing_codes,
+        "ignored_columns": ignored,
+        "column_sources": sources,
+        "files": files,
+    }
+    if len(files) == 1:
+        for key in ("encoding", "delimiter", "sheet"):
+            if key in files[0]:
+                frame.attrs[key] = files[0][key]
+        if files[0].get("delimiter", ",") != ",":
+            frame.attrs["decimal"] = ","
     return frame
+
+
+def _refuse_empty_scores(frame: pd.DataFrame, sources: Mapping[str, str], source: str) -> None:
+    """A score column without a single answer is a mapping mistake, not a result to omit."""
+    empty = [c for c in frame.columns if is_score_column(str(c)) and frame[c].notna().sum() == 0]
+    if empty and len(frame):
+        shown = ", ".join(f"{c!r} (from {sources.get(c, c)!r})" for c in empty)
+        raise DataError(
+            f"{source}: score column(s) {shown} have no answer in any of the {len(frame)} rows; "
+            "check the mapping and the missing codes, or remove the column from data.mapping"
+        )

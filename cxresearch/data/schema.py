@@ -75,6 +75,7 @@ _FALSE_TOKENS = frozenset({"false", "0", "0.0", "no", "ei"})
 _DAY_FIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 _SHOW = 5  # offending rows listed per column
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*")
+_PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 
 
 @dataclass
@@ -112,6 +113,12 @@ def _text(series: pd.Series) -> pd.Series:
     Text columns keep tokens such as ``"NA"`` literally (a comment may say "NA"); only empty
     cells and real missing values are missing.
     """
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
+        # SPSS and Parquet ids are numbers: 242, not "242.0".
+        values = series.astype("Float64")
+        whole = bool(((values % 1 == 0) | values.isna()).all())
+        text = values.map(lambda v: None if pd.isna(v) else (f"{v:.0f}" if whole else f"{v!r}"))
+        return text.astype("str")
     text = series.astype("str").str.strip()
     return text.mask(text.eq("").fillna(False), None).astype("str")
 
@@ -136,7 +143,10 @@ def _numbers(series: pd.Series, column: str, problems: _Problems) -> np.ndarray:
         raw = series.tolist()
     else:
         text, missing = _tokens(series)
-        parsed = pd.to_numeric(text.mask(missing, None), errors="coerce")
+        # Plain decimals only: pandas would read "1e1" as 10 and "inf" as infinity, and a
+        # score of "1e1" is a typo or a spreadsheet's doing, not an NPS of 10.
+        plain = text.str.fullmatch(_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
+        parsed = pd.to_numeric(text.mask(missing | ~plain, None), errors="coerce")
         out = np.array(parsed, dtype=float)
         bad = (~missing & np.isnan(out)) | np.isinf(out)
         raw = text.tolist()
@@ -144,6 +154,8 @@ def _numbers(series: pd.Series, column: str, problems: _Problems) -> np.ndarray:
         hint = ""
         if isinstance(raw[pos], str) and _DECIMAL_COMMA.fullmatch(raw[pos]):
             hint = " (a decimal comma is read only from semicolon-separated files)"
+        elif isinstance(raw[pos], str) and re.fullmatch(r"[+-]?[\d.]+[eE][+-]?\d+", raw[pos]):
+            hint = " (exponent notation is not read as an answer)"
         problems.add(column, pos, f"{raw[pos]!r} is not a number{hint}")
     out[bad] = np.nan
     return out
@@ -315,7 +327,7 @@ def validate_responses(
     ------
     DataError
         Naming ``source``, each failing column, and the first five offending rows (row number,
-        ``response_id``, value): missing required column, no score column, blank or duplicate
+        ``response_id``, value): missing required column, blank or duplicate
         ``response_id``, score out of range or not a whole number, non-numeric values,
         unknown category, unparseable yes/no value or date, weight missing or not positive.
 
@@ -339,11 +351,6 @@ def validate_responses(
     if missing:
         raise DataError(
             f"{source}: missing required column(s) {missing}; columns found: {excerpts(columns)}"
-        )
-    if not any(c in raw.columns for c in SCORE_SCALES):
-        raise DataError(
-            f"{source}: no score column; at least one of {list(SCORE_SCALES)} is needed; "
-            f"columns found: {excerpts(columns)}"
         )
     attr_scales = _check_scales(raw, scales, source)
 

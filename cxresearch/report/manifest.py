@@ -158,11 +158,20 @@ def provenance(params: Any) -> dict[str, str]:
             f"params must be a cxresearch RunSession or Params, got {type(params).__name__}"
         )
     return {
-        "data_sha256": analysed or file_sha256(params.data_path),
+        "data_sha256": analysed or data_sha256(params),
         "params_sha256": params.sha256,
         **{f"{key}_sha256": file_sha256(path) for key, path in params.input_files().items()},
         **package_versions(),
     }
+
+
+def data_sha256(params: Params) -> str:
+    """sha256 of the data file, or of the files' digests in order when there are several
+    (as :func:`cxresearch.data.load_responses` records it)."""
+    digests = [file_sha256(p) for p in params.data_paths]
+    if len(digests) == 1:
+        return digests[0]
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
 def git_state(folder: str | Path) -> dict[str, Any]:

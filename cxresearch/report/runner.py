@@ -63,6 +63,7 @@ class ClientCheck:
     frame: Any = None  # the client's rows (after data.filter), kept for the index page
     data_sha256: str = ""
     error: str | None = None
+    notes: list[str] = field(default_factory=list)  # columns ignored and why
 
     @property
     def ok(self) -> bool:
@@ -144,8 +145,10 @@ def validate_client(
     is not larger than the client's data. The first problem becomes ``error``, with
     personal data masked.
     """
-    from cxresearch.data import load_responses, select_rows
+    from cxresearch.consistency import check_against_data
+    from cxresearch.data import select_rows
     from cxresearch.present.format import suppress_threshold
+    from cxresearch.session import load_client_data
 
     check = ClientCheck(path=Path(path))
     root = Path(root).resolve()
@@ -154,15 +157,13 @@ def validate_client(
         # which must not depend on the working directory (the batch changes it).
         params = load_params(Path(path).resolve(), data_root=data_root)
         check.params = params
-        frame = load_responses(
-            params.data_path,
-            mapping=params.data.mapping or None,
-            scales=params.data.scales or None,
-        )
+        frame = load_client_data(params)
+        check.notes = list(frame.attrs.get("ignored_columns") or [])
         params.check_columns(list(frame.columns))
         where = f"{params.path}"
         frame = select_rows(frame, params.data.filter, source=f"{where}: data.filter")
         params.check_one_client(frame)
+        check_against_data(params, frame)
         current = params.waves.current
         for i, run in enumerate(params.runs):
             rows = select_rows(frame, run.filter, source=f"{where}: runs[{i}].filter ({run.name})")
@@ -184,9 +185,7 @@ def validate_client(
                 f"results under n = {suppress_threshold(params.report.min_base):g} are not shown"
             )
         check.frame = frame
-        check.data_sha256 = str(frame.attrs.get("source_sha256") or "") or mf.file_sha256(
-            params.data_path
-        )
+        check.data_sha256 = str(frame.attrs.get("source_sha256") or "") or mf.data_sha256(params)
     except CxError as exc:
         check.error = _reader_error(str(exc), root, check.params)
     except Exception as exc:  # a bug or an unforeseen file problem: report it, go on

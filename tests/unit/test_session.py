@@ -66,7 +66,7 @@ client: acme
 title: Acme Oy — asiakaskokemus 2026
 language: fi
 data: {path: data/responses.csv, filter: {client: acme}}
-waves: {current: 2026Q3, previous: [2026Q2, 2026Q1, 2025Q1]}
+waves: {current: 2026Q3, previous: [2026Q2, 2026Q1]}
 segments: [region, size]
 runs:
   - {name: all}
@@ -113,7 +113,7 @@ def write_params(project: Path, text: str) -> Path:
 
 def test_rows_waves_and_counts(project: Path) -> None:
     s = open_run(project / "params" / "acme.yaml")
-    # 2025Q1 is listed but has no rows; 2025Q4 has rows but is not listed.
+    # 2025Q4 has rows but is not listed.
     assert s.waves == ("2026Q1", "2026Q2", "2026Q3")
     assert s.current_wave == "2026Q3" and s.previous_wave == "2026Q2"
     assert len(s.responses) == 150 and set(s.responses["client"]) == {"acme"}
@@ -189,9 +189,9 @@ def test_missing_segment_column_is_a_params_error(project: Path) -> None:
         open_run(path)
 
 
-def test_current_wave_without_rows_is_a_data_error(project: Path) -> None:
+def test_current_wave_without_rows_is_a_params_error(project: Path) -> None:
     path = write_params(project, PARAMS.replace("current: 2026Q3", "current: 2026Q4"))
-    with pytest.raises(DataError, match=r"waves.current: no responses in wave '2026Q4'"):
+    with pytest.raises(ParamsError, match=r"waves.current: wave '2026Q4' has no rows"):
         open_run(path)
 
 
@@ -298,12 +298,17 @@ def test_benchmark_results_are_the_stats_function_on_the_current_wave(project: P
     assert norms.loc[0, "pvalue"] == pytest.approx(0.125199995987, rel=1e-8)
 
 
+# A weight column is the survey weight only when data.mapping names it (issue 14).
+WEIGHT_MAPPED = "path: data/responses.csv, mapping: {weight: weight},"
+
+
 def test_weighted_targets_and_norms_pass_the_run_settings(project: Path) -> None:
     path = project / "data" / "responses.csv"
     frame = pd.read_csv(path, dtype=str)
     frame["weight"] = ["2.0" if i % 3 == 0 else "0.5" for i in range(len(frame))]
     frame.to_csv(path, index=False)
-    write_params(project, PARAMS.replace("{min_base: 14}", "{min_base: 14, confidence: 0.9}"))
+    mapped = PARAMS.replace("path: data/responses.csv,", WEIGHT_MAPPED)
+    write_params(project, mapped.replace("{min_base: 14}", "{min_base: 14, confidence: 0.9}"))
     s = open_run(project / "params" / "acme.yaml")
     targets = [{**t.model_dump(), "label": s.target_label(t)} for t in s.params.targets]
     expected = target_results(
@@ -341,6 +346,7 @@ def test_a_weight_column_is_used_everywhere(project: Path) -> None:
     frame = pd.read_csv(path, dtype=str)
     frame["weight"] = ["2.0" if i % 3 == 0 else "0.5" for i in range(len(frame))]
     frame.to_csv(path, index=False)
+    write_params(project, PARAMS.replace("path: data/responses.csv,", WEIGHT_MAPPED))
     s = open_run(project / "params" / "acme.yaml")
     assert s.weights is not None and s.weights.equals(s.responses["weight"])
     weights = s.current["weight"]

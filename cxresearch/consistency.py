@@ -1,0 +1,108 @@
+"""Params ↔ data checks: what the params promise that the data must hold.
+
+Run by ``cxresearch validate`` (and so before every report batch) and by
+:func:`cxresearch.session.open_run`, on the client's rows after ``data.filter``. Each check
+names the params key, so a typo fails in a second with exit code 2 instead of as a wrong or
+silently thinner report (a previous wave not in the data used to disappear from the report
+without a word) or as a notebook failing in an unrelated cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from cxresearch.errors import ParamsError
+from cxresearch.params import Params
+
+__all__ = ["ANALYSIS_NEEDS", "check_against_data"]
+
+_SCORES = ("nps", "csat", "ces")
+#: What each analysis needs from the data beyond the columns its params keys name:
+#: ``any_of`` = at least one of these columns with an answer.
+ANALYSIS_NEEDS: dict[str, dict[str, Sequence[str]]] = {
+    "benchmarking": {"any_of": _SCORES},
+    "drivers": {},
+}
+
+
+def _seen(frame: pd.DataFrame, column: str) -> list[str]:
+    values = sorted(frame[column].dropna().astype(str).unique().tolist())
+    return values[:20] + ([f"... ({len(values) - 20} more)"] if len(values) > 20 else [])
+
+
+def _check_waves(params: Params, frame: pd.DataFrame) -> None:
+    waves = set(frame["wave"].dropna().astype(str).unique().tolist())
+    if params.waves.current not in waves:
+        raise ParamsError(
+            f"{params.path}: waves.current: wave {params.waves.current!r} has no rows in the "
+            f"client's data (waves in the data: {sorted(waves)})"
+        )
+    for i, wave in enumerate(params.waves.previous):
+        if wave not in waves:
+            raise ParamsError(
+                f"{params.path}: waves.previous[{i}]: wave {wave!r} has no rows in the client's "
+                f"data (waves in the data: {sorted(waves)}); remove it or add its data file"
+            )
+
+
+def _check_targets(params: Params, frame: pd.DataFrame) -> None:
+    # A target whose touchpoint or segment value never occurs in the client's data is a
+    # typo; in one run it may legitimately have no rows (and then shows "no responses").
+    for i, target in enumerate(params.targets):
+        checks: list[tuple[str, str, Any]] = [
+            (f"segment.{c}", c, v) for c, v in target.segment.items()
+        ]
+        if target.touchpoint is not None:
+            checks.insert(0, ("touchpoint", "touchpoint", target.touchpoint))
+        for key, column, value in checks:
+            if column not in frame.columns:
+                raise ParamsError(
+                    f"{params.path}: targets[{i}].{key}: the data has no column {column!r}"
+                )
+            if not frame[column].astype("str").eq(str(value)).fillna(False).any():
+                raise ParamsError(
+                    f"{params.path}: targets[{i}].{key}: value {value!r} does not occur in the "
+                    f"client's data (column {column!r} has {_seen(frame, column)})"
+                )
+
+
+def _check_analyses(params: Params, frame: pd.DataFrame) -> None:
+    for analysis in params.report.analyses:
+        needs = _analysis_needs(analysis)
+        wanted = list(needs.get("any_of", ()))
+        if wanted and not any(c in frame.columns and frame[c].notna().any() for c in wanted):
+            raise ParamsError(
+                f"{params.path}: report.analyses: {analysis!r} needs at least one score column "
+                f"with answers ({', '.join(wanted)}), and the data has none; map one under "
+                "data.mapping or remove the analysis"
+            )
+
+
+def _analysis_needs(analysis: str) -> dict[str, Sequence[str]]:
+    return ANALYSIS_NEEDS.get(analysis, {})
+
+
+def check_against_data(params: Params, frame: pd.DataFrame) -> None:
+    """Raise ParamsError when a params key promises what the data does not hold.
+
+    Parameters
+    ----------
+    params : Params
+        The client's params.
+    frame : DataFrame
+        The client's rows after ``data.filter`` (all waves).
+
+    Raises
+    ------
+    ParamsError
+        Naming the key: a column the data lacks (segments, filters, drivers, targets), the
+        current or a previous wave without rows, a target's touchpoint or segment value that
+        never occurs, an analysis that needs a score column the data does not have.
+    """
+    params.check_columns(list(frame.columns))
+    _check_waves(params, frame)
+    _check_targets(params, frame)
+    _check_analyses(params, frame)

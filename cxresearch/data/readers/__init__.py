@@ -1,0 +1,269 @@
+"""Survey-tool exports read as the tool wrote them: :func:`read_export` → :class:`Export`.
+
+One module per tool: :mod:`.qualtrics`, :mod:`.surveymonkey`, :mod:`.google_forms`,
+:mod:`.spss`; :mod:`.text` reads delimited text faithfully or refuses it; :mod:`.common`
+holds the steps every reader shares. Mapping an export onto the responses schema is the
+job of :mod:`cxresearch.data.prepare`; :func:`~cxresearch.data.schema.validate_responses`
+stays the one gate into the schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Collection
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from cxresearch.data.readers import google_forms as gf
+from cxresearch.data.readers import qualtrics as qx
+from cxresearch.data.readers import surveymonkey as sm
+from cxresearch.data.readers.common import (
+    clean_name,
+    count_blank_rows,
+    drop_unnamed_empty,
+    refuse_duplicates,
+    split_header,
+)
+from cxresearch.data.readers.export import FORMATS, Export
+from cxresearch.errors import DataError
+
+__all__ = ["FORMATS", "Export", "read_export"]
+
+_TEXT = frozenset({".csv", ".txt", ".tsv"})
+_EXCEL = frozenset({".xlsx", ".xlsm"})
+_SPSS = frozenset({".sav", ".zsav", ".por"})
+_PARQUET = frozenset({".parquet", ".pq"})
+_KEEPABLE = frozenset({"preview", "test", "spam", "unfinished"})
+
+
+def _detect(first: list[list[str]]) -> str:
+    if qx.is_qualtrics(first):
+        return "qualtrics"
+    if qx.is_legacy(first):
+        return "qualtrics-legacy"
+    if sm.is_surveymonkey(first):
+        return "surveymonkey"
+    if gf.is_google_forms(first):
+        return "google-forms"
+    return "plain"
+
+
+def _excel_records(data: bytes, path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
+    try:
+        book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+    except Exception as error:  # openpyxl raises zipfile/XML errors of many kinds
+        raise DataError(
+            f"{path}: cannot read as an Excel workbook: {type(error).__name__}"
+        ) from None
+    names = [str(n) for n in book.sheet_names]
+    chosen: str | int = 0 if sheet is None else sheet
+    if isinstance(chosen, str) and chosen not in names:
+        raise DataError(f"{path}: no sheet {chosen!r}; sheets found: {names}")
+    if isinstance(chosen, int) and not 0 <= chosen < len(names):
+        raise DataError(f"{path}: no sheet number {chosen}; the workbook has {len(names)}: {names}")
+    records = pd.read_excel(book, sheet_name=chosen, header=None, dtype=str)
+    records = records.fillna("").astype("str")
+    records.columns = pd.RangeIndex(records.shape[1])
+    return records, names[chosen] if isinstance(chosen, int) else chosen
+
+
+def _finish(export: Export, names: list[str], data: pd.DataFrame, notes: list[str]) -> Export:
+    data, names = drop_unnamed_empty(data, names, export.source, notes)
+    refuse_duplicates(names, export.source)
+    data.columns = pd.Index(names)
+    data, blank = count_blank_rows(data)
+    if blank:
+        export.excluded["blank"] = blank
+    export.data = data
+    export.details["notes"] = notes
+    return export
+
+
+def _tabular(
+    export: Export,
+    records: pd.DataFrame,
+    *,
+    header_rows: int | None,
+    keep: Collection[str],
+    plain_format: str,
+) -> Export:
+    first = [
+        ["" if pd.isna(v) else str(v) for v in records.iloc[i].tolist()]
+        for i in range(min(3, len(records)))
+    ]
+    kind = _detect(first) if header_rows is None else "plain"
+    notes: list[str] = []
+    path = export.source
+    if kind == "qualtrics":
+        headers, data = split_header(records, 3, path)
+        names, labels = qx.qualtrics_columns(
+            [[clean_name(c) for c in headers[0]], *headers[1:]], path
+        )
+        export.format = "qualtrics"
+    elif kind == "qualtrics-legacy":
+        headers, data = split_header(records, 2, path)
+        names = [clean_name(c) for c in headers[0]]
+        refuse_duplicates(names, path)
+        labels = {n: t for n, t in zip(names, headers[1], strict=True) if n and t and t != n}
+        export.format = "qualtrics-legacy"
+    elif kind == "surveymonkey":
+        headers, data = split_header(records, 2, path)
+        names, labels, groups = sm.surveymonkey_columns(headers)
+        export.groups.update(groups)
+        export.format = "surveymonkey"
+    elif kind == "google-forms":
+        headers, data = split_header(records, 1, path)
+        names = [clean_name(c) for c in headers[0]]
+        labels, groups = gf.grid_labels(names)
+        export.groups.update(groups)
+        export.format = "google-forms"
+    else:
+        headers, data = split_header(records, header_rows or 1, path)
+        names = [clean_name(c) for c in headers[0]]
+        labels = {}
+        if len(headers) > 1:
+            labels = {
+                n: t.strip() for n, t in zip(names, headers[1], strict=True) if n and t.strip()
+            }
+        export.format = plain_format
+    export.details["header_rows"] = len(headers)
+    export.details["rows"] = len(data)
+    export.labels = labels
+    export = _finish(export, names, data, notes)
+    data = export.data
+    if export.format in ("qualtrics", "qualtrics-legacy"):
+        export.data, counts = qx.exclude_by_status(data, labels, path, keep=keep)
+        export.excluded.update(counts)
+    elif export.format == "surveymonkey":
+        for column in sm.DATE_COLUMNS:
+            if column in data.columns:
+                data[column] = sm.us_datetimes(data[column], column, path)
+        for column in [c for c in data.columns if c.startswith("Q")]:
+            found = sm.numeric_with_labels(data[column])
+            if found is not None:
+                data[column], export.value_labels[column] = found
+    elif export.format == "google-forms":
+        stamp = data.columns[0]
+        data[stamp] = gf.form_timestamps(data[stamp], stamp, path)
+    return export
+
+
+def read_export(
+    path: str | PathLike[str],
+    *,
+    format: str = "auto",
+    sheet: str | int | None = None,
+    header_rows: int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    keep: Collection[str] = (),
+) -> Export:
+    """Read a survey export as the tool wrote it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm``, ``.sav``/``.zsav``/``.por`` or
+        ``.parquet``.
+    format : str, optional
+        ``"auto"`` (default) detects Qualtrics (current and legacy), SurveyMonkey and
+        Google Forms from the header rows, else reads a plain table; or one of
+        :data:`FORMATS` to insist (a mismatch is an error).
+    sheet : str or int, optional
+        Excel sheet name or 0-based position (the first by default).
+    header_rows : int, optional
+        Rows above the data in a plain export (Webropol, Questback, Typeform, …): the first
+        gives the column names, the second (if any) the question texts. Setting it turns
+        tool detection off.
+    encoding, delimiter : str, optional
+        Force the text encoding or the delimiter; both are detected from the file otherwise.
+    keep : collection of str, optional
+        Qualtrics rows to keep rather than exclude: any of ``"preview"``, ``"test"``,
+        ``"spam"``, ``"unfinished"``.
+
+    Returns
+    -------
+    Export
+
+    Raises
+    ------
+    DataError
+        The file is missing, unreadable, of an unknown type or not the format asked for;
+        see :mod:`cxresearch.data.readers.text` for what makes delimited text refused.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> folder = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "exports"
+    >>> export = read_export(folder / "qualtrics.csv")  # doctest: +SKIP
+    >>> export.format, export.excluded  # doctest: +SKIP
+    ('qualtrics', {'preview': 2, 'test': 1, 'unfinished': 3})
+    """
+    file = Path(path)
+    suffix = file.suffix.lower()
+    if format != "auto" and format not in FORMATS:
+        raise ValueError(f"format must be 'auto' or one of {list(FORMATS)}, got {format!r}")
+    unknown = sorted(set(keep) - _KEEPABLE)
+    if unknown:
+        raise ValueError(f"keep: {unknown} are not row kinds; use {sorted(_KEEPABLE)}")
+    if suffix == ".xls":
+        raise DataError(f"{file}: legacy .xls workbooks are not read; save it as .xlsx or .csv")
+    supported = _TEXT | _EXCEL | _SPSS | _PARQUET
+    if suffix not in supported:
+        names = ", ".join(sorted(supported))
+        raise DataError(f"{file}: unsupported file type {suffix or '(none)'!r}; use {names}")
+    if sheet is not None and suffix not in _EXCEL:
+        raise ValueError(f"sheet={sheet!r} applies to Excel files only, not {file}")
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{file}: file not found") from None
+    except OSError as error:
+        raise DataError(f"{file}: cannot read the file: {error.strerror or error}") from None
+    export = Export(data=pd.DataFrame(), source=str(file), sha256=hashlib.sha256(data).hexdigest())
+    if suffix in _SPSS:
+        from cxresearch.data.readers.spss import read_spss
+
+        frame, meta = read_spss(file)
+        frame.columns = pd.Index([clean_name(c) for c in frame.columns])
+        export.format = "spss"
+        export.labels, export.value_labels = meta["labels"], meta["value_labels"]
+        export.missing, export.groups = meta["missing"], meta["groups"]
+        export.details.update(meta["details"], rows=len(frame))
+        export = _finish(export, list(frame.columns), frame, [])
+        if {"Status", "Finished", "ResponseId"} <= set(export.data.columns):
+            export.data, counts = qx.exclude_by_status(export.data, {}, file, keep=keep)
+            export.excluded.update(counts)
+    elif suffix in _PARQUET:
+        try:
+            frame = pd.read_parquet(io.BytesIO(data))
+        except Exception as error:  # pyarrow raises ArrowInvalid and OSError variants
+            raise DataError(f"{file}: cannot read as Parquet: {type(error).__name__}") from None
+        export.format = "parquet"
+        export.details["rows"] = len(frame)
+        export = _finish(export, [clean_name(c) for c in frame.columns], frame, [])
+    elif suffix in _EXCEL:
+        records, chosen = _excel_records(data, file, sheet)
+        export.details["sheet"] = chosen
+        export = _tabular(export, records, header_rows=header_rows, keep=keep, plain_format="excel")
+    else:
+        from cxresearch.data.readers.text import read_records
+
+        table = read_records(data, file, encoding=encoding, delimiter=delimiter)
+        export.details.update(
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            ends_with_newline=table.ends_with_newline,
+        )
+        export = _tabular(
+            export, table.records, header_rows=header_rows, keep=keep, plain_format="csv"
+        )
+    if format != "auto" and export.format != format:
+        raise DataError(
+            f"{file}: data.format is {format!r} but the file looks like {export.format!r} "
+            "(from its header rows); remove data.format to detect it, or check the file"
+        )
+    return export
