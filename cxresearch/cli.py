@@ -1,4 +1,4 @@
-"""The ``cxresearch`` command: ``report``, ``validate``, ``demo``, ``loop``.
+"""The ``cxresearch`` command: ``report``, ``validate``, ``inspect``, ``init``, ``demo``, ``loop``.
 
 ``make report`` runs ``cxresearch report --jobs 2``. Errors in the user's input (CxError)
 end in one clean paragraph on stderr and exit code 2, never a traceback: a consultant
@@ -79,6 +79,38 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     validate.add_argument("--data-root", type=Path, metavar="DIR", help=_DATA_ROOT_HELP)
 
+    def read_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--format", default="auto", metavar="FORMAT",
+                             help="export format (default: detected from the file)")  # fmt: skip
+        command.add_argument("--sheet", default=None, metavar="NAME", help="Excel sheet")
+        command.add_argument("--header-rows", type=_positive_int, default=None, metavar="N",
+                             help="rows above the data in a plain export (default 1)")  # fmt: skip
+        command.add_argument("--encoding", default=None, metavar="NAME",
+                             help="text encoding (default: decided from the whole file)")  # fmt: skip
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="show what a survey export holds and how it would map onto the schema",
+        description="Detect the export's format and header rows, count the rows not taken as "
+        "responses, and list each column with its question text, type, first values and a "
+        "proposed schema column.",
+    )
+    inspect.add_argument("path", type=Path, metavar="PATH", help="the export file")
+    read_options(inspect)
+
+    init = commands.add_parser(
+        "init",
+        help="write params/CLIENT.yaml for a survey export, then validate it",
+        description="Propose a params file from the export (as `inspect` shows it), write it "
+        "with comments to params/CLIENT.yaml and validate it against the data.",
+    )
+    init.add_argument("client", metavar="CLIENT", help="client name: a-z, 0-9, '-', '_'")
+    init.add_argument("--data", type=Path, required=True, metavar="PATH", help="the export")
+    init.add_argument("--wave", default=None, metavar="WAVE",
+                      help="wave of this export (default: quarter of the latest answer)")  # fmt: skip
+    init.add_argument("--force", action="store_true", help="overwrite an existing params file")
+    read_options(init)
+
     demo = commands.add_parser("demo", help="write the synthetic demo data set")
     demo.add_argument("--output", "-o", type=Path, default=None, metavar="PATH",
                       help="where to write the responses file")  # fmt: skip
@@ -152,6 +184,80 @@ def _validate(args: argparse.Namespace) -> int:
     return INVALID if any(not c.ok for c in checks) else 0
 
 
+def _read(args: argparse.Namespace) -> tuple[object, dict[str, object]]:
+    from cxresearch.data.readers import read_export
+
+    sheet: str | int | None = args.sheet
+    if isinstance(sheet, str) and sheet.isdigit():
+        sheet = int(sheet)
+    options = {
+        "format": args.format,
+        "sheet": sheet,
+        "header_rows": args.header_rows,
+        "encoding": args.encoding,
+    }
+    return read_export(args.path if hasattr(args, "path") else args.data, **options), options
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from cxresearch.data.inspect import format_inspection, inspect_export, propose
+    from cxresearch.data.readers import Export
+
+    export, _ = _read(args)
+    assert isinstance(export, Export)
+    columns = inspect_export(export)
+    print(format_inspection(export, columns, propose(export, columns)))
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    import os
+
+    from cxresearch.data.inspect import (
+        guess_language,
+        guess_wave,
+        inspect_export,
+        params_yaml,
+        propose,
+    )
+    from cxresearch.data.readers import Export
+    from cxresearch.errors import ParamsError
+    from cxresearch.params import SLUG
+    from cxresearch.report.runner import validate_client
+
+    if not SLUG.match(args.client):
+        raise ParamsError(f"client {args.client!r} is not a plain slug (a-z, 0-9, '-', '_')")
+    root = Path.cwd()
+    target = root / "params" / f"{args.client}.yaml"
+    if target.exists() and not args.force:
+        raise ParamsError(f"{target.relative_to(root)} exists; use --force to overwrite it")
+    export, options = _read(args)
+    assert isinstance(export, Export)
+    columns = inspect_export(export)
+    proposal = propose(export, columns)
+    data = Path(os.path.relpath(args.data.resolve(), root))
+    shown = data.as_posix() if not data.as_posix().startswith("..") else str(args.data.resolve())
+    text = params_yaml(
+        args.client,
+        shown,
+        export,
+        proposal,
+        wave=args.wave or guess_wave(export, proposal),
+        language=guess_language(export),
+        read_options={k: v for k, v in options.items() if k not in ("format",)},
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    check = validate_client(target, root=root)
+    where = target.relative_to(root)
+    if not check.ok:
+        print(f"wrote {where}, but it does not validate yet:\n{check.error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {where}: {len(check.frame)} responses; check the mapping, then run")
+    print(f"  cxresearch report {where}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from cxresearch.data import demo
 
@@ -189,7 +295,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
-    command = {"report": _report, "validate": _validate, "demo": _demo, "loop": _loop}[args.command]
+    commands = {
+        "report": _report,
+        "validate": _validate,
+        "inspect": _inspect,
+        "init": _init,
+        "demo": _demo,
+        "loop": _loop,
+    }
+    command = commands[args.command]
     try:
         return command(args)
     except CxError as exc:

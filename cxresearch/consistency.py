@@ -9,23 +9,15 @@ without a word) or as a notebook failing in an unrelated cell.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from cxresearch.analyses import SCORE_COLUMNS, analysis
 from cxresearch.errors import ParamsError
 from cxresearch.params import Params
 
-__all__ = ["ANALYSIS_NEEDS", "check_against_data"]
-
-_SCORES = ("nps", "csat", "ces")
-#: What each analysis needs from the data beyond the columns its params keys name:
-#: ``any_of`` = at least one of these columns with an answer.
-ANALYSIS_NEEDS: dict[str, dict[str, Sequence[str]]] = {
-    "benchmarking": {"any_of": _SCORES},
-    "drivers": {},
-}
+__all__ = ["check_against_data"]
 
 
 def _seen(frame: pd.DataFrame, column: str) -> list[str]:
@@ -70,19 +62,17 @@ def _check_targets(params: Params, frame: pd.DataFrame) -> None:
 
 
 def _check_analyses(params: Params, frame: pd.DataFrame) -> None:
-    for analysis in params.report.analyses:
-        needs = _analysis_needs(analysis)
-        wanted = list(needs.get("any_of", ()))
-        if wanted and not any(c in frame.columns and frame[c].notna().any() for c in wanted):
+    # What each analysis needs comes from the registry (cxresearch.analyses); the runner's
+    # check_analyses also checks the notebooks exist.
+    for name in params.report.analyses:
+        if analysis(name).needs_scores and not any(
+            c in frame.columns and frame[c].notna().any() for c in SCORE_COLUMNS
+        ):
             raise ParamsError(
-                f"{params.path}: report.analyses: {analysis!r} needs at least one score column "
-                f"with answers ({', '.join(wanted)}), and the data has none; map one under "
+                f"{params.path}: report.analyses lists {name!r}, which needs answers to at least "
+                f"one of {list(SCORE_COLUMNS)}, and the data has none; map a score column under "
                 "data.mapping or remove the analysis"
             )
-
-
-def _analysis_needs(analysis: str) -> dict[str, Sequence[str]]:
-    return ANALYSIS_NEEDS.get(analysis, {})
 
 
 def check_against_data(params: Params, frame: pd.DataFrame) -> None:
