@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--header-rows", type=_positive_int, default=None, metavar="N",
                              help="rows above the data in a plain export (default 1)")  # fmt: skip
         command.add_argument("--encoding", default=None, metavar="NAME",
-                             help="text encoding (default: decided from the whole file)")  # fmt: skip
+                             help="text encoding (default: from the whole file)")  # fmt: skip
 
     inspect = commands.add_parser(
         "inspect",
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("client", metavar="CLIENT", help="client name: a-z, 0-9, '-', '_'")
     init.add_argument("--data", type=Path, required=True, metavar="PATH", help="the export")
     init.add_argument("--wave", default=None, metavar="WAVE",
-                      help="wave of this export (default: quarter of the latest answer)")  # fmt: skip
+                      help="wave of the export (default: quarter of the last answer)")  # fmt: skip
     init.add_argument("--force", action="store_true", help="overwrite an existing params file")
     read_options(init)
 

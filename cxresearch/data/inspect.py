@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from cxresearch.data.readers import Export
+from cxresearch.qual.masking import mask_personal_data
 
 __all__ = [
     "ColumnSummary",
@@ -61,11 +62,7 @@ _EXAMPLES = 5
 
 
 def _mask(text: str) -> str:
-    try:  # one masking function for every place a person reads data (issue 12)
-        from cxresearch.qual.masking import mask_personal_data
-    except ImportError:  # pragma: no cover - until the masking module is on main
-        return re.sub(r"\S+@\S+\.\w+|\+\d[\d -]{7,}\d", "[masked]", text)
-    return str(mask_personal_data(text))
+    return mask_personal_data(text)
 
 
 @dataclass

@@ -153,7 +153,7 @@ def load_responses(
         if str(k).startswith("attr_")
     }
     frame = validate_responses(raw.reset_index(drop=True), source=source, scales=attr_scales)
-    _refuse_empty_scores(frame, sources, source)
+    ignored += _refuse_empty_scores(frame, sources, source)
     digest = (
         files[0]["sha256"]
         if len(files) == 1
@@ -179,12 +179,19 @@ def load_responses(
     return frame
 
 
-def _refuse_empty_scores(frame: pd.DataFrame, sources: Mapping[str, str], source: str) -> None:
-    """A score column without a single answer is a mapping mistake, not a result to omit."""
-    empty = [c for c in frame.columns if is_score_column(str(c)) and frame[c].notna().sum() == 0]
-    if empty and len(frame):
-        shown = ", ".join(f"{c!r} (from {sources.get(c, c)!r})" for c in empty)
+def _refuse_empty_scores(frame: pd.DataFrame, sources: Mapping[str, str], source: str) -> list[str]:
+    """A score column without a single answer beside others that have answers is a mapping
+    mistake, not a result to leave out of the report silently: an error. When no score
+    column has an answer (a comment-only export), the file loads with a note and each
+    analysis that needs a score says so at validate."""
+    scores = [c for c in frame.columns if is_score_column(str(c))]
+    empty = [c for c in scores if frame[c].notna().sum() == 0]
+    if not empty or not len(frame):
+        return []
+    shown = ", ".join(f"{c!r} (from {sources.get(c, c)!r})" for c in empty)
+    if len(empty) < len(scores):
         raise DataError(
             f"{source}: score column(s) {shown} have no answer in any of the {len(frame)} rows; "
             "check the mapping and the missing codes, or remove the column from data.mapping"
         )
+    return [f"score column(s) {shown} have no answer in any row"]

@@ -42,7 +42,16 @@ from cxresearch.data.schema import (
 )
 from cxresearch.errors import DataError
 
-__all__ = ["SCHEMA_COLUMNS", "TOOL_FORMATS", "export_to_raw", "is_score_column"]
+__all__ = [
+    "SCHEMA_COLUMNS",
+    "SPSS_USER_MISSING",
+    "TOOL_FORMATS",
+    "export_to_raw",
+    "is_score_column",
+]
+
+#: The code under which SPSS user-missing cells are counted in ``attrs["missing_codes"]``.
+SPSS_USER_MISSING = "user-missing (SPSS)"
 
 #: Formats written by a survey tool (their columns carry the tool's names, not the schema's).
 TOOL_FORMATS = frozenset({"qualtrics", "qualtrics-legacy", "surveymonkey", "google-forms", "spss"})
@@ -214,7 +223,7 @@ def export_to_raw(
     for column, cells in export.missing.items():
         target = next((t for t, s in sources.items() if s == column), column)
         if target in frame.columns:
-            counted.setdefault(target, {})["user-missing (SPSS)"] = cells
+            counted.setdefault(target, {})[SPSS_USER_MISSING] = cells
     if missing:
         if isinstance(missing, Mapping):
             per = {mapping.get(clean_name(k), clean_name(k)): list(v) for k, v in missing.items()}

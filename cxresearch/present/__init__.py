@@ -42,6 +42,7 @@ from cxresearch.present.tables import (
     estimate_table,
     headline_table,
     key_value_table,
+    missing_table,
     target_table,
 )
 
@@ -60,6 +61,7 @@ __all__ = [
     "breakdown_table",
     "change_sentence",
     "counts_table",
+    "missing_table",
     "escape",
     "estimate_sentence",
     "estimate_table",

@@ -485,6 +485,34 @@ def counts_table(counts: pd.DataFrame, labels: Labels) -> Table:
     return _styled(table)
 
 
+def missing_table(missing: pd.DataFrame, labels: Labels) -> Table:
+    """Answers counted as "no answer" when loading (``RunSession.missing``).
+
+    One row per column and code: the question (its schema name in the report language),
+    the code as the export wrote it (``-99``, ``En osaa sanoa``; SPSS user-missing values
+    in words) and how many answers had it.
+    """
+    from cxresearch.data.prepare import SPSS_USER_MISSING
+
+    codes = [
+        labels.plain("missing_spss") if str(code) == SPSS_USER_MISSING else str(code)
+        for code in missing["code"]
+    ]
+    table = pd.DataFrame(
+        {
+            labels.column("question"): [
+                labels.metric(str(c), short=True)
+                if c in ("nps", "csat", "ces")
+                else labels.get(f"columns.{c}", str(c))
+                for c in missing["column"]
+            ],
+            labels.column("answer_code"): codes,
+            labels.column("cells"): [format_number(v, labels) for v in missing["cells"]],
+        }
+    )
+    return _styled(table)
+
+
 def target_table(frame: pd.DataFrame, labels: Labels, *, min_base: float = 30) -> Table:
     """Targets against results (``RunSession.target_results()``).
 

@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.errors import DataError
+from cxresearch.qual.masking import mask_personal_data
 
 __all__ = [
     "clean_name",
+    "quote",
     "closest",
     "count_blank_rows",
     "drop_unnamed_empty",
@@ -24,6 +26,12 @@ __all__ = [
 # Whitespace a spreadsheet or a byte-order mark leaves around names: ordinary spaces,
 # non-breaking spaces (U+00A0, U+202F), zero-width no-break space (U+FEFF).
 _EDGE = re.compile(r"^[\s\u00a0\u202f\ufeff]+|[\s\u00a0\u202f\ufeff]+$")
+
+
+def quote(value: Any, *, limit: int = 40) -> str:
+    """A value from a file as an error message may show it: masked, one line, short."""
+    text = " ".join(mask_personal_data(str(value)).split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def clean_name(name: Any) -> str:
@@ -41,7 +49,7 @@ def closest(name: str, names: Iterable[str], *, n: int = 5) -> list[str]:
         # Prefix and substring matches catch "Q7" for "Q7_1" that difflib ranks low.
         extra = [x for x in pool if name.lower() in x.lower() and x not in found]
         found += extra[: n - len(found)]
-    return found
+    return [mask_personal_data(x) for x in found]
 
 
 def split_header(
@@ -70,7 +78,7 @@ def refuse_duplicates(names: Sequence[str], path: Any, *, hint: str = "") -> Non
     repeated = {k: v for k, v in seen.items() if len(v) > 1 and k != ""}
     if repeated:
         shown = "; ".join(
-            f"{k!r} in columns {', '.join(map(str, v))}" for k, v in list(repeated.items())[:5]
+            f"{quote(k)} in columns {', '.join(map(str, v))}" for k, v in list(repeated.items())[:5]
         )
         raise DataError(
             f"{path}: repeated column name(s): {shown}. A mapping could take any one of them, "

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxresearch.data.readers.common import refuse_duplicates
+from cxresearch.data.readers.common import quote, refuse_duplicates
 from cxresearch.errors import DataError
 
 __all__ = ["exclude_by_status", "import_id", "is_legacy", "is_qualtrics", "qualtrics_columns"]
@@ -156,7 +156,8 @@ def exclude_by_status(
         unknown = sorted({v for v in text.unique().tolist() if v not in _STATUS and v != ""})
         if unknown:
             raise DataError(
-                f"{path}: column {status!r} (response type) has value(s) {unknown[:5]} that "
+                f"{path}: column {status!r} (response type) has value(s) "
+                f"{', '.join(quote(v) for v in unknown[:5])} that "
                 "are not Qualtrics response types; cannot tell responses from previews"
             )
         reasons = np.array([_STATUS.get(v) for v in text.tolist()], dtype=object)
@@ -165,7 +166,8 @@ def exclude_by_status(
         unknown = sorted({v for v in text.unique().tolist() if v not in _FINISHED and v != ""})
         if unknown:
             raise DataError(
-                f"{path}: column {finished!r} has value(s) {unknown[:5]}; expected "
+                f"{path}: column {finished!r} has value(s) "
+                f"{', '.join(quote(v) for v in unknown[:5])}; expected "
                 "True/False or 1/0"
             )
         unfinished = np.array([_FINISHED.get(v) is False for v in text.tolist()], dtype=bool)

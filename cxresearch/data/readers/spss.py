@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.errors import DataError
+from cxresearch.qual.masking import mask_personal_data
 
 __all__ = ["read_spss"]
 
@@ -65,7 +66,7 @@ def read_spss(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         else:
             frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
     except Exception as error:  # ReadstatError, PyreadstatError, OSError, UnicodeError
-        message = " ".join(str(error).split())[:200]
+        message = " ".join(mask_personal_data(str(error)).split())[:200]
         variable = _VARIABLE.search(message)
         where = f" (variable {variable.group(1)!r})" if variable else ""
         raise DataError(
