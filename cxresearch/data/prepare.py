@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.data.readers import Export
-from cxresearch.data.readers.common import clean_name, closest
+from cxresearch.data.readers.common import clean_name, closest, keep_rows
 from cxresearch.data.schema import (
     BOOL_COLUMNS,
     DATETIME_COLUMNS,
@@ -172,7 +172,7 @@ def export_to_raw(
         steps.append(
             {"step": "exclude_rule", "reason": f"{found} = {shown}", "rows": int(hit.sum())}
         )
-        data = data.loc[~hit]
+        data = keep_rows(data, ~hit)
 
     mapping = {clean_name(k): str(v) for k, v in (mapping or {}).items()}
     sources: dict[str, str] = {}

@@ -77,7 +77,7 @@ def test_the_report_counts_the_rows_not_taken(rendered: dict[str, str]) -> None:
              "Responses flagged as spam left out", "Unfinished responses left out"]  # fmt: skip
     assert all(step in html for step in steps)
     # -99 "seen but unanswered" is shown as counted "no answer" (8 answers), not averaged.
-    assert "These answers were counted as \"no answer\"" in html
+    assert 'These answers were counted as "no answer"' in html
     assert "<td" in html.split("These answers were counted")[1].split("-99")[0]
     assert ">8<" in html.split("-99", 1)[1][:200]
 

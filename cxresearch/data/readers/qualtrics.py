@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxresearch.data.readers.common import quote, refuse_duplicates
+from cxresearch.data.readers.common import keep_rows, quote, refuse_duplicates
 from cxresearch.errors import DataError
 
 __all__ = ["exclude_by_status", "import_id", "is_legacy", "is_qualtrics", "qualtrics_columns"]
@@ -160,7 +160,7 @@ def exclude_by_status(
                 f"{', '.join(quote(v) for v in unknown[:5])} that "
                 "are not Qualtrics response types; cannot tell responses from previews"
             )
-        reasons = np.array([_STATUS.get(v) for v in text.tolist()], dtype=object)
+        reasons = _lookup(text, _STATUS)
     if finished is not None:
         text = _as_text(data[finished])
         unknown = sorted({v for v in text.unique().tolist() if v not in _FINISHED and v != ""})
@@ -170,7 +170,7 @@ def exclude_by_status(
                 f"{', '.join(quote(v) for v in unknown[:5])}; expected "
                 "True/False or 1/0"
             )
-        unfinished = np.array([_FINISHED.get(v) is False for v in text.tolist()], dtype=bool)
+        unfinished = np.array([v is False for v in _lookup(text, _FINISHED)], dtype=bool)
         responses = np.array([r is None for r in reasons], dtype=bool)
         reasons = np.where(responses & unfinished, "unfinished", reasons)
     counts: dict[str, int] = {}
@@ -183,7 +183,14 @@ def exclude_by_status(
             drop |= hit
     if not drop.any():
         return data, counts
-    return data.loc[~drop], counts
+    return keep_rows(data, ~drop), counts
+
+
+def _lookup(text: pd.Series, table: dict[str, Any]) -> np.ndarray:
+    # Look up each distinct value once (a million rows hold a handful of statuses).
+    codes, uniques = pd.factorize(text)
+    found = np.array([table.get(u) for u in uniques] + [None], dtype=object)
+    return found[codes]  # code -1 (missing) picks the trailing None
 
 
 def _as_text(series: pd.Series) -> pd.Series:
