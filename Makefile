@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/bench_qual.py
+	$(BIN)/python benchmarks/bench_readers.py
 
 demo: $(STAMP)
 	$(BIN)/cxresearch demo --output data/demo/responses.csv

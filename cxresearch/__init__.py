@@ -22,6 +22,8 @@ _EXPORTS: dict[str, str] = {
     "Comparison": "cxresearch.results",
     "GroupComparison": "cxresearch.results",
     "load_responses": "cxresearch.data.loaders",
+    "read_export": "cxresearch.data.readers",
+    "Export": "cxresearch.data.readers",
     "nps": "cxresearch.stats.metrics",
     "csat": "cxresearch.stats.metrics",
     "ces": "cxresearch.stats.metrics",
@@ -57,6 +59,7 @@ __all__ = [
     "CxError",
     "DataError",
     "Estimate",
+    "Export",
     "GroupComparison",
     "ParamsError",
     "ReportError",
@@ -86,11 +89,13 @@ __all__ = [
     "open_run",
     "provenance",
     "rake",
+    "read_export",
     "register_metric",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cxresearch.data.loaders import load_responses
+    from cxresearch.data.readers import Export, read_export
     from cxresearch.errors import CxError, DataError, ParamsError, ReportError
     from cxresearch.params import load_params
     from cxresearch.qual.codebook import load_codebook

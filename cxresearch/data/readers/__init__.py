@@ -84,12 +84,16 @@ def _finish(export: Export, names: list[str], data: pd.DataFrame, notes: list[st
 
 def _tabular(
     export: Export,
-    records: pd.DataFrame,
+    handed: list[pd.DataFrame],
     *,
     header_rows: int | None,
     keep: Collection[str],
     plain_format: str,
 ) -> Export:
+    # The records come in a list that this function empties, so that no caller keeps a
+    # reference: a million-row export's columns are then freed one by one as they are
+    # filtered (keep_rows(consume=True)) instead of being held twice.
+    records = handed.pop()
     first = [
         ["" if pd.isna(v) else str(v) for v in records.iloc[i].tolist()]
         for i in range(min(3, len(records)))
@@ -129,13 +133,15 @@ def _tabular(
                 n: t.strip() for n, t in zip(names, headers[1], strict=True) if n and t.strip()
             }
         export.format = plain_format
+    del records
     export.details["header_rows"] = len(headers)
     export.details["rows"] = len(data)
     export.labels = labels
     export = _finish(export, names, data, notes)
     data = export.data
     if export.format in ("qualtrics", "qualtrics-legacy"):
-        export.data, counts = qx.exclude_by_status(data, labels, path, keep=keep)
+        export.data, counts = qx.exclude_by_status(data, labels, path, keep=keep, consume=True)
+        del data
         export.excluded.update(counts)
     elif export.format == "surveymonkey":
         for column in sm.DATE_COLUMNS:
@@ -248,19 +254,22 @@ def read_export(
     elif suffix in _EXCEL:
         records, chosen = _excel_records(data, file, sheet)
         export.details["sheet"] = chosen
-        export = _tabular(export, records, header_rows=header_rows, keep=keep, plain_format="excel")
+        export = _tabular(
+            export, [records], header_rows=header_rows, keep=keep, plain_format="excel"
+        )
     else:
         from cxresearch.data.readers.text import read_records
 
         table = read_records(data, file, encoding=encoding, delimiter=delimiter)
+        del data  # the parsed table holds the text now; do not keep the file twice
         export.details.update(
             encoding=table.encoding,
             delimiter=table.delimiter,
             ends_with_newline=table.ends_with_newline,
         )
-        export = _tabular(
-            export, table.records, header_rows=header_rows, keep=keep, plain_format="csv"
-        )
+        handed = [table.records]
+        del table
+        export = _tabular(export, handed, header_rows=header_rows, keep=keep, plain_format="csv")
     if format != "auto" and export.format != format:
         raise DataError(
             f"{file}: data.format is {format!r} but the file looks like {export.format!r} "

@@ -141,8 +141,12 @@ def exclude_by_status(
     path: Any,
     *,
     keep: Collection[str] = (),
+    consume: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Drop previews, tests, spam and unfinished responses, counted by reason.
+
+    With ``consume`` the columns of ``data`` are handed over as they are filtered (see
+    :func:`~cxresearch.data.readers.common.keep_rows`).
 
     ``Status`` and ``Finished`` are found by name (current exports, SPSS exports from
     Qualtrics) or by their label (legacy ``V7`` "Status", ``V10`` "Finished"). An
@@ -183,7 +187,7 @@ def exclude_by_status(
             drop |= hit
     if not drop.any():
         return data, counts
-    return keep_rows(data, ~drop), counts
+    return keep_rows(data, ~drop, consume=consume), counts
 
 
 def _lookup(text: pd.Series, table: dict[str, Any]) -> np.ndarray:
