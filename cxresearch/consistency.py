@@ -75,6 +75,20 @@ def _check_analyses(params: Params, frame: pd.DataFrame) -> None:
             )
 
 
+def _check_scales(params: Params, frame: pd.DataFrame) -> None:
+    # An attr_* rating without a declared scale cannot be checked, and a code such as -1
+    # or 99 would be averaged as an answer: every attr_* column needs its scale.
+    undeclared = [
+        str(c) for c in frame.columns if str(c).startswith("attr_") and c not in params.data.scales
+    ]
+    if undeclared:
+        example = ", ".join(f"{c}: [1, 5]" for c in undeclared[:2])
+        raise ParamsError(
+            f"{params.path}: data.scales: attr_* column(s) {undeclared} have no declared "
+            f"answer scale; add them, e.g. scales: {{{example}}}"
+        )
+
+
 def check_against_data(params: Params, frame: pd.DataFrame) -> None:
     """Raise ParamsError when a params key promises what the data does not hold.
 
@@ -90,9 +104,11 @@ def check_against_data(params: Params, frame: pd.DataFrame) -> None:
     ParamsError
         Naming the key: a column the data lacks (segments, filters, drivers, targets), the
         current or a previous wave without rows, a target's touchpoint or segment value that
-        never occurs, an analysis that needs a score column the data does not have.
+        never occurs, an analysis that needs a score column the data does not have, an
+        ``attr_*`` column without a declared scale.
     """
     params.check_columns(list(frame.columns))
+    _check_scales(params, frame)
     _check_waves(params, frame)
     _check_targets(params, frame)
     _check_analyses(params, frame)

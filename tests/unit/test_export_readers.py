@@ -191,3 +191,18 @@ def test_blank_rows_are_counted(tmp_path: Path) -> None:
     export = read_export(path)
     assert export.data["id"].tolist() == ["1", "2"]
     assert export.excluded == {"blank": 2}
+
+
+def test_spss_multiple_response_sets_become_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pyreadstat reads MRSETS from files SPSS wrote but cannot write them, so the metadata
+    # of a real file is stood in for: the reader must keep the set's variables together.
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_sav(FIXTURES / "kysely.sav", user_missing=True)
+    meta.mr_sets = {
+        "$kanavat": {"type": "D", "is_dichotomy": True, "counted_value": 1,
+                     "label": "Kanavat", "variable_list": ["helppous", "nopeus"]},
+    }  # fmt: skip
+    monkeypatch.setattr(pyreadstat, "read_sav", lambda *a, **k: (frame.copy(), meta))
+    export = read_export(FIXTURES / "kysely.sav")
+    assert export.groups == {"$kanavat": ["helppous", "nopeus"]}
