@@ -206,3 +206,23 @@ def test_spss_multiple_response_sets_become_groups(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(pyreadstat, "read_sav", lambda *a, **k: (frame.copy(), meta))
     export = read_export(FIXTURES / "kysely.sav")
     assert export.groups == {"$kanavat": ["helppous", "nopeus"]}
+
+
+def test_params_formats_are_the_readers_formats() -> None:
+    # params.ExportFormat is a Literal (for pydantic's messages); it must list FORMATS.
+    from typing import get_args
+
+    from cxresearch.data.readers import FORMATS
+    from cxresearch.params import ExportFormat
+
+    assert get_args(ExportFormat) == ("auto", *FORMATS)
+
+
+def test_unknown_qualtrics_status_is_refused(tmp_path: Path) -> None:
+    text = (FIXTURES / "qualtrics.csv").read_text(encoding="utf-8")
+    path = tmp_path / "q.csv"
+    path.write_text(text.replace(",Survey Test,", ",Mystery,", 1), encoding="utf-8")
+    with pytest.raises(
+        DataError, match=r"column 'Status' \(response type\) has value\(s\) 'mystery'"
+    ):
+        read_export(path)

@@ -156,24 +156,12 @@ def exclude_by_status(
     finished = "Finished" if "Finished" in data.columns else _legacy_role(labels, "finished")
     reasons = np.full(len(data), None, dtype=object)
     if status is not None:
-        text = _as_text(data[status])
-        unknown = sorted({v for v in text.unique().tolist() if v not in _STATUS and v != ""})
-        if unknown:
-            raise DataError(
-                f"{path}: column {status!r} (response type) has value(s) "
-                f"{', '.join(quote(v) for v in unknown[:5])} that "
-                "are not Qualtrics response types; cannot tell responses from previews"
-            )
+        why = "are not Qualtrics response types; cannot tell responses from previews"
+        text = _known(data[status], _STATUS, f"column {status!r} (response type)", path, why)
         reasons = _lookup(text, _STATUS)
     if finished is not None:
-        text = _as_text(data[finished])
-        unknown = sorted({v for v in text.unique().tolist() if v not in _FINISHED and v != ""})
-        if unknown:
-            raise DataError(
-                f"{path}: column {finished!r} has value(s) "
-                f"{', '.join(quote(v) for v in unknown[:5])}; expected "
-                "True/False or 1/0"
-            )
+        why = "are not True/False or 1/0"
+        text = _known(data[finished], _FINISHED, f"column {finished!r}", path, why)
         unfinished = np.array([v is False for v in _lookup(text, _FINISHED)], dtype=bool)
         responses = np.array([r is None for r in reasons], dtype=bool)
         reasons = np.where(responses & unfinished, "unfinished", reasons)
@@ -188,6 +176,16 @@ def exclude_by_status(
     if not drop.any():
         return data, counts
     return keep_rows(data, ~drop, consume=consume), counts
+
+
+def _known(series: pd.Series, table: dict[str, Any], what: str, path: Any, why: str) -> pd.Series:
+    """The column as lower-case text; DataError if a value is not a key of ``table``."""
+    text = _as_text(series)
+    unknown = sorted({v for v in text.unique().tolist() if v not in table and v != ""})
+    if unknown:
+        shown = ", ".join(quote(v) for v in unknown[:5])
+        raise DataError(f"{path}: {what} has value(s) {shown} that {why}")
+    return text
 
 
 def _lookup(text: pd.Series, table: dict[str, Any]) -> np.ndarray:
