@@ -40,7 +40,7 @@ from cxresearch.data.schema import (
     SCORE_SCALES,
     TEXT_COLUMNS,
 )
-from cxresearch.errors import DataError
+from cxresearch.errors import DataError, excerpts
 
 __all__ = [
     "SCHEMA_COLUMNS",
@@ -115,7 +115,12 @@ def _find(name: str, columns: Sequence[str], source: str, key: str) -> str:
     if wanted in columns:
         return wanted
     near = closest(wanted, columns)
-    hint = f"; closest column names: {near}" if near else f"; the file has {len(columns)} columns"
+    if near:
+        hint = f"; closest column names: {near}"
+    elif len(columns) <= 12:
+        hint = f"; columns found: {excerpts(columns)}"
+    else:
+        hint = f"; the file has {len(columns)} columns (`cxresearch inspect` lists them)"
     raise DataError(f"{source}: {key} names column {name!r}, which is not in the file{hint}")
 
 

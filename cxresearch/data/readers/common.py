@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxresearch.errors import DataError
-from cxresearch.qual.masking import mask_personal_data
+from cxresearch.errors import DataError, excerpt
 
 __all__ = [
     "TEXT_DTYPE",
@@ -45,8 +44,7 @@ _EDGE = re.compile(r"^[\s\u00a0\u202f\ufeff]+|[\s\u00a0\u202f\ufeff]+$")
 
 def quote(value: Any, *, limit: int = 40) -> str:
     """A value from a file as an error message may show it: masked, one line, short."""
-    text = " ".join(mask_personal_data(str(value)).split())
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+    return repr(excerpt(value, limit))
 
 
 def clean_name(name: Any) -> str:
@@ -64,7 +62,7 @@ def closest(name: str, names: Iterable[str], *, n: int = 5) -> list[str]:
         # Prefix and substring matches catch "Q7" for "Q7_1" that difflib ranks low.
         extra = [x for x in pool if name.lower() in x.lower() and x not in found]
         found += extra[: n - len(found)]
-    return [mask_personal_data(x) for x in found]
+    return [excerpt(x, 60) for x in found]
 
 
 def split_header(
