@@ -76,10 +76,15 @@ def _check_analyses(params: Params, frame: pd.DataFrame) -> None:
 
 
 def _check_scales(params: Params, frame: pd.DataFrame) -> None:
-    # An attr_* rating without a declared scale cannot be checked, and a code such as -1
-    # or 99 would be averaged as an answer: every attr_* column needs its scale.
+    # An attr_* rating mapped from an export without a declared scale cannot be checked,
+    # and a code such as 99 ("no answer" in many SPSS files) would be averaged as an
+    # answer: every mapped attr_* column needs its scale. (A file already in the schema's
+    # layout, such as the demo data, is the consultant's own and is not held to this.)
+    mapped = set(params.data.mapping.values())
     undeclared = [
-        str(c) for c in frame.columns if str(c).startswith("attr_") and c not in params.data.scales
+        str(c)
+        for c in frame.columns
+        if str(c).startswith("attr_") and c in mapped and c not in params.data.scales
     ]
     if undeclared:
         example = ", ".join(f"{c}: [1, 5]" for c in undeclared[:2])

@@ -146,20 +146,24 @@ def test_init_writes_params_that_validate(
     assert cli.main(["init", "client-a", "--data", f"data/{name}"]) == 2
 
 
-def test_an_attr_column_needs_a_declared_scale(
+def test_a_mapped_attr_column_needs_a_declared_scale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = DATA.replace(",nps\n", ",nps,attr_ease\n", 1)
+    data = DATA.replace(",nps\n", ",nps,Q7\n", 1)
     data = "\n".join(
         line if i == 0 else f"{line},-1" if i == 3 else f"{line},4"
         for i, line in enumerate(data.splitlines())
     )
-    _project(tmp_path, "waves: {current: 2026Q3}\n", data=data + "\n")
+    path = _project(tmp_path, "waves: {current: 2026Q3}\n", data=data + "\n")
+    text = path.read_text(encoding="utf-8").replace(
+        "filter: {client: acme}}", "filter: {client: acme}, mapping: {Q7: attr_ease}}"
+    )
+    path.write_text(text, encoding="utf-8")
     code, out = _validate(tmp_path, monkeypatch, capsys)
     assert code == 2
     # The -1 is refused as a negative code before anything else.
     assert "holds negative code(s) -1 (1 row(s))" in out
-    _project(tmp_path, "waves: {current: 2026Q3}\n", data=data.replace(",-1", ",2") + "\n")
+    (tmp_path / "data" / "r.csv").write_text(data.replace(",-1", ",2") + "\n", encoding="utf-8")
     code, out = _validate(tmp_path, monkeypatch, capsys)
     assert code == 2
     assert "data.scales: attr_* column(s) ['attr_ease'] have no declared answer scale" in out
