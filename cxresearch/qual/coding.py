@@ -194,6 +194,12 @@ def _languages(language: Any, index: pd.Index) -> pd.Series:
     return pd.Series(out, index=index, dtype=object)
 
 
+def _remember(memo: dict[str, dict[str, str]], forms: BaseForms, word: str, lang: str) -> str:
+    # A plain dict per language in front of the cache: most words repeat many times.
+    base = memo[lang][word] = forms.base_form(word, lang)
+    return base
+
+
 def _label(positive: int, negative: int) -> str:
     if positive and negative:
         return "mixed"
@@ -252,6 +258,7 @@ def code_comments(
     direction = {c.code: c.sentiment for c in codebook}
 
     n = len(series)
+    memo: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
     matrix = np.zeros((n, len(names)), dtype=bool)
     evidence: list[tuple[Any, ...]] = []
     aspects: list[tuple[Any, str, str]] = []
@@ -300,9 +307,11 @@ def code_comments(
                     sentence_lang[s] = guess
             mixed[i] = len(set(sentence_lang)) > 1
         base = [
-            forms.base_form(w, sentence_lang[k]) for w, k in zip(words, sentence_of, strict=True)
+            memo[sentence_lang[k]].get(w) or _remember(memo, forms, w, sentence_lang[k])
+            for w, k in zip(words, sentence_of, strict=True)
         ]
-        sentence_scores = np.zeros(len(spans))
+        # plain lists: numpy on a handful of numbers per comment costs more than it saves
+        sentence_scores = [0.0] * len(spans)
         hits: list[tuple[str, str, str, int, int, int]] = []
         negated_until = -1
         current = -1
@@ -340,9 +349,9 @@ def code_comments(
                     k = max(bisect.bisect_right(starts, m.start()) - 1, 0)
                     if sentence_lang[k] == lang_k:
                         hits.append((code, "pattern", source, m.start(), m.end(), k))
-        positive = int((sentence_scores > 0).sum())
-        negative = int((sentence_scores < 0).sum())
-        score[i] = float(sentence_scores.sum())
+        positive = sum(v > 0 for v in sentence_scores)
+        negative = sum(v < 0 for v in sentence_scores)
+        score[i] = float(sum(sentence_scores))
         labels[i] = _label(positive, negative)
         if not hits:
             status[i] = "uncoded"
@@ -359,8 +368,8 @@ def code_comments(
                 if way is not None:
                     directions.setdefault(names[target], set()).add(way)
         for name, sentences in mentions.items():
-            values = sentence_scores[sorted(sentences)]
-            label = _label(int((values > 0).sum()), int((values < 0).sum()))
+            values = [sentence_scores[k] for k in sentences]
+            label = _label(sum(v > 0 for v in values), sum(v < 0 for v in values))
             if label == "neutral" and len(directions.get(name, ())) == 1:
                 label = next(iter(directions[name]))
             aspects.append((ids[i], name, label))

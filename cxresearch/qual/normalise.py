@@ -227,12 +227,13 @@ def detect_language(
     """
     if not tokens:
         return None, 0.0
-    function = {lang: sum(t in _FUNCTION_WORDS[lang] for t in tokens) for lang in LANGUAGES}
-    shares = {
-        lang: (sum(forms.known(t, lang) or t in _FUNCTION_WORDS[lang] for t in tokens))
-        / len(tokens)
-        for lang in LANGUAGES
-    }
+    function: dict[str, int] = {}
+    shares: dict[str, float] = {}
+    for lang in LANGUAGES:
+        words = _FUNCTION_WORDS[lang]
+        function[lang] = sum(1 for t in tokens if t in words)
+        known = sum(1 for t in tokens if t in words or forms.known(t, lang))
+        shares[lang] = known / len(tokens)
     # Function words break ties between dictionaries that both know short words.
     best = max(LANGUAGES, key=lambda lang: (shares[lang] + 0.1 * function[lang], lang == "fi"))
     if shares[best] < minimum:
