@@ -260,8 +260,13 @@ def prevalence_matrix(
 def impact_table(
     table: pd.DataFrame, book: Codebook, labels: Labels, *, confidence: float, min_base: int
 ) -> Table:
-    """Per theme: NPS of mentioners / others, difference (CI, Holm p), effect on NPS."""
-    ci = format_ci_label(confidence, labels)
+    """Per theme: NPS of mentioners / others, difference (CI, adjusted p), effect on NPS.
+
+    Intervals are printed at the table's ``interval_confidence`` (the level matching the
+    multiplicity adjustment), so the greying agrees with the intervals row by row.
+    """
+    level = float(table["interval_confidence"].iloc[0]) if len(table) else confidence
+    ci = format_ci_label(level, labels)
     table = table.sort_values("effect_on_nps", kind="stable")
     rows, muted = [], []
     for code, r in table.iterrows():
@@ -273,8 +278,8 @@ def impact_table(
                 format_number(r["mentions"], labels),
                 f"{_num(r['nps_mentioners'], labels)} / {_num(r['nps_others'], labels)}",
                 _diff(r["difference"], r["ci_low"], r["ci_high"], labels, decimals=0),
-                format_pvalue(r["pvalue_holm"], labels)
-                if not is_missing(r["pvalue_holm"])
+                format_pvalue(r["pvalue_adjusted"], labels)
+                if not is_missing(r["pvalue_adjusted"])
                 else "–",
                 _pct_ci(
                     r["detractor_share"], r["detractor_ci_low"], r["detractor_ci_high"], labels
@@ -282,7 +287,7 @@ def impact_table(
                 _diff(r["effect_on_nps"], r["effect_ci_low"], r["effect_ci_high"], labels),
             ]
         )
-        significant = not is_missing(r["pvalue_holm"]) and r["pvalue_holm"] < 1 - confidence
+        significant = not is_missing(r["pvalue_adjusted"]) and r["pvalue_adjusted"] < 1 - confidence
         muted.append(bool(small or not significant))
     columns = [
         qual_plain(labels, k, ci=ci)
@@ -291,12 +296,16 @@ def impact_table(
             "col_mentions",
             "col_nps_pair",
             "col_difference",
-            "col_p_holm",
+            "col_p_adjusted",
             "col_detractors",
             "col_effect",
         )
     ]
-    notes = [qual_plain(labels, "impact_note", ci=ci)]
+    adjust = str(table["adjust"].iloc[0]) if len(table) else "none"
+    notes = [
+        qual_plain(labels, "impact_note", ci=ci, method=labels.get(f"multiplicity.{adjust}"),
+                   alpha=format_number(1 - confidence, labels, decimals=2))
+    ]  # fmt: skip
     if any(table["mentions"] < min_base):
         notes.append(
             labels.plain("low_base_note", flag="†", min_base=format_number(min_base, labels))
@@ -331,7 +340,8 @@ def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confiden
     low = data["effect_ci_low"].to_numpy(float)
     high = data["effect_ci_high"].to_numpy(float)
     clear = (low > 0) | (high < 0)
-    ci = format_ci_label(confidence, labels)
+    level = float(table["interval_confidence"].iloc[0]) if len(table) else confidence
+    ci = format_ci_label(level, labels)
     with chart_style():
         fig = ReportFigure(figsize=(8.0, 1.4 + 0.42 * len(data)), layout="constrained")
         ax = fig.subplots()

@@ -5,8 +5,9 @@
   weighted), and each group's base.
 - :func:`theme_impact`: per theme, the NPS of commenters who mention it against
   commenters who do not (difference, interval, z test with Rocks' variance, from
-  :func:`cxresearch.stats.inference.compare_nps`, Holm-adjusted over themes), the share
-  of detractors among mentioners, and the theme's effect on the overall NPS: the NPS of
+  :func:`cxresearch.stats.inference.compare_nps`, p-values adjusted over the themes,
+  Benjamini-Hochberg by default, with intervals at the matching level), the share of
+  detractors among mentioners, and the theme's effect on the overall NPS: the NPS of
   all respondents minus the NPS of the respondents without the theme's comments, with a
   percentile bootstrap interval over respondents.
 
@@ -22,12 +23,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from cxresearch.results import Estimate
 from cxresearch.stats.inference import compare_nps
 from cxresearch.stats.intervals import check_confidence
 from cxresearch.stats.metrics import nps, top_box
+from cxresearch.stats.multiplicity import adjust_pvalues, adjusted_confidence
 
 __all__ = ["theme_impact", "theme_prevalence"]
 
@@ -167,6 +168,7 @@ def theme_impact(
     confidence: float = 0.95,
     bootstrap: int = 1000,
     seed: int = 20261123,
+    adjust: str = "bh",
 ) -> pd.DataFrame:
     """How each theme relates to NPS.
 
@@ -185,13 +187,20 @@ def theme_impact(
     bootstrap : int, optional
         Resamples of respondents for the interval of the effect on overall NPS.
     seed : int, optional
+    adjust : {"bh", "holm", "bonferroni", "none"}, optional
+        Multiplicity adjustment over the themes (the params' ``report.multiplicity``).
+        The difference and effect intervals are printed at
+        :func:`~cxresearch.stats.multiplicity.adjusted_confidence` (``interval_confidence``)
+        so that each interval excludes 0 exactly when the adjusted p-value is below
+        ``1 - confidence``.
 
     Returns
     -------
     DataFrame
         One row per theme: ``mentions``, ``nps_mentioners``, ``nps_others`` (commenters
         who do not mention it), ``difference`` with ``ci_low``/``ci_high``, ``pvalue``,
-        ``pvalue_holm``, ``test``; ``detractor_share`` of mentioners with its interval;
+        ``pvalue_adjusted``, ``adjust``, ``interval_confidence``, ``test``;
+        ``detractor_share`` of mentioners with its interval;
         ``effect_on_nps`` (overall NPS minus NPS without the mentioners) with
         ``effect_ci_low``/``effect_ci_high``; ``prevalence`` among commenters.
     """
@@ -213,6 +222,7 @@ def theme_impact(
     }
     effects = _bootstrap_effects(promoter, detractor, w_all, masks, bootstrap, seed)
     tail = (1 - confidence) / 2
+    groups: dict[str, tuple[Any, Any, Any, Any]] = {}
     rows = []
     for code in names:
         mentioned = codes.loc[commenters, code].to_numpy(bool)
@@ -227,6 +237,7 @@ def theme_impact(
         wm = None if weights is None else weights.loc[ids_m]
         wo = None if weights is None else weights.loc[ids_o]
         if len(ids_m) >= 2 and len(ids_o) >= 2:
+            groups[code] = (valid.loc[ids_m], valid.loc[ids_o], wm, wo)
             comparison = compare_nps(
                 valid.loc[ids_m],
                 valid.loc[ids_o],
@@ -279,12 +290,25 @@ def theme_impact(
         row.setdefault("effect_ci_high", np.nan)
         rows.append(row)
     table = pd.DataFrame(rows).set_index("code")
-    tested = table["pvalue"].notna()
-    table["pvalue_holm"] = np.nan
-    if tested.any():
-        table.loc[tested, "pvalue_holm"] = multipletests(
-            table.loc[tested, "pvalue"], method="holm"
-        )[1]
+    # Many themes are tested at once: adjust the p-values and print every interval at the
+    # level whose intervals agree with the adjusted verdicts (cxresearch.stats.multiplicity).
+    tested = table["pvalue"].notna().to_numpy()
+    pvalues = table["pvalue"].to_numpy(float)[tested]
+    table["pvalue_adjusted"] = np.nan
+    table.loc[tested, "pvalue_adjusted"] = adjust_pvalues(pvalues, adjust)
+    level = adjusted_confidence(pvalues, adjust, confidence) if tested.any() else confidence
+    table["adjust"] = adjust
+    table["interval_confidence"] = level
+    if level != confidence:
+        for code, (a, b, wa, wb) in groups.items():
+            again = compare_nps(a, b, weights_a=wa, weights_b=wb, confidence=level)
+            table.loc[code, ["ci_low", "ci_high"]] = [again.ci_low, again.ci_high]
+        for code, boot in effects.items():
+            if boot.size and np.isfinite(
+                table["effect_on_nps"].to_numpy(float)[table.index.get_loc(code)]
+            ):
+                low_e, high_e = np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2])
+                table.loc[code, ["effect_ci_low", "effect_ci_high"]] = [low_e, high_e]
     table["overall_nps"] = overall
     table["respondents"] = len(valid)
     return table

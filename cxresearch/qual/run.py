@@ -206,6 +206,7 @@ class QualRun:
             confidence=self.session.confidence,
             bootstrap=self.bootstrap,
             seed=self.seed,
+            adjust=self.session.multiplicity,
         )
 
     def former_reasons(self) -> pd.DataFrame | None:

@@ -132,7 +132,13 @@ def test_impact_uses_the_package_comparison_and_decomposes():
     without = nps(scores.drop(mention)).value
     assert row["effect_on_nps"] == pytest.approx(overall - without)
     assert row["effect_ci_low"] < row["effect_on_nps"] < row["effect_ci_high"]
-    assert row["effect_on_nps"] < 0 and row["pvalue_holm"] <= 2 * row["pvalue"]
+    assert row["effect_on_nps"] < 0 and row["pvalue_adjusted"] <= 2 * row["pvalue"]
+    # the printed intervals agree with the adjusted verdicts, theme by theme
+    level = table["interval_confidence"].iloc[0]
+    assert level >= 0.95 and (table["adjust"] == "bh").all()
+    for _, r in table.iterrows():
+        excludes_zero = r["ci_low"] > 0 or r["ci_high"] < 0
+        assert excludes_zero == (r["pvalue_adjusted"] < 0.05)
     assert row["detractor_share"] == pytest.approx((scores[mention] <= 6).mean())
     with pytest.raises(ValueError, match="have no score"):
         theme_impact(scores.iloc[:10], codes)
