@@ -289,8 +289,10 @@ def impact_table(
         )
         significant = not is_missing(r["pvalue_adjusted"]) and r["pvalue_adjusted"] < 1 - confidence
         muted.append(bool(small or not significant))
+    # the detractor share is no test: its interval keeps the report's own level
+    nominal = format_ci_label(confidence, labels)
     columns = [
-        qual_plain(labels, k, ci=ci)
+        qual_plain(labels, k, ci=nominal if k == "col_detractors" else ci)
         for k in (
             "col_theme",
             "col_mentions",
