@@ -194,3 +194,18 @@ def test_glob_without_match_is_a_params_error(tmp_path: Path) -> None:
     )
     with pytest.raises(ParamsError, match=r"data\.path: no file matches 'data/\*\.sav'"):
         load_params(tmp_path / "params" / "x.yaml")
+
+
+def test_a_glob_match_that_leads_outside_the_project_is_refused(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "params").mkdir(parents=True)
+    (project / "data").mkdir()
+    outside = tmp_path / "secret.csv"
+    outside.write_text("response_id,client,wave,nps\nr1,x,w,9\n", encoding="utf-8")
+    shutil.copy(FIXTURES / "surveymonkey.csv", project / "data" / "a.csv")
+    (project / "data" / "b.csv").symlink_to(outside)
+    (project / "params" / "x.yaml").write_text(
+        "client: x\ntitle: X\ndata: {path: data/*.csv}\nwaves: {current: w}\n", encoding="utf-8"
+    )
+    with pytest.raises(ParamsError, match=r"data\.path: .* resolves to a file outside"):
+        load_params(project / "params" / "x.yaml")
