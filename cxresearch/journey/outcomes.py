@@ -9,6 +9,7 @@ statuses of :mod:`cxresearch.journey.loop` and the fatigue counts of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 
 from cxresearch.journey.files import params_file, read_table, to_numbers
 from cxresearch.journey.loop import followup_items, loop_files, read_status
-from cxresearch.journey.model import ModelMetric, population_mask
+from cxresearch.journey.model import ModelMetric, model_metric, population_mask
 from cxresearch.journey.run import JourneyRun
 from cxresearch.results import Estimate
 from cxresearch.stats.journey import answers_per_period, fatigue_table, loop_status
@@ -28,10 +29,12 @@ from cxresearch.stats.registry import ShareMetric
 
 __all__ = [
     "GROUPINGS",
+    "ThemesByType",
     "fatigue",
     "loop_summary",
     "outcome_rates",
     "retention_model",
+    "themes_by_type",
     "value_at_stake",
 ]
 
@@ -236,3 +239,73 @@ def fatigue(j: JourneyRun) -> dict[str, Any] | None:
 def outcome_metric(j: JourneyRun) -> ModelMetric | None:
     """The first share metric of the outcome level (retention in the demo), or None."""
     return next((m for m in j.level("outcome") if isinstance(m.metric, ShareMetric)), None)
+
+
+@dataclass(frozen=True)
+class ThemesByType:
+    """Comment themes by customer type (pooled waves): the coding, shares and tests.
+
+    Attributes
+    ----------
+    coding
+        The run's :class:`~cxresearch.qual.run.QualRun` (codebook, coded comments).
+    prevalence
+        ``theme_prevalence`` by customer type: share of commenters mentioning each theme.
+    tests
+        Former − current and never − current per theme, one adjusted family
+        (:meth:`JourneyRun.compare`): ``name`` is the theme code, ``group`` the type.
+    metric
+        The share metric the tests use (a theme mentioned: 1, not: 0), for formatting.
+    """
+
+    coding: Any
+    prevalence: pd.DataFrame
+    tests: pd.DataFrame
+    metric: ModelMetric
+
+
+def themes_by_type(j: JourneyRun) -> ThemesByType | None:
+    """Themes of the comments by customer type, with tests; None without ``coding:``.
+
+    The comments are coded by the qualitative analysis (:func:`~cxresearch.qual.run.
+    open_coding` with the params' codebook). Commenters whose comment could be coded are
+    the base; like the rest of the journey view, every wave of the run is pooled and a
+    person answering several waves is one cluster.
+    """
+    if j.session.params.coding is None:
+        return None
+    from cxresearch.journey.spec import JourneyMetric
+    from cxresearch.qual.run import open_coding
+
+    q = open_coding(j.session)
+    ids = q.ids(current=j.spec.pool == "current")
+    codes = q.coding.codes.loc[ids, q.codebook.themes].astype("float64")
+    who = q.comments.loc[ids]
+    metric = model_metric(
+        JourneyMetric(name="theme", level="experience", column="mentioned", kind="share")
+    )
+    clusters = who["respondent_id"] if j.ids is not None else None
+    pairs = []
+    current = (who["customer_type"] == "current").to_numpy()
+    for code in q.codebook.themes:
+        for kind in ("former", "never"):
+            other = (who["customer_type"] == kind).to_numpy()
+            if not other.any() or not current.any():
+                continue
+            pairs.append(
+                {
+                    "name": code,
+                    "group": kind,
+                    "metric": metric.metric,
+                    "a": codes.loc[other, code],
+                    "b": codes.loc[current, code],
+                    "ids_a": None if clusters is None else clusters[other],
+                    "ids_b": None if clusters is None else clusters[current],
+                }
+            )
+    return ThemesByType(
+        coding=q,
+        prevalence=q.prevalence(["customer_type"], current=j.spec.pool == "current"),
+        tests=j.compare(pairs) if pairs else pd.DataFrame(),
+        metric=metric,
+    )

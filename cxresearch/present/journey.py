@@ -388,15 +388,21 @@ def comparison_table(
     a: str,
     b: str,
     group_names: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
     min_base: float,
 ) -> Table:
-    """Rows of a comparison family: measure (and group), both sides, difference, p, effect."""
+    """Rows of a comparison family: measure (and group), both sides, difference, p, effect.
+
+    ``metrics`` maps each row's ``name`` to its metric (for formatting); ``names`` gives a
+    row's measure name when it is not a metric's (a comment theme's label).
+    """
     level = float(frame["interval_level"].iloc[0]) if len(frame) else 0.95
     rows, muted = [], []
     for row in frame.to_dict("records"):
         m = metrics.get(row["name"])
         small = min(row.get("n_a", 0), row.get("n_b", 0)) < min_base
-        record = {jplain(labels, "columns.metric"): metric_label(m or row["name"], labels)}
+        shown = (names or {}).get(row["name"]) or metric_label(m or row["name"], labels)
+        record = {jplain(labels, "columns.metric"): shown}
         if group_names is not None:
             record[jplain(labels, "columns.group")] = group_names.get(row["group"], row["group"])
         flag = f" {LOW_BASE_FLAG}" if small else ""

@@ -335,3 +335,22 @@ def input_digests(j: Any) -> dict[str, str]:
         f"{key}: {Path(path).name} (SHA-256)": file_sha256(path)
         for key, path in journey_inputs(j.session.params).items()
     }
+
+
+def themes_table(themes: Any, labels: Labels, *, min_base: float) -> Table:
+    """Former and never − current customers per comment theme (``themes_by_type``)."""
+    from cxresearch.present.journey import comparison_table
+    from cxresearch.present.qual import theme_label
+
+    book = themes.coding.codebook
+    names = {code: theme_label(book, code, labels) for code in themes.tests["name"]}
+    return comparison_table(
+        themes.tests,
+        dict.fromkeys(names, themes.metric),
+        labels,
+        names=names,
+        group_names={k: labels.value("customer_type", k) for k in ("former", "never")},
+        a=jplain(labels, "columns.group_result"),
+        b=labels.value("customer_type", "current"),
+        min_base=min_base,
+    )

@@ -203,6 +203,15 @@ def test_every_part_is_there(client: str, request: pytest.FixtureRequest) -> Non
     stake = text_of(section(page, labels.get("journey.headings.stake"), 3))
     assert "EUR" in stake and ("95 % lv" in stake or "95% CI" in stake)
     assert labels.get("journey.stake_assumptions").split("**")[1] in stake  # "Assumptions."
+    # comment themes by customer type: the share matrix (8 themes × 3 types) and the tests
+    themes = section(page, labels.get("journey.headings.themes"), 3)
+    tables = re.findall(r"<table.*?</table>", themes, flags=re.S)
+    matrix, tests = rows_of(tables[0]), rows_of(tables[1])
+    assert len(matrix) == 1 + 8 and len(matrix[0]) == 4
+    assert len(tests) == 1 + 16 and {r[1] for r in tests[1:]} == {
+        labels.value("customer_type", "former"),
+        labels.value("customer_type", "never"),
+    }
     # the files read besides the data are in the provenance table with their digests
     for key in ("journey.operational.path", "journey.fatigue.invitations.path",
                 "journey.loop.folder"):  # fmt: skip
