@@ -162,7 +162,8 @@ def _journey_columns(params: Params) -> dict[str, list[str]]:
 def _journey_inputs(params: Params) -> dict[str, Path]:
     from cxresearch.journey.files import journey_inputs
 
-    return journey_inputs(params)
+    # The journey report shows comment themes by customer type when params code comments.
+    return {**journey_inputs(params), **_coding_inputs(params)}
 
 
 def _coding_columns(params: Params) -> dict[str, list[str]]:
@@ -200,8 +201,9 @@ register(
         section="journey",
         columns=_journey_columns,
         inputs=_journey_inputs,
-        description="three-level scorecard, journey heat-maps, customer types, outcomes and "
-        "value at stake, closing the loop, feedback fatigue",
+        check=_check_coding,
+        description="three-level scorecard, journey heat-maps, customer types (and their "
+        "comment themes), outcomes and value at stake, closing the loop, feedback fatigue",
     )
 )
 register(

@@ -91,7 +91,10 @@ def q(text: str) -> str:
 def journey_section() -> str:
     """The demo client's journey section with payloads in its free-text fields."""
     text = (ROOT / "params" / "kotiposti.yaml").read_text(encoding="utf-8")
-    section = text[text.index("journey:") : text.index("\nreport:")]
+    start = text.index("journey:")
+    # Up to the next top-level key (coding: or report:): the journey section only.
+    end = min(text.index(k, start) for k in ("\ncoding:", "\nreport:") if k in text[start:])
+    section = text[start:end]
     section = section.replace("attr_price]", q(ATTRIBUTE) + "]")
     section = section.replace("unit: EUR", "unit: " + q(payload("unit")))
     section = section.replace("currency: EUR", "currency: " + q(payload("currency")))

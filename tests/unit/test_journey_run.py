@@ -222,3 +222,19 @@ def test_no_journey_section(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ParamsError, match="no journey section"):
         open_journey(path)
+
+
+def test_themes_by_customer_type(kp: JourneyRun) -> None:
+    themes = jo.themes_by_type(kp)
+    assert themes is not None
+    book = themes.coding.codebook
+    assert len(themes.tests) == 2 * len(book.themes)
+    codes = themes.coding.coding.codes
+    who = themes.coding.comments
+    ids = themes.coding.ids(current=False)
+    former = who.loc[ids, "customer_type"] == "former"
+    share = 100 * codes.loc[ids][former.to_numpy()]["price"].mean()
+    row = themes.tests[(themes.tests["name"] == "price") & (themes.tests["group"] == "former")]
+    assert row["estimate_a"].iloc[0] == pytest.approx(share)
+    excludes = (themes.tests["ci_low"] > 0) | (themes.tests["ci_high"] < 0)
+    assert (excludes == themes.tests["significant"]).all()
