@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cxresearch import __version__
-from cxresearch.errors import CxError, reader_message
+from cxresearch.errors import CxError, ReportError, reader_message
 
 EXIT_INVALID = 2
 
@@ -67,6 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="render even reports that are up to date"
     )
     report.add_argument("--data-root", type=Path, metavar="DIR", help=_DATA_ROOT_HELP)
+    report.add_argument(
+        "--executor", choices=("local", "dask"), default="local",
+        help="where notebooks run: local threads (default) or a Dask cluster "
+        "(pip install 'cxresearch[dask]')",
+    )  # fmt: skip
+    report.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask; "
+        "without it a local cluster of --jobs worker processes is started)",
+    )  # fmt: skip
 
     validate = commands.add_parser(
         "validate",
@@ -140,9 +150,16 @@ def _report(args: argparse.Namespace) -> int:
     import threading
 
     from cxresearch.report.cancel import Cancellation, stop_on_signals
+    from cxresearch.report.executors import make_executor
     from cxresearch.report.manifest import remove_live_temporaries
     from cxresearch.report.runner import run_reports
 
+    if args.scheduler is not None and args.executor != "dask":
+        raise ReportError("--scheduler is for --executor dask")
+    try:
+        executor = make_executor(args.executor, jobs=args.jobs, scheduler=args.scheduler)
+    except RuntimeError as exc:  # Dask is not installed
+        raise ReportError(str(exc)) from None
     stop = Cancellation()
     with stop_on_signals(stop, on_hard_exit=remove_live_temporaries):
         result = run_reports(
@@ -152,6 +169,7 @@ def _report(args: argparse.Namespace) -> int:
             force=args.force,
             data_root=args.data_root,
             cancellation=stop,
+            executor=executor,
         )
     if stop.requested and threading.active_count() > 1:
         # A notebook thread that did not end within the grace period would keep the

@@ -6,13 +6,15 @@
    column check, ``data.filter`` and each run's filter, current wave), so a typo fails in
    seconds. A bad client is reported and skipped; the others go on.
 2. Each client × run × analysis whose cache key (:func:`~cxresearch.report.manifest.cache_key`)
-   matches its manifest entry is skipped as up to date; the others execute
-   ``notebooks/<analysis>.ipynb`` with papermill in a pool of threads (each kernel is its
-   own process, so threads suffice and share the parent's imports); the execution itself
-   (kernel, papermill, failures, stabilised notebooks) is in :mod:`cxresearch.report.execute`.
-3. Outputs are written to temporary files beside their targets and moved into place only
-   when everything succeeded, so a failure never replaces an earlier good report; the
-   failing executed notebook is kept as ``<analysis>.failed.ipynb``.
+   matches its manifest entry is skipped as up to date; the others go to an executor
+   (:mod:`cxresearch.report.executors`: a local pool of threads, each driving one kernel
+   process, or a Dask cluster), which executes ``notebooks/<analysis>.ipynb`` with
+   papermill and renders it into bytes (:mod:`cxresearch.report.job`; the execution itself
+   — kernel, failures, stabilised notebooks — is in :mod:`cxresearch.report.execute`).
+   One progress display (:mod:`cxresearch.report.progress`) counts them.
+3. This process alone writes the results: each file to a temporary file beside its target,
+   all moved into place only when all were written, so a failure never replaces an earlier
+   good report; the failing executed notebook is kept as ``<analysis>.failed.ipynb``.
 4. Manifests and ``reports/index.html`` are written; the exit code is 2 if a params file or
    its data was bad, else 1 if a notebook failed, else 0 (130 when the batch was stopped).
 
@@ -30,7 +32,6 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -40,18 +41,26 @@ from cxresearch.errors import CxError, ParamsError, reader_message
 from cxresearch.params import DATA_ROOT_VARIABLE, Params, find_params, load_params
 from cxresearch.report import manifest as mf
 from cxresearch.report.cancel import EXIT_INTERRUPTED, Cancellation, remove_stale_files
-from cxresearch.report.execute import (
-    ExecutionFailure,
-    execute_notebook,
-    run_record,
-    write_notebook,
-)
-from cxresearch.report.render import render_html, render_pdf
+from cxresearch.report.execute import ExecutionFailure
+from cxresearch.report.executors import STOP_GRACE_SECONDS, Executor, LocalExecutor
+from cxresearch.report.job import Rendered, RenderTask, commit, failed_result, render_task
+from cxresearch.report.progress import Progress
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "STOP_GRACE_SECONDS",
+    "BatchResult",
+    "ClientCheck",
+    "ReportJob",
+    "ReportOutcome",
+    "render_job",
+    "run_reports",
+    "validate_clients",
+]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
-# Seconds the runner waits for running notebooks to end after a stop request (their
-# kernels are interrupted at once and killed a second later) before it writes the index.
-STOP_GRACE_SECONDS = 10.0
 
 
 @dataclass
@@ -311,6 +320,45 @@ def page_title(params: Params, run: str) -> str:
     return params.title if selected.name == "all" else f"{params.title} — {selected.name}"
 
 
+def render_task_of(
+    job: ReportJob, *, root: Path, data_root: str | Path | None = None
+) -> RenderTask:
+    """The picklable description of ``job`` that an executor renders, anywhere."""
+    params = job.params
+    env = {DATA_ROOT_VARIABLE: str(Path(data_root).resolve())} if data_root is not None else {}
+    return RenderTask(
+        label=job.label,
+        notebook=job.notebook.resolve(),
+        root=root,
+        # The kernel runs in the project root: the params path is given relative to it,
+        # so the executed notebook records no folder of this machine.
+        params_path=mf.display_path(params.path, root),
+        run=job.run,
+        title=page_title(params, job.run),
+        language=params.language,
+        final=job.folder / f"{job.analysis}.ipynb",
+        pdf="pdf" in params.report.formats,
+        env=tuple(sorted(env.items())),
+        privacy_names=tuple(params.privacy.names),
+    )
+
+
+def outcome_of(job: ReportJob, rendered: Rendered) -> ReportOutcome:
+    """Write a rendered result into the reports folder (this process only) as an outcome.
+
+    A disk or permission problem with one report fails that report alone.
+    """
+    try:
+        kept = commit(rendered, job.folder, job.analysis)
+    except Exception as exc:
+        failure = ExecutionFailure(None, "", type(exc).__name__, " ".join(str(exc).split()))
+        names = tuple(job.params.privacy.names)
+        return ReportOutcome(job, "failed", rendered.seconds, failure.masked(names=names))
+    return ReportOutcome(
+        job, rendered.status, rendered.seconds, rendered.failure, kept, rendered.data_sha256
+    )
+
+
 def render_job(
     job: ReportJob,
     *,
@@ -320,102 +368,16 @@ def render_job(
 ) -> ReportOutcome:
     """Execute one notebook and write its outputs; failures become a ``failed`` outcome.
 
-    A stop request (``cancellation``) ends the kernel; the outcome is then ``cancelled``,
-    no failed notebook is kept and the earlier report stays as it was.
+    What :class:`~cxresearch.report.executors.LocalExecutor` does for each report, in the
+    calling thread. A stop request (``cancellation``) ends the kernel; the outcome is then
+    ``cancelled``, no failed notebook is kept and the earlier report stays as it was.
     """
-    import nbformat
-
-    params = job.params
-    job.folder.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    final = job.folder / f"{job.analysis}.ipynb"
-    failed_copy = job.folder / f"{job.analysis}.failed.ipynb"
-    # The kernel runs in the project root: the params path is given relative to it, so the
-    # executed notebook records no folder of this machine.
-    parameters = {"params_path": mf.display_path(params.path, root), "run": job.run}
-    env = {DATA_ROOT_VARIABLE: str(Path(data_root).resolve())} if data_root is not None else {}
-    names = tuple(params.privacy.names)
-    with mf.temporary_beside(final) as nb_tmp:
-        nb, failure = execute_notebook(
-            job.notebook,
-            nb_tmp,
-            parameters=parameters,
-            cwd=root,
-            final_path=final,
-            cancellation=cancellation,
-            env=env,
-        )
-        if cancellation is not None and cancellation.requested:
-            return ReportOutcome(job, "cancelled", time.perf_counter() - started)
-        if failure is None:
-            try:
-                title = page_title(params, job.run)
-                page = render_html(nb, title=title, language=params.language)
-                pdf = render_pdf(page) if "pdf" in params.report.formats else None
-            except CxError as exc:
-                failure = ExecutionFailure(None, "", type(exc).__name__, str(exc))
-        if failure is not None:
-            if nb is not None:
-                write_notebook(nb, failed_copy)
-            return ReportOutcome(
-                job,
-                "failed",
-                time.perf_counter() - started,
-                failure.masked(names=names),
-                failed_copy if nb is not None else None,
-            )
-        analysed = str(run_record(nb).get("data_sha256") or "")
-        with (
-            mf.temporary_beside(job.folder / f"{job.analysis}.html") as html_tmp,
-            mf.temporary_beside(job.folder / f"{job.analysis}.pdf") as pdf_tmp,
-        ):
-            nbformat.write(nb, str(nb_tmp))  # stabilised: no times, no random ids
-            html_tmp.write_text(page, encoding="utf-8", newline="\n")
-            if pdf is not None:
-                pdf_tmp.write_bytes(pdf)
-            # Everything is on disk: now replace the previous report in one go.
-            os.replace(nb_tmp, final)
-            os.replace(html_tmp, job.folder / f"{job.analysis}.html")
-            if pdf is not None:
-                os.replace(pdf_tmp, job.folder / f"{job.analysis}.pdf")
-    failed_copy.unlink(missing_ok=True)
-    return ReportOutcome(job, "ok", time.perf_counter() - started, data_sha256=analysed)
-
-
-def _render_safely(
-    job: ReportJob,
-    *,
-    root: Path,
-    cancellation: Cancellation | None = None,
-    data_root: str | Path | None = None,
-) -> ReportOutcome:
-    # A disk or permission problem with one report must not abort the others.
-    started = time.perf_counter()
-    if cancellation is not None and cancellation.requested:
-        return ReportOutcome(job, "cancelled")
+    task = render_task_of(job, root=root, data_root=data_root)
     try:
-        return render_job(job, root=root, cancellation=cancellation, data_root=data_root)
+        rendered = render_task(task, cancellation=cancellation)
     except Exception as exc:
-        if cancellation is not None and cancellation.requested:
-            return ReportOutcome(job, "cancelled", time.perf_counter() - started)
-        failure = ExecutionFailure(None, "", type(exc).__name__, " ".join(str(exc).split()))
-        names = tuple(job.params.privacy.names)
-        return ReportOutcome(
-            job, "failed", time.perf_counter() - started, failure.masked(names=names)
-        )
-
-
-def _progress_line(done: int, total: int, outcome: ReportOutcome) -> str:
-    head = f"[{done}/{total}] {outcome.job.label} …"
-    if outcome.status == "up to date":
-        return f"{head} up to date"
-    if outcome.status == "ok":
-        return f"{head} ok {outcome.seconds:.1f} s"
-    if outcome.status == "cancelled":
-        return f"{head} cancelled"
-    failure = outcome.failure
-    what = f"{failure.ename}" if failure is not None else "error"
-    return f"{head} FAILED {outcome.seconds:.1f} s ({what})"
+        rendered = failed_result(task, exc, cancellation)
+    return outcome_of(job, rendered)
 
 
 def run_reports(
@@ -428,6 +390,7 @@ def run_reports(
     stream: IO[str] | None = None,
     data_root: str | Path | None = None,
     cancellation: Cancellation | None = None,
+    executor: Executor | None = None,
 ) -> BatchResult:
     """Validate, execute and render every client's reports; write manifests and the index.
 
@@ -441,7 +404,7 @@ def run_reports(
     output
         Reports folder, relative to ``root`` unless absolute.
     jobs
-        Notebooks executed at the same time (threads; each kernel is a process).
+        Notebooks executed at the same time by the default (local) executor.
     force
         Render even the reports whose cache key says they are up to date.
     stream
@@ -452,6 +415,11 @@ def run_reports(
         Stops the batch when requested (the CLI connects it to Ctrl-C and SIGTERM):
         queued reports are cancelled, running kernels stopped, and the manifests and the
         index written for what finished.
+    executor
+        Where the notebooks run: :class:`~cxresearch.report.executors.LocalExecutor`
+        (``jobs`` threads, the default) or
+        :class:`~cxresearch.report.executors.DaskExecutor`. Only reports that are not up
+        to date are handed to it; their files are written here, by this process.
 
     Returns
     -------
@@ -469,6 +437,7 @@ def run_reports(
     out_dir = (root_dir / output).resolve()
     started = time.perf_counter()
     stop = cancellation if cancellation is not None else Cancellation()
+    run_on = executor if executor is not None else LocalExecutor(jobs)
     # Temporary files and kernel files of earlier batches that were killed.
     remove_stale_files(out_dir)
     params_paths = list(paths) if paths else default_params(root_dir)
@@ -479,25 +448,36 @@ def run_reports(
     all_jobs = plan_jobs(checks, root=root_dir, output=out_dir)
     result = BatchResult(checks)
     previous: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
-    todo = []
+    todo: list[ReportJob] = []
     lock = threading.Lock()
+    progress = Progress(len(all_jobs), out)
 
     def report(outcome: ReportOutcome) -> None:
         with lock:
             result.outcomes.append(outcome)
-            print(_progress_line(len(result.outcomes), len(all_jobs), outcome), file=out)
-            out.flush()
+        failure = outcome.failure
+        detail = "" if outcome.status != "failed" else (failure.ename if failure else "error")
+        progress.finished(outcome.job.label, outcome.status, outcome.seconds, detail)
 
-    for job in all_jobs:
-        client = job.params.client
-        if client not in previous:
-            previous[client] = _previous_entries(out_dir, client)
-        if not force and is_up_to_date(job, previous[client].get((job.run, job.analysis))):
-            report(ReportOutcome(job, "up to date"))
-        else:
-            todo.append(job)
-    if todo:
-        _execute(todo, jobs=jobs, root=root_dir, data_root=data_root, stop=stop, report=report)
+    with progress:
+        # Cache decisions are made here, before anything is submitted: only stale reports
+        # go to the executor.
+        for job in all_jobs:
+            client = job.params.client
+            if client not in previous:
+                previous[client] = _previous_entries(out_dir, client)
+            if not force and is_up_to_date(job, previous[client].get((job.run, job.analysis))):
+                report(ReportOutcome(job, "up to date"))
+            else:
+                todo.append(job)
+        if todo:
+            tasks = [render_task_of(job, root=root_dir, data_root=data_root) for job in todo]
+            run_on.run(
+                tasks,
+                on_start=lambda index: progress.started(),
+                on_done=lambda index, rendered: report(outcome_of(todo[index], rendered)),
+                cancellation=stop,
+            )
     if stop.requested:
         result.interrupted = stop.reason or "stopped"
     _write_manifests(result, previous, root=root_dir, output=out_dir)
@@ -506,48 +486,6 @@ def run_reports(
     out.write(format_summary(result, root=root_dir, output=out_dir))
     out.flush()
     return result
-
-
-def _execute(
-    todo: Sequence[ReportJob],
-    *,
-    jobs: int,
-    root: Path,
-    data_root: str | Path | None,
-    stop: Cancellation,
-    report: Any,
-) -> None:
-    """Run ``todo`` in a thread pool, reporting each outcome; stop early when asked.
-
-    The pool is polled rather than waited on, so that a stop request (set by a signal
-    handler or another thread) is seen within a fraction of a second: queued jobs are then
-    cancelled, and running ones get :data:`STOP_GRACE_SECONDS` to end (their kernels are
-    being stopped by the cancellation) before they are reported as cancelled.
-    """
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    futures: dict[Future[ReportOutcome], ReportJob] = {
-        pool.submit(_render_safely, job, root=root, cancellation=stop, data_root=data_root): job
-        for job in todo
-    }
-    pending = set(futures)
-    try:
-        while pending and not stop.requested:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in done:
-                report(future.result())
-        if pending:
-            for future in pending:
-                future.cancel()
-            done, pending = wait(pending, timeout=STOP_GRACE_SECONDS)
-            for future in [*done, *pending]:
-                if future.done() and not future.cancelled():
-                    report(future.result())
-                else:
-                    report(ReportOutcome(futures[future], "cancelled"))
-    finally:
-        # After a stop, a notebook that did not end in time is abandoned (its kernel is
-        # killed); waiting for its thread would delay the exit.
-        pool.shutdown(wait=not stop.requested, cancel_futures=True)
 
 
 def _write_manifests(

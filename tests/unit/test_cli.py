@@ -11,6 +11,7 @@ import pytest
 import cxresearch
 from cxresearch import cli
 from cxresearch.report import runner
+from cxresearch.report.executors import DaskExecutor, LocalExecutor
 
 
 def _project(root: Path, *, bad: bool = False) -> None:
@@ -72,12 +73,26 @@ def test_report_passes_options_and_returns_exit_code(monkeypatch: pytest.MonkeyP
     )
     stop = seen.pop("cancellation")
     assert not stop.requested  # the Ctrl-C / SIGTERM handlers request it
+    executor = seen.pop("executor")
+    assert isinstance(executor, LocalExecutor) and executor.jobs == 2  # the default
     assert seen == {
         "paths": [Path("p.yaml")], "output": Path("out"), "jobs": 2, "force": True,
         "data_root": Path("d"),
     }  # fmt: skip
     cli.main(["report"])
     assert seen["paths"] is None  # the runner then takes every params/*.yaml
+    cli.main(["report", "--executor", "dask", "--scheduler", "tcp://10.0.0.5:8786"])
+    assert isinstance(seen["executor"], DaskExecutor)
+    assert seen["executor"].scheduler == "tcp://10.0.0.5:8786"
+    cli.main(["report", "--executor", "dask", "-j", "3"])  # a local cluster of 3 workers
+    assert seen["executor"].scheduler is None and seen["executor"].workers == 3
+
+
+def test_a_scheduler_without_the_dask_executor_is_an_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["report", "--scheduler", "tcp://10.0.0.5:8786"]) == 2
+    assert "--scheduler is for --executor dask" in capsys.readouterr().err
 
 
 def test_user_error_is_one_clean_message(

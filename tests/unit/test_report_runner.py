@@ -130,7 +130,7 @@ def test_bad_params_exit_2_while_good_clients_render(first: Step) -> None:
     assert not [f for f in first.files if Path(f).name.startswith(".")]  # no temporary files
     assert "broken.yaml" in first.output and "colour: unknown key" in first.output
     assert "typo.yaml" in first.output and "'esat'" in first.output
-    progress = re.findall(r"^\[(\d)/2\] (\S+) … ok \d+\.\d s$", first.output, re.MULTILINE)
+    progress = re.findall(r"^\[(\d)/2\] (\S+) … ok \d+\.\d s \(done ", first.output, re.MULTILINE)
     assert sorted(progress) == [("1", ACME), ("2", "beta/all/benchmarking")] or sorted(
         progress
     ) == [("1", "beta/all/benchmarking"), ("2", ACME)]
@@ -239,7 +239,11 @@ def test_failure_keeps_good_report_and_names_the_cell(forced: Step, failing: Ste
         assert failing.files[name] == forced.files[name], name  # earlier report untouched
     kept = nbformat.reads(failing.files[f"{ACME}.failed.ipynb"].decode("utf-8"), as_version=4)
     assert any(o.get("ename") == "KeyError" for c in kept.cells for o in c.get("outputs", []))
-    assert re.search(rf"^\[1/1\] {ACME} … FAILED \d+\.\d s \(KeyError\)$", failing.output, re.M)
+    assert re.search(
+        rf"^\[1/1\] {ACME} … FAILED \d+\.\d s \(KeyError\) \(done 0, failed 1,",
+        failing.output,
+        re.M,
+    )
     # Cell 3 of notebooks/benchmarking.ipynb (0-based; the injected cell is not counted).
     summary = failing.output.split("Failed:")[1]
     assert f"{ACME}: cell 3 `values = {{\"present\": 1}}`: KeyError: 'missing'" in summary

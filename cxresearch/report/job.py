@@ -1,0 +1,210 @@
+"""One report as a task: rendered anywhere into bytes, written only by the batch's process.
+
+:class:`RenderTask` is everything a process needs to execute one client × run × analysis
+notebook and render it: plain paths and strings, picklable, so that a Dask worker on
+another machine can take it. :func:`render_task` executes the notebook (in the project
+folder, through :func:`~cxresearch.report.execute.execute_notebook`) and renders HTML and
+PDF *in memory*; it writes nothing into the reports folder and returns a :class:`Rendered`
+with the bytes and what the manifest needs. :func:`commit` — run by the batch's own
+process only — writes a result atomically: every file goes to a temporary file beside its
+target and all are renamed into place only when all were written, so a failed or cancelled
+report never replaces an earlier good one; a failed notebook is kept as
+``<analysis>.failed.ipynb``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cxresearch.errors import CxError
+from cxresearch.report import manifest as mf
+from cxresearch.report.cancel import KERNEL_FILE_PREFIX
+from cxresearch.report.execute import (
+    ExecutionFailure,
+    execute_notebook,
+    run_record,
+)
+from cxresearch.report.render import render_html, render_pdf
+
+if TYPE_CHECKING:
+    from cxresearch.report.cancel import Cancellation
+
+__all__ = ["RenderTask", "Rendered", "commit", "failed_result", "notebook_bytes", "render_task"]
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """What a process needs to render one report (absolute paths; picklable).
+
+    Attributes
+    ----------
+    label
+        ``client/run/analysis``.
+    notebook, root
+        The analysis notebook and the project folder (the kernel's working directory).
+    params_path
+        The params file, relative to ``root`` as the notebook gets it.
+    run, title, language
+        The run's name, the page title and the report language.
+    final
+        Where the executed notebook will live (recorded in its metadata).
+    pdf
+        Whether to print a PDF too.
+    env
+        Variables for the kernel on top of the report environment.
+    privacy_names
+        Names to mask in error messages (params ``privacy.names``).
+    """
+
+    label: str
+    notebook: Path
+    root: Path
+    params_path: str
+    run: str
+    title: str
+    language: str
+    final: Path
+    pdf: bool
+    env: tuple[tuple[str, str], ...] = ()
+    privacy_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A report's result: its bytes (nothing written yet) or why it has none.
+
+    ``status`` is ``ok``, ``failed`` or ``cancelled``; ``notebook`` holds the executed
+    notebook (also for a failure, when there is one), ``html``/``pdf`` the pages of an
+    ``ok`` report; ``data_sha256`` the digest of the data the notebook analysed.
+    """
+
+    label: str
+    status: str
+    seconds: float = 0.0
+    failure: ExecutionFailure | None = None
+    notebook: bytes | None = field(default=None, repr=False)
+    html: bytes | None = field(default=None, repr=False)
+    pdf: bytes | None = field(default=None, repr=False)
+    data_sha256: str = ""
+
+
+def notebook_bytes(nb: Any) -> bytes:
+    """The bytes ``nbformat.write`` puts in a file (UTF-8, ending in a newline)."""
+    import nbformat
+
+    text = nbformat.writes(nb)
+    if not text.endswith("\n"):
+        text += "\n"
+    return text.encode("utf-8")
+
+
+def _scratch_path() -> Path:
+    # Named like the kernel files (cxresearch-<pid>-<random>-...), so that a later batch
+    # removes it if this process is killed before it can (cancel.remove_stale_files).
+    stem = f"{KERNEL_FILE_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}-report.ipynb"
+    return Path(tempfile.gettempdir()) / stem
+
+
+def render_task(
+    task: RenderTask,
+    *,
+    cancellation: Cancellation | None = None,
+    scratch: Path | None = None,
+) -> Rendered:
+    """Execute and render one report in this process; the reports stay untouched.
+
+    A failing cell, an unreadable notebook or a rendering error gives a ``failed`` result
+    (with the executed notebook when there is one); a stop request gives ``cancelled``.
+
+    ``scratch`` is the file papermill writes the notebook into as it runs: the local
+    executor gives a temporary file beside the report (removed by a later batch if this
+    one is killed); by default it is one in this machine's temporary folder.
+    """
+    started = time.perf_counter()
+    if not task.root.is_dir() or not task.notebook.is_file():
+        # A worker on another machine that does not see the project where the batch does.
+        raise FileNotFoundError(
+            f"{task.notebook} is not on this machine ({os.uname().nodename}): every worker "
+            "must see the project folder at the same path"
+        )
+    own_scratch = scratch is None
+    scratch = _scratch_path() if scratch is None else scratch
+    try:
+        nb, failure = execute_notebook(
+            task.notebook,
+            scratch,
+            parameters={"params_path": task.params_path, "run": task.run},
+            cwd=task.root,
+            final_path=task.final,
+            cancellation=cancellation,
+            env=dict(task.env),
+        )
+    finally:
+        if own_scratch:
+            scratch.unlink(missing_ok=True)
+    if cancellation is not None and cancellation.requested:
+        return Rendered(task.label, "cancelled", time.perf_counter() - started)
+    html = pdf = None
+    if failure is None:
+        try:
+            page = render_html(nb, title=task.title, language=task.language)
+            html = page.encode("utf-8")
+            pdf = render_pdf(page) if task.pdf else None
+        except CxError as exc:
+            failure = ExecutionFailure(None, "", type(exc).__name__, str(exc))
+    seconds = time.perf_counter() - started
+    kept = notebook_bytes(nb) if nb is not None else None
+    if failure is not None:
+        masked = failure.masked(names=task.privacy_names)
+        return Rendered(task.label, "failed", seconds, masked, notebook=kept)
+    analysed = str(run_record(nb).get("data_sha256") or "")
+    return Rendered(task.label, "ok", seconds, None, kept, html, pdf, analysed)
+
+
+def failed_result(
+    task: RenderTask, exc: BaseException, cancellation: Cancellation | None = None
+) -> Rendered:
+    """The result of a task that raised: ``cancelled`` during a stop, else ``failed``."""
+    if cancellation is not None and cancellation.requested:
+        return Rendered(task.label, "cancelled")
+    failure = ExecutionFailure(None, "", type(exc).__name__, " ".join(str(exc).split()))
+    return Rendered(task.label, "failed", failure=failure.masked(names=task.privacy_names))
+
+
+def commit(rendered: Rendered, folder: Path, analysis: str) -> Path | None:
+    """Write a result into ``folder`` atomically; returns the kept failed notebook, if any.
+
+    ``ok``: ``<analysis>.ipynb``, ``.html`` (and ``.pdf``) replace the previous report in
+    one go, after all of them are on disk, and an old ``.failed.ipynb`` is removed.
+    ``failed``: the executed notebook is kept as ``<analysis>.failed.ipynb`` (written
+    atomically) and the previous report stays. ``cancelled``: nothing is written.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    failed_copy = folder / f"{analysis}.failed.ipynb"
+    if rendered.status == "failed":
+        if rendered.notebook is None:
+            return None
+        with mf.temporary_beside(failed_copy) as tmp:
+            tmp.write_bytes(rendered.notebook)
+            os.replace(tmp, failed_copy)
+        return failed_copy
+    if rendered.status != "ok":
+        return None
+    files = {"ipynb": rendered.notebook, "html": rendered.html, "pdf": rendered.pdf}
+    targets = {ext: folder / f"{analysis}.{ext}" for ext, data in files.items() if data}
+    with contextlib.ExitStack() as stack:
+        temporary = {ext: stack.enter_context(mf.temporary_beside(t)) for ext, t in targets.items()}
+        for ext, tmp in temporary.items():
+            tmp.write_bytes(files[ext] or b"")
+        # Everything is on disk: now replace the previous report in one go.
+        for ext, tmp in temporary.items():
+            os.replace(tmp, targets[ext])
+    failed_copy.unlink(missing_ok=True)
+    return None
