@@ -18,6 +18,7 @@ traits) and ipykernel's own kernelspec (``ipykernel.kernelspec.get_kernel_dict``
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -40,6 +41,7 @@ __all__ = [
     "ExecutionFailure",
     "kernel_environment",
     "execute_notebook",
+    "report_kernel_manager",
     "write_notebook",
 ]
 
@@ -269,6 +271,20 @@ def run_record(nb: Any) -> dict[str, Any]:
     return {}
 
 
+def _env_key(env: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted({RUN_RECORD_VARIABLE: "1", **(env or {})}.items()))
+
+
+def report_kernel_manager(
+    cancellation: Cancellation | None = None, env: Mapping[str, str] | None = None
+) -> Any:
+    """A kernel manager (not started) exactly like the one :func:`execute_notebook` uses.
+
+    For starting a report's kernel ahead of time (:mod:`cxresearch.report.kernels`).
+    """
+    return _kernel_manager_class(cancellation, _env_key(env))(kernel_name="python3")
+
+
 def execute_notebook(
     notebook: Path,
     output: Path,
@@ -278,6 +294,7 @@ def execute_notebook(
     final_path: Path,
     cancellation: Cancellation | None = None,
     env: Mapping[str, str] | None = None,
+    kernel_manager: Any | None = None,
 ) -> tuple[Any, ExecutionFailure | None]:
     """Run ``notebook`` with papermill into ``output``.
 
@@ -291,11 +308,18 @@ def execute_notebook(
         connection files removed; the notebook then ends as a failure.
     env
         Variables for this kernel on top of :func:`kernel_environment`.
+    kernel_manager
+        A kernel already started for this notebook (:func:`report_kernel_manager`, with
+        the same ``cancellation`` and ``env``, working directory ``cwd``); it is shut down
+        afterwards. By default papermill starts one.
     """
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    # papermill passes `km` to nbclient, which then uses that kernel instead of starting one
+    # (and leaves it running: it is shut down below).
+    started = {} if kernel_manager is None else {"km": kernel_manager}
     try:
         nb = pm.execute_notebook(
             str(notebook),
@@ -307,12 +331,11 @@ def execute_notebook(
             # option would chdir this whole process, which threads share.
             resources={"metadata": {"path": str(cwd)}},
             record_timing=False,
-            kernel_manager_class=_kernel_manager_class(
-                cancellation, tuple(sorted({RUN_RECORD_VARIABLE: "1", **(env or {})}.items()))
-            ),
+            kernel_manager_class=_kernel_manager_class(cancellation, _env_key(env)),
             # The outputs are collected; a graceful shutdown only adds waiting (and under
             # load jupyter_client's SIGINT fallback prints a KeyboardInterrupt traceback).
             shutdown_kernel="immediate",
+            **started,
         )
     except PapermillExecutionError as exc:
         nb = nbformat.read(str(output), as_version=4)
@@ -323,6 +346,10 @@ def execute_notebook(
         if output.is_file() and output.stat().st_size > 0:
             partial = _stabilise(nbformat.read(str(output), as_version=4), final_path, cwd)
         return partial, ExecutionFailure(None, "", type(exc).__name__, evalue)
+    finally:
+        if kernel_manager is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run(kernel_manager.shutdown_kernel(now=True))
     return _stabilise(nb, final_path, cwd), None
 
 

@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from cxresearch.report import manifest as mf
 from cxresearch.report.cancel import Cancellation
 from cxresearch.report.job import Rendered, RenderTask, failed_result, render_task
+from cxresearch.report.kernels import KernelStarter
 
 __all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
 
@@ -68,14 +69,20 @@ def _cancelled(task: RenderTask) -> Rendered:
 
 
 class LocalExecutor:
-    """``jobs`` notebooks at a time in threads of this process (each kernel is a process)."""
+    """``jobs`` notebooks at a time in threads of this process (each kernel is a process).
+
+    With ``prestart`` (the default) the kernel of the report that is next in line is
+    started, with its notebook's imports, while the current ones run
+    (:class:`~cxresearch.report.kernels.KernelStarter`).
+    """
 
     name = "local"
 
-    def __init__(self, jobs: int = 1) -> None:
+    def __init__(self, jobs: int = 1, *, prestart: bool = True) -> None:
         if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
             raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
         self.jobs = jobs
+        self.prestart = prestart
 
     def run(
         self,
@@ -85,16 +92,30 @@ class LocalExecutor:
         on_done: OnDone,
         cancellation: Cancellation,
     ) -> None:
+        starter = None
+        if self.prestart and tasks:
+            starter = KernelStarter(cwd=tasks[0].root, cancellation=cancellation)
+
+        def prepare(index: int) -> None:
+            if starter is not None and index < len(tasks):
+                starter.prepare(index, tasks[index].notebook, dict(tasks[index].env))
+
         def one(index: int) -> Rendered:
             if cancellation.requested:
                 return _cancelled(tasks[index])
             on_start(index)
             task = tasks[index]
+            # The report that starts when one of the `jobs` running now ends: its kernel
+            # starts now, so that it is ready by then.
+            prepare(index + self.jobs)
+            kernel = starter.take(index) if starter is not None else None
             try:
                 # papermill writes the running notebook beside the report, as a temporary
                 # file that a later batch removes if this one is killed.
                 with mf.temporary_beside(task.final) as scratch:
-                    return render_task(task, cancellation=cancellation, scratch=scratch)
+                    return render_task(
+                        task, cancellation=cancellation, scratch=scratch, kernel_manager=kernel
+                    )
             except Exception as exc:  # a bug or a disk problem: this report fails alone
                 return failed_result(task, exc, cancellation)
 
@@ -120,6 +141,8 @@ class LocalExecutor:
             # After a stop, a notebook that did not end in time is abandoned (its kernel is
             # killed); waiting for its thread would delay the exit.
             pool.shutdown(wait=not cancellation.requested, cancel_futures=True)
+            if starter is not None:
+                starter.close()
 
 
 def _dask_render(task: RenderTask, index: int, stop_event: str, start_topic: str) -> Rendered:

@@ -117,6 +117,7 @@ def render_task(
     *,
     cancellation: Cancellation | None = None,
     scratch: Path | None = None,
+    kernel_manager: Any | None = None,
 ) -> Rendered:
     """Execute and render one report in this process; the reports stay untouched.
 
@@ -126,6 +127,8 @@ def render_task(
     ``scratch`` is the file papermill writes the notebook into as it runs: the local
     executor gives a temporary file beside the report (removed by a later batch if this
     one is killed); by default it is one in this machine's temporary folder.
+    ``kernel_manager`` is a kernel started ahead for this task
+    (:class:`~cxresearch.report.kernels.KernelStarter`); by default papermill starts one.
     """
     started = time.perf_counter()
     if not task.root.is_dir() or not task.notebook.is_file():
@@ -145,6 +148,7 @@ def render_task(
             final_path=task.final,
             cancellation=cancellation,
             env=dict(task.env),
+            kernel_manager=kernel_manager,
         )
     finally:
         if own_scratch:
