@@ -37,6 +37,12 @@ def _write_csv(rows: pd.DataFrame, path: Path) -> None:
 
 def _write_params(root: Path, base: str, client: str, data: str, **changes: Any) -> Path:
     params = _base_params(base)
+    # The journey report's side files (operational data, contacts, invitations) are keyed
+    # to the demo clients' response ids; synthetic clients get benchmarking and drivers.
+    params.pop("journey", None)
+    params["report"]["analyses"] = [
+        a for a in params["report"]["analyses"] if a in ("benchmarking", "drivers")
+    ]
     params["client"] = client
     params["data"]["path"] = data
     params["data"]["filter"] = {"client": client}

@@ -618,12 +618,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("batch", lambda: many_batch(clients)),
         ("big", lambda: big(rows, boot_rows)),
     ]
+    failed = []
     for name, step in steps:
         if name in only:
             print(f"  running {name} ...", end="", flush=True)
             t0 = time.perf_counter()
-            results[name] = step()
+            try:
+                results[name] = step()
+            except Exception as exc:  # report the others; the run still fails at the end
+                failed.append(f"{name}: {type(exc).__name__}: {exc}")
+                print(f" FAILED: {failed[-1]}", flush=True)
+                continue
             print(f" {time.perf_counter() - t0:.0f} s", flush=True)
+            if args.json:  # written after every section, so a later failure loses nothing
+                args.json.write_text(json.dumps(results, indent=2))
     lines = print_floor_and_analyses(
         results.get("floor"), results.get("analyses", {}), args.markdown
     )
@@ -654,7 +662,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\ntotal wall time: {total:.0f} s; load average at the end: {one:.2f}, {five:.2f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
-    return 0
+    for text in failed:
+        print(f"FAILED: {text}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

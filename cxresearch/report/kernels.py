@@ -34,6 +34,8 @@ __all__ = ["KernelStarter", "import_statements"]
 # Seconds a kernel gets to start and import before the starter gives up on it (the
 # notebook then starts its own kernel, as without a starter).
 _READY_TIMEOUT = 120.0
+# Seconds to wait, after a stop request, for a kernel that is still starting to fail.
+_STOP_WAIT = 10.0
 
 
 def import_statements(notebook: Path) -> str:
@@ -96,6 +98,7 @@ class KernelStarter:
         self.cancellation = cancellation
         self._lock = threading.Lock()
         self._kernels: dict[object, Future[Any]] = {}
+        self._closed = False
         self._imports: dict[Path, str] = {}
 
     def prepare(self, key: object, notebook: Path, env: Mapping[str, str] | None = None) -> None:
@@ -103,7 +106,7 @@ class KernelStarter:
         if self.cancellation is not None and self.cancellation.requested:
             return
         with self._lock:
-            if key in self._kernels:
+            if self._closed or key in self._kernels:
                 return
             future: Future[Any] = Future()
             self._kernels[key] = future
@@ -141,14 +144,19 @@ class KernelStarter:
     def close(self) -> None:
         """Shut down every kernel that was started and not taken."""
         with self._lock:
+            self._closed = True
             left = list(self._kernels.values())
             self._kernels.clear()
+        # After a stop request the cancellation kills every started kernel, so one that is
+        # still starting fails within moments; it is waited for (briefly) all the same, so
+        # that no kernel or connection file outlives the batch.
         stopping = self.cancellation is not None and self.cancellation.requested
         for future in left:
-            # After a stop request the cancellation has killed them: do not wait for a
-            # kernel that is still starting.
-            with contextlib.suppress(Exception):
-                _shutdown(future.result(timeout=0 if stopping else _READY_TIMEOUT))
+            try:
+                manager = future.result(timeout=_STOP_WAIT if stopping else _READY_TIMEOUT)
+            except Exception:  # it did not start; _boot has shut it down
+                continue
+            _shutdown(manager)
 
 
 def _shutdown(manager: Any) -> None:
