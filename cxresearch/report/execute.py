@@ -41,6 +41,7 @@ __all__ = [
     "ExecutionFailure",
     "kernel_environment",
     "execute_notebook",
+    "import_execution_modules",
     "report_kernel_manager",
     "write_notebook",
 ]
@@ -269,6 +270,21 @@ def run_record(nb: Any) -> dict[str, Any]:
             if isinstance(record, dict):
                 return dict(record)
     return {}
+
+
+def import_execution_modules() -> None:
+    """Import papermill, nbclient and jupyter_client here, before threads use them.
+
+    Two threads importing jupyter_client at the same moment (one starting a kernel ahead,
+    one running papermill) can see a partially initialised module and fail with
+    "cannot import name 'AsyncKernelManager'" (measured under load); one import in the
+    batch's thread first avoids that.
+    """
+    import nbclient  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    _kernel_manager_class()
 
 
 def _env_key(env: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from cxresearch.report import manifest as mf
 from cxresearch.report.cancel import Cancellation
+from cxresearch.report.execute import import_execution_modules
 from cxresearch.report.job import Rendered, RenderTask, failed_result, render_task
 from cxresearch.report.kernels import KernelStarter
 
@@ -71,14 +72,16 @@ def _cancelled(task: RenderTask) -> Rendered:
 class LocalExecutor:
     """``jobs`` notebooks at a time in threads of this process (each kernel is a process).
 
-    With ``prestart`` (the default) the kernel of the report that is next in line is
-    started, with its notebook's imports, while the current ones run
-    (:class:`~cxresearch.report.kernels.KernelStarter`).
+    With ``prestart`` the kernel of the report that is next in line is started, with its
+    notebook's imports, while the current ones run
+    (:class:`~cxresearch.report.kernels.KernelStarter`). It is off by default: in one run
+    of the real-signal tests under heavy load a Ctrl-C during a kernel's start ended with
+    the batch itself killed (exit -9), and the cause was not found in time.
     """
 
     name = "local"
 
-    def __init__(self, jobs: int = 1, *, prestart: bool = True) -> None:
+    def __init__(self, jobs: int = 1, *, prestart: bool = False) -> None:
         if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
             raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
         self.jobs = jobs
@@ -92,6 +95,7 @@ class LocalExecutor:
         on_done: OnDone,
         cancellation: Cancellation,
     ) -> None:
+        import_execution_modules()  # once, before any thread imports them
         starter = None
         if self.prestart and tasks:
             starter = KernelStarter(cwd=tasks[0].root, cancellation=cancellation)

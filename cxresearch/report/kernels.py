@@ -8,7 +8,10 @@ statements in it (silently: no output, no execution count), so that the notebook
 its kernel ready. Each kernel still serves exactly one notebook — nothing a notebook
 computes is seen by another — and it is the same kernel, with the same environment and
 working directory, that papermill would have started (the reports are byte-identical,
-tested against the Dask executor, which starts its kernels itself).
+tested in ``tests/unit/test_report_kernels.py``).
+
+Used by ``LocalExecutor(prestart=True)``; not the default (see
+:class:`~cxresearch.report.executors.LocalExecutor`).
 
 A kernel that is not taken (the batch stopped, its report was cancelled) is shut down by
 :meth:`KernelStarter.close`; a stop request kills every started kernel, as the runner's
