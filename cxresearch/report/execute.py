@@ -272,6 +272,29 @@ def run_record(nb: Any) -> dict[str, Any]:
     return {}
 
 
+@lru_cache(maxsize=1)
+def _papermill_without_cwd() -> None:
+    """Replace papermill's local file handler with one that never changes directory.
+
+    papermill wraps every run in ``local_file_io_cwd()``, which stores the process's
+    working directory in one handler object shared by all threads and restores the
+    *previous* value at the end. Two runs overlapping in threads can leave a stale folder
+    stored there for good (run A stores None back while B is inside; B then restores A's
+    folder); every later read or write of that process then ``chdir``s into it — into a
+    deleted temporary folder, a failure seen as flaky runner tests under load. The runner
+    passes absolute paths only, so a handler that ignores the working directory reads and
+    writes the same files without touching process state.
+    """
+    from papermill.iorw import LocalHandler, papermill_io
+
+    class AbsolutePathHandler(LocalHandler):
+        def cwd(self, new_path: Any) -> None:
+            # Never stored: reads and writes then skip papermill's chdir(None) no-op.
+            return None
+
+    papermill_io.register("local", AbsolutePathHandler())
+
+
 def import_execution_modules() -> None:
     """Import papermill, nbclient and jupyter_client here, before threads use them.
 
@@ -285,6 +308,7 @@ def import_execution_modules() -> None:
     import papermill  # noqa: F401
 
     _kernel_manager_class()
+    _papermill_without_cwd()
 
 
 def _env_key(env: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
@@ -333,6 +357,8 @@ def execute_notebook(
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    _papermill_without_cwd()
+    notebook, output = Path(notebook).resolve(), Path(output).resolve()
     # papermill passes `km` to nbclient, which then uses that kernel instead of starting one
     # (and leaves it running: it is shut down below).
     started = {} if kernel_manager is None else {"km": kernel_manager}
