@@ -8,7 +8,6 @@ confines every field typed :data:`~cxresearch.paths.ProjectFile`.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,9 +21,11 @@ if TYPE_CHECKING:
 
 __all__ = ["journey_inputs", "params_file", "read_table", "to_numbers", "to_timestamps"]
 
-_CSV = frozenset({".csv", ".txt"})
-_EXCEL = frozenset({".xlsx", ".xlsm"})
-_PARQUET = frozenset({".parquet", ".pq"})
+# Side files are plain tables: the readers' format per file type (no survey-tool detection).
+_FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "excel", ".xlsm": "excel",
+    ".parquet": "parquet", ".pq": "parquet",
+}  # fmt: skip
 
 
 def params_file(params: Params, written: str) -> Path:
@@ -56,63 +57,31 @@ def journey_inputs(params: Params) -> dict[str, Path]:
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """A CSV (UTF-8 or Windows-1252, comma or semicolon), Excel or Parquet file as text cells.
+    """A CSV, Excel or Parquet side file as text cells (blank → None), read as a plain table.
+
+    Reading is :func:`cxresearch.data.readers.read_export`'s (encoding and delimiter
+    detection, faithful text cells, repeated or unnamed columns refused), with the tool
+    detection off: an operational or follow-up file is a plain table, never a survey export.
 
     Raises
     ------
     DataError
         Naming the file: missing, unreadable, empty, unsupported type, repeated column names.
     """
-    suffix = path.suffix.lower()
-    if suffix not in _CSV | _EXCEL | _PARQUET:
-        supported = ", ".join(sorted(_CSV | _EXCEL | _PARQUET))
-        raise DataError(f"{path}: unsupported file type {suffix or '(none)'!r}; use {supported}")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except OSError as error:
-        raise DataError(f"{path}: cannot read the file: {error.strerror or error}") from None
-    try:
-        if suffix in _CSV:
-            frame = _read_csv(data, path)
-        elif suffix in _EXCEL:
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
-        else:
-            frame = pd.read_parquet(io.BytesIO(data))
-    except DataError:
-        raise
-    except Exception as error:  # parsers raise many kinds; the message names the file
-        raise DataError(f"{path}: cannot read the file: {type(error).__name__}: {error}") from None
-    names = [str(c).strip() for c in frame.columns]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise DataError(f"{path}: repeated column name(s) {repeated}")
-    frame.columns = pd.Index(names)
+    from cxresearch.data.readers import read_export
+
+    kind = _FORMATS.get(path.suffix.lower())
+    if kind is None:
+        supported = ", ".join(sorted(_FORMATS))
+        suffix = path.suffix or "(none)"
+        raise DataError(f"{path}: unsupported file type {suffix!r}; use {supported}")
+    frame = read_export(path, format=kind).data.copy()
+    frame.columns = pd.Index([str(c).strip() for c in frame.columns])
     for column in frame.columns:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
+        if pd.api.types.is_string_dtype(frame[column].dtype) or frame[column].dtype == object:
             text = frame[column].astype("str").str.strip()
             frame[column] = text.where(frame[column].notna() & text.ne(""), None)
     return frame
-
-
-def _read_csv(data: bytes, path: Path) -> pd.DataFrame:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DataError(f"{path}: cannot read the file as UTF-8 or Windows-1252 text")
-    header = text.split("\n", 1)[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    try:
-        return pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_values=[]
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty") from None
 
 
 def _rows(mask: pd.Series, ids: pd.Series | None) -> str:
