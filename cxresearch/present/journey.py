@@ -13,7 +13,6 @@ mark and the interval beside it always agree.
 from __future__ import annotations
 
 import math
-import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,7 +31,7 @@ from cxresearch.present.format import (
     format_percent,
     is_missing,
 )
-from cxresearch.present.labels import Labels
+from cxresearch.present.labels import Labels, fill_plain
 from cxresearch.present.tables import Table, p_cell
 
 __all__ = [
@@ -46,11 +45,6 @@ __all__ = [
 ]
 
 
-class _Keep(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 def jtext(labels: Labels, key: str, /, **fields: object) -> SafeMarkdown:
     """Report Markdown: ``journey.<key>`` with every field escaped."""
     return md(labels.get(f"journey.{key}"), **fields)
@@ -58,7 +52,7 @@ def jtext(labels: Labels, key: str, /, **fields: object) -> SafeMarkdown:
 
 def jplain(labels: Labels, key: str, /, **fields: object) -> str:
     """``journey.<key>`` as plain text, for table headers and chart labels."""
-    return string.Formatter().vformat(labels.get(f"journey.{key}"), (), _Keep(fields))
+    return fill_plain(labels.get(f"journey.{key}"), **fields)
 
 
 def metric_label(m: ModelMetric | str, labels: Labels, *, short: bool = False) -> str:

@@ -35,6 +35,19 @@ class _Missing(dict[str, Any]):
         return "{" + key + "}"
 
 
+def fill_plain(template: str, /, **fields: object) -> str:
+    """A label template filled as plain text; a field not passed stays visible as ``{field}``.
+
+    For table headers and chart labels (Markdown goes through the escaping path instead).
+
+    Examples
+    --------
+    >>> fill_plain("{n} answers, {missing}", n=3)
+    '3 answers, {missing}'
+    """
+    return string.Formatter().vformat(template, (), _Missing(fields))
+
+
 @dataclass(frozen=True)
 class Labels:
     """Wording and number conventions of one report language.
