@@ -20,10 +20,11 @@ Examples
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # params imports this module to validate names: no import cycle at run time
     from cxresearch.params import Params
@@ -81,6 +82,11 @@ class AnalysisSpec:
         ``(params, project root) -> None``: validates the files the analysis' params
         section names (e.g. a codebook) before any notebook runs; raises ParamsError or
         DataError naming the file.
+    findings
+        Its finding provider as ``"module:function"`` (see
+        :mod:`cxresearch.story.providers`): ``provider(session, results) -> [Finding]``,
+        the findings and recommendations the analysis' report opens with. Named, not
+        imported, so reading the registry stays cheap. None: no findings.
     """
 
     name: str
@@ -91,6 +97,7 @@ class AnalysisSpec:
     inputs: Callable[[Params], dict[str, Path]] = field(default=_no_inputs, repr=False)
     description: str = ""
     check: Callable[[Params, Path], None] = field(default=_no_check, repr=False)
+    findings: str | None = None
 
     def notebook_path(self, root: str | Path) -> Path:
         """``<root>/notebooks/<notebook>``."""
@@ -99,6 +106,16 @@ class AnalysisSpec:
     def label(self, labels: Labels) -> str:
         """The analysis' name in the report language (``analyses.<name>`` in the labels)."""
         return labels.get(f"analyses.{self.name}", self.name)
+
+    def finding_provider(self) -> Callable[..., list[Any]] | None:
+        """The function named by :attr:`findings`, imported on first use; None if unnamed."""
+        if self.findings is None:
+            return None
+        module, _, name = self.findings.partition(":")
+        provider = getattr(importlib.import_module(module), name, None)
+        if not callable(provider):
+            raise ValueError(f"analysis {self.name!r}: findings {self.findings!r} is not callable")
+        return provider
 
 
 ANALYSES: dict[str, AnalysisSpec] = {}
@@ -141,6 +158,7 @@ register(
         name="benchmarking",
         notebook="benchmarking.ipynb",
         description="headline NPS/CSAT/CES with intervals, waves, breakdowns, targets, norms",
+        findings="cxresearch.story.providers:benchmarking_findings",
     )
 )
 register(
@@ -151,6 +169,7 @@ register(
         columns=_driver_columns,
         needs_scores=False,  # its outcomes and attributes are checked as columns
         description="key drivers of the outcomes (Shapley/LMG, relative weights), IPA",
+        findings="cxresearch.story.providers:driver_findings_of",
     )
 )
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from cxresearch.errors import DataError, ParamsError
 from cxresearch.params import Params, Run, Target, load_params
+from cxresearch.present.escaping import SafeMarkdown
 from cxresearch.present.format import suppress_threshold
 from cxresearch.present.labels import Labels, get_labels
 from cxresearch.results import Comparison, Estimate
@@ -65,7 +66,9 @@ class RunSession:
         Wording in the report's language (``params.language``).
     counts
         One row per selection step: ``step`` (key), ``description`` (report language),
-        ``rows`` kept and ``dropped``.
+        ``rows`` kept and ``dropped``. The first step is the client's rows in the data
+        file (``client``, after ``data.filter``; ``read`` when there is no filter), never
+        the file's total, which would reveal other clients' volumes.
     waves
         The params' waves that have rows, oldest first.
     data_sha256
@@ -210,6 +213,54 @@ class RunSession:
     def changes(self, metrics: Sequence[str] | None = None) -> dict[str, Comparison | None]:
         """:meth:`change` for each headline metric."""
         return {metric: self.change(metric) for metric in (metrics or self.metrics())}
+
+    @property
+    def primary_metric(self) -> str | None:
+        """The report's primary metric: the first headline metric with answers (NPS)."""
+        metrics = self.metrics()
+        return metrics[0] if metrics else None
+
+    def headline_changes(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+        """Changes of the headline metrics from the previous wave, as one adjusted family.
+
+        The primary metric (:attr:`primary_metric`, NPS) is tested on its own at the
+        report's confidence; the others are adjusted among themselves with the params'
+        multiplicity method, and their intervals are at the matching level
+        (:func:`~cxresearch.stats.families.adjusted_family`), so every verdict agrees with
+        the interval beside it. Rows of metrics that cannot be compared (no previous
+        wave, no answers) have NaN statistics.
+        """
+        from cxresearch.stats.benchmark import SCORE_COLUMNS
+        from cxresearch.stats.families import adjusted_family
+        from cxresearch.stats.inference import compare_samples
+
+        chosen = list(metrics or self.metrics())
+        previous = self.previous_wave
+
+        def compute(level: float) -> dict[str, Comparison | None]:
+            out: dict[str, Comparison | None] = {}
+            for metric in chosen:
+                column = SCORE_COLUMNS.get(metric, metric)
+                out[metric] = None
+                if previous is None:
+                    continue
+                a, b = self.current, self.rows(previous)
+                a, b = a[a[column].notna()], b[b[column].notna()]
+                if len(a) and len(b):
+                    out[metric] = compare_samples(
+                        a[column],
+                        b[column],
+                        metric=metric,
+                        confidence=level,
+                        weights_a=self.weights_for(a),
+                        weights_b=self.weights_for(b),
+                    )
+            return out
+
+        primary = chosen[0] if chosen else None
+        return adjusted_family(
+            compute, primary=primary, adjust=self.multiplicity, confidence=self.confidence
+        )
 
     def by_wave(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """``metric_by(..., by="wave")`` of each metric stacked, waves oldest first."""
@@ -391,6 +442,33 @@ class RunSession:
             filters=escape(described) if described else self.labels.text("base_no_filter"),
         )
 
+    def section_base(self, kind: str = "current") -> SafeMarkdown:
+        """One sentence stating a section's base, in the report language (Markdown).
+
+        ``"current"``: the current wave's responses (and the wave changes compare with);
+        ``"waves"``: every wave with its responses (a trend); ``"targets"``: the current
+        wave's responses in each target's group. Every section of a report says which
+        rows it rests on, so bases that differ between sections are never mixed silently.
+        """
+        from cxresearch.present.format import format_number
+
+        n = format_number(len(self.current), self.labels)
+        previous = self.previous_wave
+        if kind == "current":
+            text = self.labels.text("base_current", wave=self.current_wave, n=n)
+            if previous is not None:
+                n_prev = format_number(len(self.rows(previous)), self.labels)
+                text += " " + self.labels.text("base_change", previous=previous, n=n_prev)
+            return text
+        if kind == "waves":
+            counts = ", ".join(
+                f"{w}: {format_number(len(self.rows(w)), self.labels)}" for w in self.waves
+            )
+            return self.labels.text("base_waves", counts=counts)
+        if kind == "targets":
+            return self.labels.text("base_targets", wave=self.current_wave, n=n)
+        raise ValueError(f"kind must be 'current', 'waves' or 'targets', got {kind!r}")
+
 
 def describe_filter(where: Mapping[str, Any], labels: Labels) -> str:
     """A params filter in words: ``{size: [medium, enterprise]}`` → "Asiakkaan koko: keskisuuri
@@ -498,9 +576,17 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
     steps = load_counts(frame, labels)
     missing = missing_codes(frame)
     if params.data.filter:
-        frame = select_rows(frame, params.data.filter, source=f"{params.path}: data.filter")
+        client_rows = select_rows(frame, params.data.filter, source=f"{params.path}: data.filter")
         what = describe_filter(params.data.filter, labels)
-        _count(steps, "data_filter", labels.count_step("filter", what=what), len(frame))
+        if len(client_rows) < len(frame):
+            # A file shared by several clients: the counts start from this client's own rows,
+            # so the report does not show how many answers the others have.
+            steps = []
+            client_step = labels.count_step("client", file=params.data_path.name, what=what)
+            _count(steps, "client", client_step, len(client_rows))
+        else:
+            _count(steps, "data_filter", labels.count_step("filter", what=what), len(client_rows))
+        frame = client_rows
     params.check_one_client(frame)
     check_against_data(params, frame)
     raked = None

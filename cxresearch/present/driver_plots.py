@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
@@ -262,9 +263,14 @@ def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
         ax = fig.subplots()
         points: list[tuple[float, float, str, str]] = []
         lines: list[tuple[float, float, float, float]] = []
+        statuses = (
+            ipa["status"].astype(str).tolist() if "status" in ipa.columns else ["clear"] * len(ipa)
+        )
         for i, driver in enumerate(drivers):
-            priority = str(ipa["priority"].iloc[i])
-            colour = PRIORITY_COLOURS[priority]
+            priority, status = str(ipa["priority"].iloc[i]), statuses[i]
+            # Filled: a clear priority; hollow: uncertain; grey and hollow: not above noise.
+            colour = PRIORITY_COLOURS[priority] if status in ("clear", "uncertain") else MUTED
+            face = colour if status == "clear" else "white"
             xerr = [[x[i] - x_lo[i]], [x_hi[i] - x[i]]] if np.isfinite(x_lo[i]) else None
             yerr = [[y[i] - y_lo[i]], [y_hi[i] - y[i]]] if np.isfinite(y_lo[i]) else None
             drawn = ax.errorbar(
@@ -275,15 +281,18 @@ def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
                 fmt=_MARKERS[priority],
                 color=colour,
                 ecolor=colour,
-                elinewidth=1.2,
+                markerfacecolor=face,
+                markeredgewidth=1.6,
+                elinewidth=1.4,
                 alpha=0.95,
-                capsize=2.5,
+                capsize=3,
                 markersize=8,
                 zorder=3,
             )
             drawn.lines[0].set_gid("driver")
-            name = driver_label(driver, labels) + (" *" if bool(ipa["uncertain"].iloc[i]) else "")
-            points.append((float(x[i]), float(y[i]), name, colour))
+            suffix = {"uncertain": " (?)"}.get(status, "")
+            name = driver_label(driver, labels) + suffix
+            points.append((float(x[i]), float(y[i]), name, OVERALL if colour == MUTED else colour))
             lines += [(x_lo[i], y[i], x_hi[i], y[i]), (x[i], y_lo[i], x[i], y_hi[i])]
         ax.axvline(x_cut, color=OVERALL, linestyle="--", linewidth=1, gid="cut")
         ax.axhline(y_cut, color=OVERALL, linestyle="--", linewidth=1, gid="cut")
@@ -314,5 +323,19 @@ def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
         x_range, y_range = ax.get_xlim(), ax.get_ylim()
         lines += [(x_cut, y_range[0], x_cut, y_range[1]), (x_range[0], y_cut, x_range[1], y_cut)]
         finite = [b for b in lines if np.isfinite(b).all()]
+        handles = [
+            Line2D([], [], marker="o", color=OVERALL, markerfacecolor=OVERALL, linestyle="none"),
+            Line2D([], [], marker="o", color=OVERALL, markerfacecolor="white", linestyle="none"),
+            Line2D([], [], marker="o", color=MUTED, markerfacecolor="white", linestyle="none"),
+        ]
+        names = [driver_plain(labels, f"ipa_legend_{k}") for k in ("clear", "uncertain", "noise")]
+        fig.legend(
+            handles,
+            names,
+            loc="outside lower center",
+            ncol=3,
+            fontsize=9,
+            frameon=False,
+        )
         _place_labels(fig, ax, points, finite)
     return fig

@@ -42,6 +42,7 @@ from cxresearch.stats.drivers.core import NOISE_DRIVER
 from cxresearch.stats.drivers.rows import DriverBase
 
 __all__ = [
+    "base_table",
     "driver_label",
     "driver_plain",
     "driver_summary",
@@ -55,6 +56,7 @@ __all__ = [
     "priority_label",
     "priority_table",
     "reading_text",
+    "status_label",
     "warning_sentences",
     "warnings_note",
 ]
@@ -329,6 +331,41 @@ def reading_text(labels: Labels, *, confidence: float, bootstrap: int) -> SafeMa
 # --------------------------------------------------------------------------- tables
 
 
+def base_table(
+    bases: Mapping[str, DriverBase], results: Mapping[str, pd.DataFrame], labels: Labels
+) -> Table:
+    """Which rows each outcome's analysis uses: waves, who, responses analysed.
+
+    One row per outcome, so outcomes with different bases (the current wave for NPS,
+    every wave pooled for retention in a small segment) are named side by side instead of
+    under one count for the whole report. The note states the wave rule once.
+    """
+    columns = [driver_plain(labels, f"col_base_{c}") for c in ("outcome", "waves", "who", "n")]
+    out: dict[str, list[str]] = {c: [] for c in columns}
+    for outcome, base in bases.items():
+        result = results.get(outcome)
+        waves = ", ".join(base.waves)
+        if base.pooled:
+            waves = driver_plain(labels, "base_waves_pooled", waves=waves)
+        who = driver_plain(
+            labels, "base_who_current" if base.population == "current" else "base_who_all"
+        )
+        n = (
+            _n(result.attrs["n"], labels)
+            if result is not None
+            else driver_plain(labels, "base_not_analysed")
+        )
+        for column, cell in zip(
+            columns, [outcome_label(outcome, labels), waves, who, n], strict=True
+        ):
+            out[column].append(cell)
+    first = next(iter(bases.values()), None)
+    needed = _n(first.needed, labels) if first is not None else ""
+    note = driver_plain(labels, "base_rule", needed=needed)
+    frame = pd.DataFrame(out)
+    return Table(frame, (note,), (False,) * len(frame), left=3)
+
+
 def _share_cell(row: Mapping[Any, Any], labels: Labels) -> str:
     text = format_percent(100 * float(row["share"]), labels)
     if "share_ci_low" in row and np.isfinite(row["share_ci_low"]):
@@ -389,13 +426,33 @@ def importance_table(result: pd.DataFrame, labels: Labels) -> Table:
     return Table(frame, tuple(notes), tuple(muted), left=2)
 
 
+#: Order of the IPA statuses in the priority list (cxresearch.stats.drivers.ipa.STATUSES).
+_STATUS_ORDER = {"clear": 0, "uncertain": 1, "untested": 2, "noise": 3}
+
+
+def status_label(row: Mapping[Any, Any], labels: Labels) -> str:
+    """What the priority column says for one IPA row.
+
+    A ``clear`` driver gets its priority ("Korjaa ensin"); an ``uncertain`` one "uncertain"
+    with the quadrant it leans to; a driver that cannot be told apart from the noise
+    baseline says so, and one without intervals says it cannot be judged. So "fix first"
+    is never shown for a driver the data cannot place.
+    """
+    status = str(row.get("status", "clear"))
+    priority = priority_label(str(row["priority"]), labels)
+    if status == "clear":
+        return priority
+    template = labels.get(f"drivers.statuses.{status}")
+    return string.Formatter().vformat(template, (), _Keep({"priority": priority.lower()}))
+
+
 def priority_table(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Table:
     """The IPA priority list: priority, driver, importance share and mean rating with intervals.
 
     Parameters
     ----------
     ipa
-        An :func:`~cxresearch.stats.drivers.importance_performance` result (priority order).
+        An :func:`~cxresearch.stats.drivers.importance_performance` result.
     result
         The ``driver_importance`` result it was built from (for the share intervals).
     labels
@@ -404,8 +461,10 @@ def priority_table(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> T
     Returns
     -------
     Table
-        A priority whose quadrant is uncertain (an interval crosses a cut line) carries
-        "*" and a note.
+        Clear priorities first (in priority order), then the uncertain ones, then those
+        not distinguishable from the noise baseline (greyed); the priority column words
+        each by :func:`status_label`. Mean ratings have two decimals, and the note states
+        the cut lines, so a quadrant decided by a few hundredths can be seen as such.
     """
     ci = format_ci_label(_confidence(result), labels)
     low, high = (format_number(v, labels) for v in ipa.attrs.get("scale", (1, 5)))
@@ -417,15 +476,18 @@ def priority_table(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> T
         driver_plain(labels, "col_performance", low=low, high=high, ci=ci),
         labels.column("n"),
     ]
+    statuses = ipa["status"] if "status" in ipa.columns else pd.Series("clear", ipa.index)
+    order = np.argsort(statuses.map(_STATUS_ORDER).to_numpy(), kind="stable")
+    rows = ipa.iloc[order].assign(status=statuses.iloc[order].to_numpy())
     out: dict[str, list[str]] = {name: [] for name in columns}
-    for row in ipa.to_dict("records"):
-        star = " *" if bool(row["uncertain"]) else ""
-        mean = format_number(row["performance"], labels, decimals=1)
+    muted = []
+    for row in rows.to_dict("records"):
+        mean = format_number(row["performance"], labels, decimals=2)
         interval = format_interval(
-            row["performance_ci_low"], row["performance_ci_high"], labels, decimals=1
+            row["performance_ci_low"], row["performance_ci_high"], labels, decimals=2
         )
         cells = [
-            priority_label(str(row["priority"]), labels) + star,
+            status_label(row, labels),
             driver_label(str(row["driver"]), labels),
             _share_cell(shares.loc[row["driver"]].to_dict(), labels),
             f"{mean} ({interval})",
@@ -433,6 +495,15 @@ def priority_table(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> T
         ]
         for name, cell in zip(columns, cells, strict=True):
             out[name].append(cell)
-    notes = [driver_plain(labels, "uncertain_note")] if ipa["uncertain"].any() else []
+        muted.append(row["status"] in ("noise", "untested"))
+    total = float(result["importance"].sum()) or 1.0
+    notes = [
+        driver_plain(
+            labels,
+            "priority_note",
+            importance_cut=format_percent(100 * float(ipa.attrs["importance_cut"]) / total, labels),
+            performance_cut=format_number(float(ipa.attrs["performance_cut"]), labels, decimals=2),
+        )
+    ]
     frame = pd.DataFrame(out)
-    return Table(frame, tuple(notes), (False,) * len(frame), left=2)
+    return Table(frame, tuple(notes), tuple(muted), left=2)

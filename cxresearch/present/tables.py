@@ -28,7 +28,6 @@ from cxresearch.present.format import (
     LOW_BASE_FLAG,
     base_status,
     format_ci_label,
-    format_effect,
     format_interval,
     format_number,
     format_pvalue,
@@ -400,11 +399,34 @@ def _change_columns(
     return columns, note
 
 
+def _family(changes: Mapping[str, Comparison | None] | pd.DataFrame | None) -> pd.DataFrame:
+    """Changes as an :func:`~cxresearch.stats.families.adjusted_family` frame.
+
+    A plain mapping of comparisons is read as unadjusted (each its own primary).
+    """
+    if changes is None:
+        return pd.DataFrame(columns=["key", "role"])
+    if isinstance(changes, pd.DataFrame):
+        return changes
+    rows = []
+    for key, cmp in changes.items():
+        row: dict[str, Any] = {"key": key, "role": "primary", "adjust": "none"}
+        if cmp is not None:
+            row.update({name: getattr(cmp, name) for name in Comparison.__dataclass_fields__})
+            row.update(
+                pvalue_adjusted=cmp.pvalue,
+                interval_level=cmp.confidence,
+                significant=cmp.significant,
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def headline_table(
     estimates: Mapping[str, Estimate],
     labels: Labels,
     *,
-    changes: Mapping[str, Comparison | None] | None = None,
+    changes: Mapping[str, Comparison | None] | pd.DataFrame | None = None,
     min_base: float = 30,
     suppress_below: float | None = None,
 ) -> Table:
@@ -417,61 +439,125 @@ def headline_table(
     labels
         Report language.
     changes
-        Metric key → comparison with the previous wave (``None``: no previous data).
+        :meth:`~cxresearch.session.RunSession.headline_changes` (the primary metric tested
+        on its own, the others adjusted among themselves), or metric key → comparison
+        (read as unadjusted); None or a missing key: no change shown.
     min_base, suppress_below
         Small-base rule, see :func:`estimate_table`.
+
+    Returns
+    -------
+    Table
+        Five columns: metric, result with its interval, n, change with its interval and a
+        ▲/▼ mark when significant, p-value (adjusted where the family is). One note
+        names the waves, the test, the adjustment with the intervals' level, the marks
+        and the effect sizes.
     """
-    frame = pd.DataFrame(
-        [
-            {
-                "metric": est.metric or key,
-                "value": est.value,
-                "ci_low": est.ci_low,
-                "ci_high": est.ci_high,
-                "n": est.n,
-                "n_effective": est.n_effective,
-                "confidence": est.confidence,
-            }
-            for key, est in estimates.items()
-        ]
+    family = _family(changes).set_index("key") if changes is not None else None
+    missing = labels.get("number.missing")
+    confidence = next(iter(estimates.values())).confidence if estimates else 0.95
+    value_col = labels.column("metric_ci").format(
+        metric=labels.column("value"), ci=format_ci_label(confidence, labels)
     )
-    table = estimate_table(
-        frame, labels, min_base=min_base, suppress_below=suppress_below
-    ).frame.copy()
-    table = table.drop(columns=[labels.column("group"), labels.column("metric")], errors="ignore")
-    names = [labels.metric(est.metric or key) for key, est in estimates.items()]
-    table.insert(0, labels.column("metric"), names)
-    if changes is not None:
-        change_col, p_col = labels.column("change"), labels.column("pvalue")
-        effect_col = labels.column("effect_size")
-        cells: dict[str, list[str]] = {change_col: [], p_col: [], effect_col: []}
-        for key, est in estimates.items():
-            cmp = changes.get(key)
-            status = base_status(
-                est.n, est.n_effective, min_base=min_base, suppress_below=suppress_below
-            )
-            if cmp is None or status in ("suppressed", "empty"):
-                for col in cells:
-                    cells[col].append(labels.get("number.missing"))
-                continue
-            digits = metric_decimals(cmp.metric)
-            cells[change_col].append(
-                format_number(cmp.difference, labels, decimals=digits, signed=True)
-                + f" ({format_interval(cmp.ci_low, cmp.ci_high, labels, decimals=digits)})"
-            )
-            cells[p_col].append(p_cell(cmp.pvalue, labels))
-            cells[effect_col].append(format_effect(cmp, labels))
-        note_col = labels.column("note")
-        position = list(table.columns).index(note_col)
-        for offset, (col, values) in enumerate(cells.items()):
-            table.insert(position + offset, col, values)
-    statuses = [
-        base_status(e.n, e.n_effective, min_base=min_base, suppress_below=suppress_below)
-        for e in estimates.values()
-    ]
+    columns = [labels.column("metric"), value_col, labels.column("n")]
+    if family is not None:
+        columns += [labels.column("change_ci"), labels.column("pvalue")]
+    out: dict[str, list[str]] = {c: [] for c in columns}
+    statuses: list[str] = []
+    effects: list[str] = []
+    secondary_levels: set[float] = set()
+    tests: list[str] = []
+    methods: list[str] = []
+    for key, est in estimates.items():
+        metric = est.metric or key
+        status = base_status(
+            est.n, est.n_effective, min_base=min_base, suppress_below=suppress_below
+        )
+        statuses.append(status)
+        digits = metric_decimals(metric)
+        hidden = status in ("suppressed", "empty")
+        flag = f" {LOW_BASE_FLAG}" if status == "low" else ""
+        out[columns[0]].append(labels.metric(metric))
+        out[value_col].append(
+            missing
+            if hidden
+            else format_number(est.value, labels, decimals=digits)
+            + flag
+            + f" ({format_interval(est.ci_low, est.ci_high, labels, decimals=digits)})"
+        )
+        out[labels.column("n")].append(format_number(est.n, labels))
+        if family is None:
+            continue
+        row: dict[Any, Any] | None = family.loc[key].to_dict() if key in family.index else None
+        if row is None or hidden or is_missing(row.get("difference")):
+            out[labels.column("change_ci")].append(missing)
+            out[labels.column("pvalue")].append(missing)
+            continue
+        mark = ""
+        if bool(row["significant"]):
+            mark = " " + (CHANGE_MARKS["down"] if row["difference"] < 0 else CHANGE_MARKS["up"])
+        interval = format_interval(row["ci_low"], row["ci_high"], labels, decimals=digits)
+        out[labels.column("change_ci")].append(
+            format_number(row["difference"], labels, decimals=digits, signed=True)
+            + f" ({interval}){mark}"
+        )
+        out[labels.column("pvalue")].append(p_cell(row["pvalue_adjusted"], labels))
+        tests.append(str(row["test"]))
+        effects.append(
+            f"{labels.metric(metric, short=True)} "
+            f"{labels.effect_size(str(row['effect_size_name']), form='short')} = "
+            f"{format_number(row['effect_size'], labels, decimals=2, signed=True)}"
+        )
+        if row["role"] != "primary":
+            secondary_levels.add(float(row["interval_level"]))
+            methods.append(str(row["adjust"]))
     notes = _base_notes(statuses, labels, min_base, suppress_threshold(min_base, suppress_below))
+    if family is not None and tests:
+        notes.append(
+            _headline_change_note(
+                estimates, family, labels, tests, effects, methods, secondary_levels
+            )
+        )
     muted = [s in ("low", "suppressed", "empty") for s in statuses]
-    return _styled(table, notes=notes, muted=muted)
+    return _styled(pd.DataFrame(out), notes=notes, muted=muted)
+
+
+#: Marks beside a significant change: a shape as well as a word, never colour alone.
+CHANGE_MARKS = {"up": "▲", "down": "▼"}
+
+
+def _headline_change_note(
+    estimates: Mapping[str, Estimate],
+    family: pd.DataFrame,
+    labels: Labels,
+    tests: list[str],
+    effects: list[str],
+    methods: list[str],
+    levels: set[float],
+) -> str:
+    """One note: test, how the family is adjusted and at which level, marks, effect sizes."""
+    primary = [k for k in family.index if family.loc[k, "role"] == "primary"]
+    confidence = next(iter(estimates.values())).confidence
+    parts = [
+        labels.plain(
+            "headline_change_note",
+            test="; ".join(dict.fromkeys(labels.test(t, short=True) for t in tests)),
+            primary=labels.metric(str(primary[0]), short=True) if primary else "",
+            ci=format_ci_label(confidence, labels),
+            up=CHANGE_MARKS["up"],
+            down=CHANGE_MARKS["down"],
+        )
+    ]
+    if methods:
+        parts.append(
+            labels.plain(
+                "headline_adjust_note",
+                method=labels.lookup("multiplicity", methods[0]),
+                ci=", ".join(format_ci_label(level, labels) for level in sorted(levels)),
+            )
+        )
+    parts.append(labels.plain("effect_note", effects="; ".join(effects)))
+    return " ".join(parts)
 
 
 def counts_table(counts: pd.DataFrame, labels: Labels) -> Table:

@@ -17,8 +17,14 @@ import pytest
 
 import cxresearch
 from cxresearch.data import load_responses
-from cxresearch.present import LOW_BASE_FLAG, estimate_sentence, format_number, get_labels
-from cxresearch.present.escaping import rendered_text
+from cxresearch.present import (
+    LOW_BASE_FLAG,
+    format_base,
+    format_ci_label,
+    format_interval,
+    format_number,
+    get_labels,
+)
 from cxresearch.session import open_run
 from cxresearch.stats.metrics import metric_by
 
@@ -29,7 +35,7 @@ DATA = ROOT / "data" / "demo" / "responses.csv"
 
 def text_of(page: str) -> str:
     """Visible text of the page body: tags dropped, entities decoded, spaces collapsed."""
-    body = page[page.index("<body") :]
+    body = page[page.index("<body") :] if "<body" in page else page
     body = re.sub(r"<(style|script)\b.*?</\1>", " ", body, flags=re.S)
     return squash(html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
@@ -77,13 +83,40 @@ def test_headline_nps_equals_the_metric_on_the_same_rows(
 ) -> None:
     page = request.getfixturevalue("finnish" if language == "fi" else "english")
     estimate = cxresearch.nps(current_rows(client)["nps"].dropna())
-    sentence = estimate_sentence(estimate, get_labels(language), min_base=30)
-    assert squash(rendered_text(sentence)) in text_of(page)
     labels = get_labels(language)
+    # The first finding states the headline NPS with its interval and base.
+    stated = (
+        f"{format_number(estimate.value, labels)} ({format_ci_label(0.95, labels)} "
+        f"{format_interval(estimate.ci_low, estimate.ci_high, labels)}; "
+        f"{format_base(estimate.n, labels)})"
+    )
+    findings = text_of(section(page, labels.get("story.heading_findings")))
+    assert stated in findings, stated
     table = rows_of(section(page, labels.text("heading_headline")))
     headline = [r for r in table if r.startswith(labels.metric("nps") + " |")]
     assert len(headline) == 1
     assert f"| {estimate.n} |" in headline[0].replace("\u00a0", "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["fi", "en"])
+def test_report_opens_with_findings_then_recommendations(
+    language: str, request: pytest.FixtureRequest
+) -> None:
+    page = request.getfixturevalue("finnish" if language == "fi" else "english")
+    labels = get_labels(language)
+    body = page[page.index("</nav>") :]  # after the table of contents
+    headings = [
+        squash(html.unescape(re.sub(r"<[^>]+>", "", h))).rstrip("¶")
+        for h in re.findall(r"<h2[^>]*>(.*?)</h2>", body, flags=re.S)
+    ]
+    assert headings[:2] == [
+        labels.get("story.heading_findings"),
+        labels.get("story.heading_recommendations"),
+    ]
+    findings = section(page, labels.get("story.heading_findings"))
+    assert 3 <= findings.count("<li>") <= 6
+    assert "<strong>" in findings  # each finding opens with its title in bold
 
 
 @pytest.mark.slow

@@ -364,11 +364,40 @@ def test_headline_table_with_changes() -> None:
         {"nps": _estimate(), "csat": _estimate(81.2, n=20, metric="csat_top2")},
         EN,
         changes={"nps": _comparison(8.4, 0.004), "csat": None},
-    ).frame
-    assert table["Metric"].tolist() == ["Net Promoter Score (NPS)", "Satisfaction (CSAT, % 4–5)"]
-    assert table["Change from previous"].tolist() == ["+8 (2–14)", "–"]
-    assert table["p-value"].tolist() == ["0.004", "–"]
-    assert table["Note"].tolist() == ["", "†"]
+    )
+    frame = table.frame
+    assert frame.columns.tolist() == [
+        "Metric", "Result (95% CI)", "n", "Change from previous (CI)", "p-value"
+    ]  # fmt: skip
+    assert frame["Metric"].tolist() == ["Net Promoter Score (NPS)", "Satisfaction (CSAT, % 4–5)"]
+    assert frame["Change from previous (CI)"].tolist() == ["+8 (2–14) ▲", "–"]
+    assert frame["p-value"].tolist() == ["0.004", "–"]
+    assert frame["Result (95% CI)"].tolist()[1].split(" (")[0].endswith("†")
+    assert "▲ / ▼ = statistically significant rise / fall" in table.notes[-1]
+
+
+def test_headline_table_reads_the_adjusted_family() -> None:
+    from cxresearch.stats.families import adjusted_family
+    from cxresearch.stats.inference import compare_samples
+
+    rng = np.random.default_rng(3)
+    a, b = rng.integers(0, 11, 400), rng.integers(0, 11, 400)
+    family = adjusted_family(
+        lambda level: {
+            "nps": compare_samples(a, b, metric="nps", confidence=level),
+            "csat": compare_samples(a % 5 + 1, b % 5 + 1, metric="csat", confidence=level),
+        },
+        primary="nps",
+        adjust="holm",
+    )
+    estimates = {"nps": _estimate(), "csat": _estimate(60.0, n=400, metric="csat_top2")}
+    table = headline_table(estimates, FI, changes=family)
+    csat = family.set_index("key").loc["csat"]
+    assert table.frame.iloc[1]["p-arvo"] == format_number(csat["pvalue_adjusted"], FI, decimals=3)
+    note = table.notes[-1]
+    assert "NPS on raportin päämittari" in note and "Holm" in note
+    level = format_ci_label(csat["interval_level"], FI)
+    assert f"vastaavalla tasolla ({level})" in note  # the secondary intervals' level
 
 
 def test_target_and_benchmark_tables() -> None:

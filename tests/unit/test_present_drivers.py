@@ -16,6 +16,7 @@ from cxresearch.present import drivers as cxd
 from cxresearch.present import get_labels
 from cxresearch.present.driver_plots import importance_plot, ipa_plot
 from cxresearch.present.escaping import rendered_text
+from cxresearch.present.format import format_number
 from cxresearch.present.plots import ACCENT, MUTED, chart_style
 from cxresearch.stats.drivers import PRIORITIES, driver_importance, importance_performance
 from cxresearch.stats.drivers.checks import WARNING_FIELDS, design_warnings
@@ -339,17 +340,40 @@ def test_importance_table_shows_percent_shares_with_intervals(result: pd.DataFra
     assert "nollan yläpuolella" in fi.notes[0]
 
 
-def test_priority_table_translates_priorities_and_marks_uncertain(result: pd.DataFrame) -> None:
+def test_priority_table_shows_a_priority_only_where_the_data_can_place_the_driver(
+    result: pd.DataFrame,
+) -> None:
     ipa = importance_performance(ratings(), outcome="nps", drivers=DRIVERS, importance=result)
-    fi = cxd.priority_table(ipa, result, FI).frame
-    for row, (_, source) in zip(fi.to_dict("records"), ipa.iterrows(), strict=True):
-        star = " *" if source["uncertain"] else ""
-        assert row["Prioriteetti"] == cxd.priority_label(source["priority"], FI) + star
+    fi = cxd.priority_table(ipa, result, FI)
+    order = {"clear": 0, "uncertain": 1, "untested": 2, "noise": 3}
+    expected = ipa.iloc[np.argsort(ipa["status"].map(order).to_numpy(), kind="stable")]
+    for row, (_, source) in zip(fi.frame.to_dict("records"), expected.iterrows(), strict=True):
+        label = cxd.priority_label(source["priority"], FI)
+        if source["status"] == "clear":
+            assert row["Prioriteetti"] == label
+        elif source["status"] == "uncertain":
+            assert row["Prioriteetti"] == f"Epävarma (lähin: {label.lower()})"
+        else:
+            assert row["Prioriteetti"] == "Ei erotu satunnaisesta"
         assert row["Osa-alue"] == cxd.driver_label(source["driver"], FI)
-        mean = f"{source['performance']:.1f}".replace(".", ",")
+        mean = format_number(source["performance"], FI, decimals=2)
         assert row[f"Keskiarvo 1–5 (95{NB}% lv)"].startswith(f"{mean} (")
-    en = cxd.priority_table(ipa, result, EN).frame
-    assert set(en["Priority"].str.rstrip(" *")) <= {cxd.priority_label(p, EN) for p in PRIORITIES}
+    assert list(fi.muted) == [s in ("noise", "untested") for s in expected["status"]]
+    # The note states the cut lines, two decimals for the rating.
+    assert (
+        f"arvioiden keskiarvo {ipa.attrs['performance_cut']:.2f}".replace(".", ",") in fi.notes[0]
+    )
+    # The fixture has a driver that does not stand out: it never gets a priority.
+    noise = ipa[~ipa["driver"].isin(result.loc[result["above_noise"], "driver"])]
+    assert len(noise) and set(noise["status"]) == {"noise"} and set(noise["label"]) == {"noise"}
+
+
+def test_without_a_noise_baseline_no_priority_is_clear(result: pd.DataFrame) -> None:
+    plain = result[~result["is_noise"]].drop(columns=["above_noise"])
+    ipa = importance_performance(ratings(), outcome="nps", drivers=DRIVERS, importance=plain)
+    assert set(ipa["status"]) == {"untested"}
+    table = cxd.priority_table(ipa, plain, EN).frame
+    assert table["Priority"].str.startswith("Cannot be judged").all()
 
 
 # --------------------------------------------------------------------------- charts
@@ -418,7 +442,7 @@ def test_ipa_plot_points_cut_lines_and_quadrants(result: pd.DataFrame) -> None:
     quadrants = [t.get_text() for t in ax.texts if t.get_gid() == "quadrant"]
     assert quadrants == [cxd.priority_label(p, FI) for p in PRIORITIES]
     names = [t for t in ax.texts if t.get_gid() == "driver-label"]
-    assert sorted(t.get_text().rstrip(" *") for t in names) == sorted(
+    assert sorted(t.get_text().removesuffix(" (?)") for t in names) == sorted(
         cxd.driver_label(d, FI) for d in DRIVERS
     )
     boxes = [t.get_window_extent() for t in names]

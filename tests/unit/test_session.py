@@ -118,14 +118,15 @@ def test_rows_waves_and_counts(project: Path) -> None:
     assert s.current_wave == "2026Q3" and s.previous_wave == "2026Q2"
     assert len(s.responses) == 150 and set(s.responses["client"]) == {"acme"}
     assert len(s.current) == 60 and set(s.current["wave"]) == {"2026Q3"}
-    assert s.counts["step"].tolist() == ["read", "data_filter", "waves"]
-    assert s.counts["rows"].tolist() == [180, 160, 150]
-    assert s.counts["dropped"].tolist() == [0, 20, 10]
+    # The counts start from the client's own rows (160 of the file's 180).
+    assert s.counts["step"].tolist() == ["client", "waves"]
+    assert s.counts["rows"].tolist() == [160, 150]
+    assert s.counts["dropped"].tolist() == [0, 10]
     assert s.counts["description"].tolist() == [
-        "Luettu aineistosta (responses.csv)",
-        "Rajaus – Asiakas: acme",
+        "Asiakkaan vastaukset aineistossa responses.csv (Asiakas: acme)",
         "Raportin mittauskierroksilla (2026Q1, 2026Q2, 2026Q3)",
     ]
+    assert 180 not in s.counts["rows"].tolist()
     assert s.labels == get_labels("fi")
     assert (s.confidence, s.min_base, s.weights) == (0.95, 14, None)
     assert s.title == "Acme Oy — asiakaskokemus 2026" and s.client_name == "Acme Oy"
@@ -135,11 +136,11 @@ def test_segment_run_filters_and_counts(project: Path) -> None:
     s = open_run(project / "params" / "acme.yaml", "ent")
     assert set(s.responses["size"]) == {"enterprise"}
     assert len(s.current) == 20  # i % 3 == 0 for i < 60
-    assert s.counts["step"].tolist() == ["read", "data_filter", "run_filter", "waves"]
+    assert s.counts["step"].tolist() == ["client", "run_filter", "waves"]
     # enterprise rows: i % 3 == 0 in 2026Q3 (20); rows i with (i // 2) even elsewhere:
     # 2026Q1 20 of 40, 2026Q2 26 of 50, 2025Q4 6 of 10 (dropped by the waves step).
-    assert s.counts["rows"].tolist()[2:] == [20 + 20 + 26 + 6, 20 + 20 + 26]
-    assert s.counts["description"].iloc[2] == "Rajaus – Asiakkaan koko: suuryritys"
+    assert s.counts["rows"].tolist()[1:] == [20 + 20 + 26 + 6, 20 + 20 + 26]
+    assert s.counts["description"].iloc[1] == "Rajaus – Asiakkaan koko: suuryritys"
     assert s.title == "Acme Oy — asiakaskokemus 2026 — Suuryritykset"
     assert "size" not in s.breakdown_columns()  # one group only in this run
     assert "Asiakkaan koko: suuryritys" in rendered_text(s.base_sentence())

@@ -18,7 +18,7 @@ from cxresearch.errors import DataError
 from cxresearch.stats.drivers.core import driver_importance
 from cxresearch.stats.weighting import validate_weights
 
-__all__ = ["PRIORITIES", "QUADRANTS", "importance_performance"]
+__all__ = ["PRIORITIES", "QUADRANTS", "STATUSES", "importance_performance"]
 
 #: Priority labels in the order a report lists them.
 PRIORITIES = ("fix first", "keep up", "possible overkill", "low priority")
@@ -29,13 +29,20 @@ QUADRANTS = {
     "possible overkill": "possible overkill",
     "low priority": "low priority",
 }
+#: How sure a driver's quadrant is, most certain first: ``clear`` (stands out from the
+#: noise baseline and no interval crosses a cut line), ``uncertain`` (stands out, but an
+#: interval crosses a cut line), ``noise`` (cannot be told apart from the noise baseline),
+#: ``untested`` (no bootstrap intervals or no noise baseline to judge by).
+STATUSES = ("clear", "uncertain", "noise", "untested")
 RULE = (
     "Martilla & James (1977) quadrants with data-centred cut lines (Bacon 2003): a driver "
     "is high-importance when its importance is at least the mean importance of the drivers "
     "and high-performance when its performance is at least their mean performance. "
     "High importance & low performance = fix first; high & high = keep up; low importance "
     "& high performance = possible overkill; low & low = low priority. 'uncertain' marks a "
-    "driver whose interval on either axis crosses the cut line."
+    "driver whose interval on either axis crosses the cut line. A priority is given only to "
+    "a driver whose importance stands out from the noise baseline and that is not uncertain "
+    "(status 'clear')."
 )
 
 
@@ -123,9 +130,12 @@ def importance_performance(
     -------
     pandas.DataFrame
         ``driver, importance, importance_ci_low, importance_ci_high, share, performance,
-        performance_ci_low, performance_ci_high, n, quadrant, priority, uncertain``, sorted
-        by priority (:data:`PRIORITIES` order) then importance. ``attrs`` hold the cut lines,
-        ``rule`` (the text above) and the settings.
+        performance_ci_low, performance_ci_high, n, quadrant, priority, uncertain, status,
+        label``, sorted by priority (:data:`PRIORITIES` order) then importance. ``status``
+        is one of :data:`STATUSES`; ``label`` is the priority for a ``clear`` driver and
+        the status otherwise ("uncertain", "noise", "untested"), so a priority is never
+        shown for a driver the data cannot place. ``attrs`` hold the cut lines, ``rule``
+        (the text above) and the settings.
 
     References
     ----------
@@ -201,6 +211,15 @@ def importance_performance(
         np.where(high_perf, "possible overkill", "low priority"),
     )
     uncertain = ((i_lo < i_cut) & (i_hi > i_cut)) | ((perf[:, 1] < p_cut) & (perf[:, 2] > p_cut))
+    # A priority needs a driver that stands out from the noise baseline (driver_importance
+    # with noise_baseline and bootstrap) and a quadrant no interval leaves in doubt.
+    judged = "above_noise" in imp.columns and bool(np.isfinite(i_lo).all())
+    above = imp["above_noise"].to_numpy(dtype=bool) if judged else np.zeros(len(names), bool)
+    status = np.where(
+        not judged,
+        "untested",
+        np.where(~above, "noise", np.where(uncertain, "uncertain", "clear")),
+    )
     out = pd.DataFrame(
         {
             "driver": names,
@@ -217,6 +236,8 @@ def importance_performance(
             "quadrant": [QUADRANTS[str(p)] for p in priority],
             "priority": priority.astype(object),
             "uncertain": uncertain,
+            "status": status.astype(object),
+            "label": np.where(status == "clear", priority, status).astype(object),
         }
     )
     order = out["priority"].map({p: i for i, p in enumerate(PRIORITIES)})
