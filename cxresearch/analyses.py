@@ -223,6 +223,7 @@ register(
         check=_check_coding,
         description="three-level scorecard, journey heat-maps, customer types (and their "
         "comment themes), outcomes and value at stake, closing the loop, feedback fatigue",
+        findings="cxresearch.story.providers:journey_findings_of",
     )
 )
 register(

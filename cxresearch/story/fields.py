@@ -43,6 +43,7 @@ __all__ = [
     "Field",
     "Interval",
     "Items",
+    "Measure",
     "Name",
     "Number",
     "PValue",
@@ -78,6 +79,34 @@ class Number:
         value = abs(self.value) if self.magnitude else self.value
         digits = metric_decimals(self.metric) if self.decimals is None else self.decimals
         return format_number(value, labels, decimals=digits, signed=self.signed)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A value in a metric's own form: "54 %", "26", "9,5 min", "429 EUR".
+
+    ``form`` is ``"percent"``, ``"points"`` (NPS) or ``"plain"`` (a mean, with the
+    params' ``unit``). A ``difference`` is said in its unit: percentage points, points, or
+    the unit ("−2,5 min").
+    """
+
+    value: float
+    decimals: int = 0
+    form: str = "plain"
+    unit: str = ""
+    signed: bool = False
+    magnitude: bool = False
+    difference: bool = False
+
+    def plain(self, labels: Labels) -> str:
+        value = abs(self.value) if self.magnitude else self.value
+        text = format_number(value, labels, decimals=self.decimals, signed=self.signed)
+        if self.difference and self.form in ("percent", "points"):
+            word = "unit_percent" if self.form == "percent" else "unit_points"
+            return f"{text} {labels.plain(word)}"
+        if self.form == "percent":
+            return labels.get("number.percent", "{value}%").format(value=text)
+        return f"{text} {self.unit}" if self.unit else text
 
 
 @dataclass(frozen=True)
@@ -186,6 +215,12 @@ def _outcome(key: str, labels: Labels) -> str:
     return _lower_first(outcome_label(key, labels))
 
 
+def _journey_metric(key: str, labels: Labels) -> str:
+    from cxresearch.present.journey import metric_label
+
+    return metric_label(key, labels, short=True)
+
+
 def _priority(key: str, labels: Labels) -> str:
     from cxresearch.present.drivers import priority_label
 
@@ -203,6 +238,7 @@ _LOOKUPS: dict[str, Any] = {
     "driver": _driver,
     "outcome": _outcome,
     "priority": _priority,
+    "journey_metric": _journey_metric,
 }
 
 

@@ -21,7 +21,13 @@ from cxresearch.story.model import Finding
 if TYPE_CHECKING:
     from cxresearch.session import RunSession
 
-__all__ = ["benchmarking_findings", "driver_findings_of", "group_changes", "group_tests"]
+__all__ = [
+    "benchmarking_findings",
+    "driver_findings_of",
+    "group_changes",
+    "group_tests",
+    "journey_findings_of",
+]
 
 
 def group_tests(session: RunSession, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -151,6 +157,44 @@ def driver_findings_of(session: RunSession, results: Mapping[str, Any]) -> list[
     if missing:
         raise ValueError(f"driver findings need the notebook's {missing}")
     return driver_findings(results["bases"], results["importance"], results["ipa"])
+
+
+def journey_findings_of(session: RunSession, results: Mapping[str, Any]) -> list[Finding]:
+    """Candidate findings of the customer-journey report.
+
+    ``results`` must hold ``journey`` (the notebook's
+    :class:`~cxresearch.journey.run.JourneyRun`) and may hold what the notebook computed:
+    ``scorecard``, ``targets``, ``touchpoints`` (``versus_rest("touchpoint", ...)``),
+    ``stake`` (value at stake) and ``model`` (the retention model); the rest is computed.
+    """
+    from cxresearch.journey import outcomes as jo
+    from cxresearch.story import journey_rules as jr
+
+    j = results.get("journey")
+    if j is None:
+        raise ValueError("journey findings need the notebook's JourneyRun as journey=")
+
+    def get(key: str, compute: Any) -> Any:
+        return results[key] if key in results else compute()
+
+    card = get("scorecard", j.scorecard)
+    found = jr.change_findings(
+        card, j.metrics, previous=session.previous_wave, current=session.current_wave
+    )
+    found += jr.journey_target_findings(get("targets", j.targets), j.metrics)
+    found += jr.touchpoint_findings(
+        get("touchpoints", lambda: j.versus_rest("touchpoint", j.experience)),
+        j.experience,
+        waves=j.pooled_waves,
+    )
+    stake_spec = j.spec.value_at_stake
+    currency = str(getattr(stake_spec, "currency", "") or "")
+    found += jr.stake_findings(get("stake", lambda: jo.value_at_stake(j)), currency=currency)
+    model = get("model", lambda: jo.retention_model(j))
+    found += jr.retention_findings(
+        model[0] if model else None, adjust=session.multiplicity, confidence=session.confidence
+    )
+    return [_tagged(f, "journey") for f in found]
 
 
 def _tagged(finding: Finding, analysis: str) -> Finding:

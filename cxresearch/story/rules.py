@@ -27,7 +27,7 @@ last. A result under the report's suppression threshold is never a finding.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -77,6 +77,7 @@ WEIGHTS = {
     "group_change_up": 55,
     "strong_touchpoint": 54,
     "norm_above": 52,
+    "value_at_stake": 84,
     "no_clear_priority": 50,
     "no_group_difference": 40,
     "targets_inconclusive": 38,
@@ -214,16 +215,24 @@ def _target_topic(row: Mapping[Any, Any]) -> str:
     return f"target={row['label']}"
 
 
-def _target_item(row: Mapping[Any, Any]) -> Part:
+def _default_name(row: Mapping[Any, Any]) -> Field:
+    return Name("metric_short", str(row["metric"]))
+
+
+def _default_value(row: Mapping[Any, Any], number: float, signed: bool) -> Field:
+    return Number(number, str(row["metric"]), signed=signed)
+
+
+def _target_item(row: Mapping[Any, Any], name: Any, value: Any) -> Part:
     metric = str(row["metric"])
     return Part(
         "target_item",
         {
             "target_name": _target_name(row),
-            "metric": Name("metric_short", metric),
-            "value": Number(row["value"], metric),
-            "target": Number(row["target"], metric),
-            "gap": Number(row["difference"], metric, signed=True),
+            "metric": name(row),
+            "value": value(row, row["value"], False),
+            "target": value(row, row["target"], False),
+            "gap": value(row, row["difference"], True),
             "interval": Interval(
                 row["diff_ci_low"], row["diff_ci_high"], metric, row["interval_level"]
             ),
@@ -231,21 +240,29 @@ def _target_item(row: Mapping[Any, Any]) -> Part:
     )
 
 
-def _listed(rows: list[dict[Any, Any]]) -> dict[str, Field]:
-    shown = rows[:LISTED_TARGETS]
-    items: list[Any] = [_target_item(r) for r in shown]
+def _listed(rows: list[dict[Any, Any]], name: Any, value: Any) -> dict[str, Field]:
+    # "3 more" but never "1 more": one more is listed instead.
+    shown = rows if len(rows) <= LISTED_TARGETS + 1 else rows[:LISTED_TARGETS]
+    items: list[Any] = [_target_item(r, name, value) for r in shown]
     if len(rows) > len(shown):
         items.append(Part("more", {"count": Count(len(rows) - len(shown))}))
     return {"items": Items(tuple(items)), "count": Count(len(rows))}
 
 
-def target_findings(targets: pd.DataFrame | None) -> list[Finding]:
+def target_findings(
+    targets: pd.DataFrame | None,
+    *,
+    name: Callable[[Mapping[Any, Any]], Field] = _default_name,
+    value: Callable[[Mapping[Any, Any], float, bool], Field] = _default_value,
+) -> list[Finding]:
     """Findings on the targets (``RunSession.target_results()``).
 
     Missed targets (status ``not_met``, the largest gap first) make one negative finding
     whose actions improve each one's touchpoint; met targets one positive finding; when
     nothing was met or missed but targets were tested, one neutral finding saying the
     data cannot tell. Untested targets (no answers, too few) are not findings.
+    ``name(row)`` and ``value(row, number, signed)`` word a target's metric and numbers
+    (the journey names its model metrics and gives their units itself).
     """
     if targets is None or not len(targets):
         return []
@@ -256,7 +273,9 @@ def target_findings(targets: pd.DataFrame | None) -> list[Finding]:
     first = records[0]
     common: dict[str, Field] = {
         "total": Count(len(records)),
-        "test": Name("test", str(first["test"])),
+        "test": Items(
+            tuple(Name("test", t) for t in dict.fromkeys(str(r["test"]) for r in records))
+        ),
         "method": Name("multiplicity", str(first["adjust"])),
     }
     missed = sorted(
@@ -275,6 +294,7 @@ def target_findings(targets: pd.DataFrame | None) -> list[Finding]:
                 {
                     "touchpoint": Name("value:touchpoint", str(r.get("touchpoint") or "")),
                     "target_name": _target_name(r),
+                    "metric": name(r),
                 },
                 "high",
                 _target_topic(r),
@@ -284,7 +304,7 @@ def target_findings(targets: pd.DataFrame | None) -> list[Finding]:
         out.append(
             Finding(
                 "targets_missed",
-                {**common, **_listed(missed)},
+                {**common, **_listed(missed, name, value)},
                 "negative",
                 WEIGHTS["targets_missed"],
                 True,
@@ -296,7 +316,7 @@ def target_findings(targets: pd.DataFrame | None) -> list[Finding]:
         out.append(
             Finding(
                 "targets_met",
-                {**common, **_listed(met)},
+                {**common, **_listed(met, name, value)},
                 "positive",
                 WEIGHTS["targets_met"],
                 True,

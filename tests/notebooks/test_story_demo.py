@@ -181,3 +181,37 @@ def test_no_priority_in_the_enterprise_retention_noise() -> None:
     story, ipa, _ = drivers("kotiposti", "suuryritykset")
     assert (ipa["retained"]["status"] == "noise").all()  # type: ignore[index]
     assert not [f for f in story.findings if f.kind == "fix_first"]
+
+
+@cache
+def journey(client: str, run: str) -> Story:
+    from cxresearch.journey.run import open_journey
+
+    j = open_journey(ROOT / "params" / f"{client}.yaml", run)
+    return report_story(j.session, "journey", journey=j)
+
+
+@pytest.mark.parametrize(("client", "run"), RUNS)
+def test_journey_findings_rest_on_significant_verdicts(client: str, run: str) -> None:
+    story = journey(client, run)
+    assert MIN_FINDINGS <= len(story.findings) <= MAX_FINDINGS
+    for finding in story.findings:
+        assert finding.analysis == "journey"
+        if finding.kind.startswith("journey_change") or finding.kind.endswith("touchpoint"):
+            assert finding.significant and finding.evidence["pvalue_adjusted"] < 0.05
+        if finding.kind.startswith("value_at_stake"):
+            assert finding.evidence["ci_low"] > 0
+
+
+@pytest.mark.parametrize(
+    ("client", "weak"),
+    [("kotiposti", "delivery"), ("northwind", "onboarding"), ("saimaa-energia", "billing")],
+)
+def test_journey_names_each_clients_weak_touchpoint_first_among_touchpoints(
+    client: str, weak: str
+) -> None:
+    story = journey(client, "all")
+    weak_found = [f for f in story.findings if f.kind == "journey_weak_touchpoint"]
+    assert weak_found and weak_found[0].actions[0].topic == f"touchpoint={weak}"
+    (rec,) = [r for r in story.recommendations if r.topic == f"touchpoint={weak}"]
+    assert rec.priority == "high"
