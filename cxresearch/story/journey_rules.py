@@ -233,6 +233,10 @@ def touchpoint_findings(
                 True,
                 analysis="journey",
                 actions=(action,),
+                evidence={
+                    "difference": float(row["difference"]),
+                    "pvalue_adjusted": float(row["pvalue_adjusted"]),
+                },
             )
         )
     return out
