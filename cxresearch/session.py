@@ -262,6 +262,80 @@ class RunSession:
             compute, primary=primary, adjust=self.multiplicity, confidence=self.confidence
         )
 
+    def nps_mix(self) -> pd.DataFrame:
+        """Promoters, passives and detractors (%) and the NPS of each wave, oldest first.
+
+        Returns
+        -------
+        DataFrame
+            ``wave, promoters, passives, detractors, nps, n`` (shares on 0..100, from the
+            registry's share metrics with the run's weights; they add up to 100).
+        """
+        shares = self.by_wave(["promoters", "passives", "detractors", "nps"])
+        wide = shares.pivot(index="wave", columns="metric", values="value")
+        counts = shares[shares["metric"] == "nps"].set_index("wave")["n"]
+        out = wide.reindex(list(self.waves)).assign(n=counts.reindex(list(self.waves)))
+        out = out.reset_index()[["wave", "promoters", "passives", "detractors", "nps", "n"]]
+        out.columns.name = None
+        return out
+
+    def group_trend(self, metric: str, by: str) -> pd.DataFrame:
+        """``metric_by(..., by=["wave", by])`` over the run's waves (trends per group)."""
+        from cxresearch.stats.metrics import metric_by
+
+        if by not in self.responses.columns:
+            raise DataError(f"group_trend: column {by!r} is not in the data of {self.params.path}")
+        frame = metric_by(
+            self.responses,
+            metric,
+            by=["wave", by],
+            weights=self.weights,
+            confidence=self.confidence,
+            min_base=self.min_base,
+        )
+        return frame[frame["wave"].isin(self.waves) & (frame["n"] > 0)].reset_index(drop=True)
+
+    def profile(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Who answered in the current wave: each group's responses and share (%).
+
+        Parameters
+        ----------
+        columns
+            Columns to describe; default :meth:`breakdown_columns` (customer type, journey
+            stage, touchpoint, channel, the params' segments) and ``language`` if there.
+
+        Returns
+        -------
+        DataFrame
+            ``column, group, n, share``; groups by share, largest first, except customer
+            types and journey stages in their natural order. Shares are weighted when the
+            run is (``n`` stays the count of responses); a missing value is its own group.
+        """
+        from cxresearch.data.schema import CUSTOMER_TYPES, JOURNEY_STAGES
+
+        chosen = list(columns) if columns is not None else self.breakdown_columns()
+        current = self.current
+        weights = self.weights_for(current)
+        w = np.ones(len(current)) if weights is None else weights.to_numpy(dtype=float)
+        frames = []
+        for column in chosen:
+            if column not in current.columns:
+                raise DataError(f"profile: column {column!r} is not in the data")
+            keys = current[column].astype("object").where(current[column].notna(), "–")
+            table = pd.DataFrame({"group": keys.to_numpy(), "w": w}).groupby("group", sort=False)
+            part = pd.DataFrame({"n": table.size(), "share": 100 * table["w"].sum() / w.sum()})
+            part = part.reset_index()
+            natural = {"customer_type": CUSTOMER_TYPES, "journey_stage": JOURNEY_STAGES}.get(column)
+            if natural is not None:
+                rank = {v: i for i, v in enumerate(natural)}
+                order = [rank.get(v, len(rank)) for v in part["group"]]
+                part = part.iloc[np.argsort(order, kind="stable")]
+            else:
+                part = part.sort_values(["share", "group"], ascending=[False, True])
+            frames.append(part.assign(column=column))
+        out = pd.concat(frames, ignore_index=True)
+        return out[["column", "group", "n", "share"]]
+
     def by_wave(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """``metric_by(..., by="wave")`` of each metric stacked, waves oldest first."""
         from cxresearch.stats.metrics import metric_by
@@ -346,6 +420,7 @@ class RunSession:
             by=by,
             weights=self.weights,
             confidence=self.confidence,
+            adjust=self.multiplicity,
         )
 
     @property

@@ -38,6 +38,7 @@ from cxresearch.present.tables import (
     Table,
     benchmark_table,
     breakdown_table,
+    change_method_note,
     counts_table,
     estimate_table,
     headline_table,
@@ -46,7 +47,16 @@ from cxresearch.present.tables import (
     target_table,
 )
 
-_PLOTS = ("benchmark_plot", "breakdown_plot", "target_plot", "trend_plot")
+# Charts load matplotlib and seaborn: imported on first use, from the module that has them.
+_PLOTS = {
+    "benchmark_plot": "cxresearch.present.plots",
+    "breakdown_plot": "cxresearch.present.plots",
+    "target_plot": "cxresearch.present.plots",
+    "trend_plot": "cxresearch.present.plots",
+    "group_trend_plot": "cxresearch.present.profile_plots",
+    "nps_mix_plot": "cxresearch.present.profile_plots",
+    "profile_plot": "cxresearch.present.profile_plots",
+}
 
 __all__ = [
     "LANGUAGES",
@@ -59,6 +69,7 @@ __all__ = [
     "benchmark_table",
     "breakdown_plot",
     "breakdown_table",
+    "change_method_note",
     "change_sentence",
     "counts_table",
     "missing_table",
@@ -74,6 +85,7 @@ __all__ = [
     "format_percent",
     "format_pvalue",
     "get_labels",
+    "group_trend_plot",
     "headline_intro",
     "headline_sentences",
     "headline_table",
@@ -81,6 +93,8 @@ __all__ = [
     "key_value_table",
     "markdown",
     "md",
+    "nps_mix_plot",
+    "profile_plot",
     "reading_note",
     "suppress_threshold",
     "target_plot",
@@ -90,11 +104,12 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from cxresearch.present.plots import benchmark_plot, breakdown_plot, target_plot, trend_plot
+    from cxresearch.present.profile_plots import group_trend_plot, nps_mix_plot, profile_plot
 
 
 def __getattr__(name: str) -> Any:
     if name in _PLOTS:
-        value = getattr(importlib.import_module("cxresearch.present.plots"), name)
+        value = getattr(importlib.import_module(_PLOTS[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'cxresearch.present' has no attribute {name!r}")

@@ -4,10 +4,12 @@ The charts of the driver report, drawn from
 :func:`~cxresearch.stats.drivers.driver_importance` and
 :func:`~cxresearch.stats.drivers.importance_performance` results and worded by
 :mod:`cxresearch.present.drivers` (driver, outcome and priority names, the ``drivers``
-section of the label files). They follow :mod:`cxresearch.present.plots`: its palette,
-:func:`~cxresearch.present.plots.chart_style`, :class:`~cxresearch.present.plots.ReportFigure`
-and no pyplot. Kept apart from the wording and tables so that importing those does not
-load matplotlib.
+section of the label files). They follow :mod:`cxresearch.present.chart_base`: the A4
+text width, no text under 8 pt, Okabe–Ito colours with a marker shape per priority,
+alt text in the report's language, no pyplot. The importance axis starts at zero (and
+takes a common end when charts of several outcomes are compared); the IPA map zooms in
+on the ratings and marks its performance axis as cut. Kept apart from the wording and
+tables so that importing those does not load matplotlib.
 
 References
 ----------
@@ -27,28 +29,71 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
-from cxresearch.present.drivers import driver_label, driver_plain, outcome_label, priority_label
-from cxresearch.present.format import format_ci_label, format_number, format_percent
+from cxresearch.present.chart_base import (
+    ACCENT,
+    MUTED,
+    OKABE_ITO,
+    OVERALL,
+    TEXT_WIDTH_IN,
+    ReportFigure,
+    chart_style,
+    mark_axis_break,
+)
+from cxresearch.present.drivers import (
+    driver_label,
+    driver_plain,
+    outcome_label,
+    priority_label,
+    status_label,
+)
+from cxresearch.present.format import (
+    format_ci_label,
+    format_interval,
+    format_number,
+    format_percent,
+)
 from cxresearch.present.labels import Labels
-from cxresearch.present.plots import ACCENT, MUTED, OVERALL, ReportFigure, chart_style
 
-__all__ = ["PRIORITY_COLOURS", "importance_plot", "ipa_plot"]
+__all__ = [
+    "PRIORITY_COLOURS",
+    "importance_plot",
+    "ipa_performance_range",
+    "ipa_plot",
+    "share_axis_end",
+]
 
-# Red/green are told apart by marker shape as well as colour (colour-blind readers).
+# Okabe–Ito colours, and a marker shape per priority as well (colour-blind readers).
 PRIORITY_COLOURS = {
-    "fix first": "#b42318",
-    "keep up": "#1b7f3b",
-    "possible overkill": "#b7791f",
-    "low priority": "#7b8794",
+    "fix first": OKABE_ITO["vermillion"],
+    "keep up": OKABE_ITO["blue"],
+    "possible overkill": OKABE_ITO["orange"],
+    "low priority": OKABE_ITO["grey"],
 }
+#: Bars of the importance chart: light, so the interval's dark whisker shows on them.
+BAR = "#8fb4dc"
 _MARKERS = {"fix first": "o", "keep up": "s", "possible overkill": "^", "low priority": "v"}
 # Where each quadrant's name sits (axes fraction, alignment).
 _CORNERS = {
     "fix first": (0.01, 0.99, "left", "top"),
     "keep up": (0.99, 0.99, "right", "top"),
     "possible overkill": (0.99, 0.01, "right", "bottom"),
-    "low priority": (0.01, 0.01, "left", "bottom"),
+    "low priority": (0.07, 0.01, "left", "bottom"),  # clear of the axis-break mark
 }
+
+
+def _words(labels: Labels, key: str, **fields: object) -> str:
+    from cxresearch.present.plots import _chart_words
+
+    return _chart_words(labels, key, **fields)
+
+
+def share_axis_end(results: Any) -> float:
+    """The end (percent) of a share axis common to importance charts compared side by side."""
+    tops = [
+        100 * float(np.nanmax(r.get("share_ci_high", r["share"]).to_numpy(float)))
+        for r in results.values()
+    ]
+    return max([*tops, 1.0]) * 1.18
 
 
 def _percent_axis(axis: Any, labels: Labels) -> None:
@@ -56,7 +101,13 @@ def _percent_axis(axis: Any, labels: Labels) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_number(v, labels)))
 
 
-def importance_plot(result: pd.DataFrame, labels: Labels, *, title: str | None = None) -> Figure:
+def importance_plot(
+    result: pd.DataFrame,
+    labels: Labels,
+    *,
+    title: str | None = None,
+    axis_end: float | None = None,
+) -> Figure:
     """Horizontal bars of each driver's share with its bootstrap interval, largest on top.
 
     Parameters
@@ -68,14 +119,18 @@ def importance_plot(result: pd.DataFrame, labels: Labels, *, title: str | None =
         Report language.
     title
         Chart title; default: the outcome's name.
+    axis_end
+        End of the share axis in percent (:func:`share_axis_end` of every outcome, so
+        that charts read side by side share their scale); default: this chart's own.
 
     Returns
     -------
     Figure
-        Bars (``gid="importance"``, one per driver, the noise baseline excluded) in the
-        accent colour, grey when the driver does not stand out from the noise; the
-        baseline's interval as a shaded band (``gid="noise"``), or a line at its share
-        without bootstrap; each bar labelled with its share in percent.
+        Bars (``gid="importance"``, one per driver, the noise baseline excluded) in light
+        blue with a dark interval whisker, grey when the driver does not stand out from
+        the noise; the baseline's interval as a shaded band (``gid="noise"``), or a line
+        at its share without bootstrap; each bar labelled with its share beyond the whisker.
+        The axis starts at zero.
     """
     rows = result[~result["is_noise"].astype(bool)].reset_index(drop=True)
     noise = result[result["is_noise"].astype(bool)]
@@ -90,9 +145,11 @@ def importance_plot(result: pd.DataFrame, labels: Labels, *, title: str | None =
     hi = 100 * rows["share_ci_high"].to_numpy(float) if has_ci else share
     y = np.arange(len(rows))[::-1]  # rank 1 on top
     # driver_importance records its level; the same default as the tables when it does not.
-    ci = format_ci_label(float(result.attrs.get("confidence", 0.95)), labels)
+    confidence = float(result.attrs.get("confidence", 0.95))
+    ci = format_ci_label(confidence, labels)
+    noise_text = labels.get("number.missing")
     with chart_style():
-        fig = ReportFigure(figsize=(8.0, 1.6 + 0.45 * len(rows)), layout="constrained")
+        fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 1.7 + 0.42 * len(rows)), layout="constrained")
         ax = fig.subplots()
         handles: list[Any] = []
         if len(noise):
@@ -100,52 +157,79 @@ def importance_plot(result: pd.DataFrame, labels: Labels, *, title: str | None =
             n_hi = 100 * float(noise["share_ci_high"].iloc[0]) if has_ci else np.nan
             if has_ci:
                 band = ax.axvspan(n_lo, n_hi, color=MUTED, alpha=0.35, linewidth=0, gid="noise")
-                ax.axvline(n_hi, color=OVERALL, linestyle=":", linewidth=1)
+                ax.axvline(n_hi, color=OVERALL, linestyle=":", linewidth=1.2)
                 band.set_label(driver_plain(labels, "noise_band", ci=ci))
                 handles.append(band)
+                noise_text = f"{ci} {format_interval(n_lo, n_hi, labels)} %"
             else:
                 at = 100 * float(noise["share"].iloc[0])
                 line = ax.axvline(at, color=OVERALL, linestyle=":", linewidth=1.5, gid="noise")
                 line.set_label(labels.get("drivers.noise"))
                 handles.append(line)
-        colours = [ACCENT if a else MUTED for a in above]
+                noise_text = format_percent(at, labels)
+        colours = [BAR if a else MUTED for a in above]
         bars = ax.barh(y, share, height=0.62, color=colours, zorder=2)
-        for bar in bars:
+        for bar, a in zip(bars, above, strict=True):
             bar.set_gid("importance")
+            if not a:  # grey and hatched: not told apart from noise by colour alone
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
         if has_ci:
             ax.errorbar(
                 share,
                 y,
                 xerr=[share - lo, hi - share],
                 fmt="none",
-                ecolor=OVERALL,
-                elinewidth=1.4,
-                capsize=3,
+                ecolor="#1f2933",
+                elinewidth=1.8,
+                capsize=4,
+                capthick=1.8,
                 zorder=3,
             )
-        for yi, right, value, colour in zip(y, hi, share, colours, strict=True):
+        for yi, right, value, a in zip(y, hi, share, above, strict=True):
             ax.annotate(
                 format_percent(value, labels),
                 (right, yi),
                 textcoords="offset points",
-                xytext=(5, -3.5),
+                xytext=(6, 0),
+                va="center",
                 fontsize=9,
-                color=OVERALL if colour == MUTED else ACCENT,
+                color=ACCENT if a else OVERALL,
             )
         ax.set_yticks(y, [driver_label(str(d), labels) for d in rows["driver"]])
         for tick, a in zip(ax.get_yticklabels(), above, strict=True):
             tick.set_color(ACCENT if a else OVERALL)
         if not above.all():
-            handles.append(Patch(color=MUTED, label=driver_plain(labels, "not_above_noise")))
-        top = float(np.nanmax(np.append(hi, 1.0)))
-        ax.set_xlim(0, top * 1.18)
+            handles.append(
+                Patch(
+                    facecolor=MUTED,
+                    hatch="//",
+                    edgecolor="white",
+                    label=driver_plain(labels, "not_above_noise"),
+                )
+            )
+        top = float(np.nanmax(np.append(hi, 1.0))) * 1.18
+        ax.set_xlim(0, axis_end if axis_end is not None and axis_end >= top / 1.18 else top)
         ax.set_ylim(-0.6, len(rows) - 0.4)
         _percent_axis(ax.xaxis, labels)
         ax.set_xlabel(driver_plain(labels, "axis_share"))
-        ax.set_title(title if title is not None else outcome_label(result.attrs["outcome"], labels))
+        outcome = outcome_label(str(result.attrs.get("outcome", "")), labels)
+        ax.set_title(title if title is not None else outcome)
         ax.grid(axis="y", visible=False)
         if handles:
-            ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, framealpha=0.9)
+            fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
+    items = "; ".join(
+        _words(
+            labels,
+            "importance_alt_item",
+            driver=driver_label(str(d), labels),
+            share=format_percent(v, labels),
+            interval=f"{ci} {format_interval(a, b, labels)}" if has_ci else "",
+            flag="" if ok else _words(labels, "importance_alt_flag"),
+        )
+        for d, v, a, b, ok in zip(rows["driver"], share, lo, hi, above, strict=True)
+    )
+    fig.alt = _words(labels, "importance_alt", outcome=outcome, items=items, noise=noise_text)
     return fig
 
 
@@ -163,6 +247,13 @@ _OFFSETS = (
     (-8, -2, "right", "top"),
     (0, 8, "center", "bottom"),
     (0, -8, "center", "top"),
+    # Further out, when everything near the point is taken.
+    (10, 12, "left", "bottom"),
+    (10, -12, "left", "top"),
+    (-10, 12, "right", "bottom"),
+    (-10, -12, "right", "top"),
+    (0, 18, "center", "bottom"),
+    (0, -18, "center", "top"),
 )
 
 
@@ -223,7 +314,13 @@ def _place_labels(
             solid.append(best[1].get_window_extent())
 
 
-def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
+def ipa_plot(
+    ipa: pd.DataFrame,
+    result: pd.DataFrame,
+    labels: Labels,
+    *,
+    performance_range: tuple[float, float] | None = None,
+) -> Figure:
     """Importance–performance chart: mean rating across, importance share up, four quadrants.
 
     Parameters
@@ -234,14 +331,19 @@ def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
         The ``driver_importance`` result behind it (share and its bootstrap interval).
     labels
         Report language.
+    performance_range
+        The performance axis (mean rating) to use, e.g. the same for every outcome's map;
+        default: the ratings' own range with some air. The axis does not start at the
+        scale's bottom, so it carries a break mark and says so.
 
     Returns
     -------
     Figure
-        One point per driver (``gid="driver"``) with whiskers on both axes, coloured and
-        shaped by priority and named beside it; dashed cut lines (``gid="cut"``) at the
-        mean rating and at the mean importance (as a share); the quadrant names in the
-        corners.
+        One point per driver (``gid="driver"``) with whiskers on both axes, shaped by
+        priority and coloured by it when the driver's priority is clear, hollow when it is
+        uncertain, grey when it cannot be told apart from noise; named beside it, where
+        the name covers no other mark; dashed cut lines (``gid="cut"``) at the mean rating
+        and at the mean importance (as a share); the quadrant names in the corners.
     """
     shares = result.set_index("driver")
     total = float(result["importance"].sum())
@@ -259,7 +361,7 @@ def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
     scale = tuple(ipa.attrs.get("scale", (1, 5)))
     low, high = (format_number(v, labels) for v in scale)
     with chart_style():
-        fig = ReportFigure(figsize=(8.0, 5.8), layout="constrained")
+        fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 5.6), layout="constrained")
         ax = fig.subplots()
         points: list[tuple[float, float, str, str]] = []
         lines: list[tuple[float, float, float, float]] = []
@@ -296,9 +398,10 @@ def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
             lines += [(x_lo[i], y[i], x_hi[i], y[i]), (x[i], y_lo[i], x[i], y_hi[i])]
         ax.axvline(x_cut, color=OVERALL, linestyle="--", linewidth=1, gid="cut")
         ax.axhline(y_cut, color=OVERALL, linestyle="--", linewidth=1, gid="cut")
-        xs = np.concatenate([x_lo, x_hi, x, [x_cut]])
-        span = float(np.nanmax(xs) - np.nanmin(xs)) or 1.0
-        ax.set_xlim(np.nanmin(xs) - 0.22 * span, np.nanmax(xs) + 0.22 * span)
+        if performance_range is None:
+            performance_range = ipa_performance_range([ipa])
+        ax.set_xlim(*performance_range)
+        mark_axis_break(ax, "x")
         ax.set_ylim(0, float(np.nanmax(np.concatenate([y_hi, y, [y_cut]]))) * 1.22)
         for priority, (fx, fy, ha, va) in _CORNERS.items():
             ax.text(
@@ -317,7 +420,8 @@ def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
             FuncFormatter(lambda v, _pos: format_number(v, labels, decimals=1))
         )
         _percent_axis(ax.yaxis, labels)
-        ax.set_xlabel(driver_plain(labels, "axis_performance", low=low, high=high))
+        cut = _words(labels, "axis_cut")
+        ax.set_xlabel(driver_plain(labels, "axis_performance", low=low, high=high) + f" ({cut})")
         ax.set_ylabel(driver_plain(labels, "axis_importance"))
         ax.set_title(outcome_label(str(result.attrs.get("outcome", "")), labels))
         x_range, y_range = ax.get_xlim(), ax.get_ylim()
@@ -338,4 +442,44 @@ def ipa_plot(ipa: pd.DataFrame, result: pd.DataFrame, labels: Labels) -> Figure:
             frameon=False,
         )
         _place_labels(fig, ax, points, finite)
+    ci = format_ci_label(float(result.attrs.get("confidence", 0.95)), labels)
+    items = "; ".join(
+        _words(
+            labels,
+            "ipa_alt_item",
+            driver=driver_label(d, labels),
+            share=f"{format_percent(yi, labels)} ({ci} {format_interval(a, b, labels)})",
+            mean=format_number(xi, labels, decimals=2),
+            label=status_label(row, labels),
+        )
+        for d, yi, a, b, xi, row in zip(
+            drivers, y, y_lo, y_hi, x, ipa.to_dict("records"), strict=True
+        )
+    )
+    fig.alt = _words(
+        labels,
+        "ipa_alt",
+        outcome=outcome_label(str(result.attrs.get("outcome", "")), labels),
+        items=items,
+        cut_x=format_number(x_cut, labels, decimals=2),
+        cut_y=format_percent(y_cut, labels),
+    )
     return fig
+
+
+def ipa_performance_range(tables: Any) -> tuple[float, float]:
+    """A performance axis covering every IPA table's ratings and cut lines (shared scale)."""
+    xs = np.concatenate(
+        [
+            np.concatenate(
+                [
+                    t["performance_ci_low"].to_numpy(float),
+                    t["performance_ci_high"].to_numpy(float),
+                    [float(t.attrs["performance_cut"])],
+                ]
+            )
+            for t in tables
+        ]
+    )
+    span = float(np.nanmax(xs) - np.nanmin(xs)) or 1.0
+    return float(np.nanmin(xs) - 0.22 * span), float(np.nanmax(xs) + 0.22 * span)

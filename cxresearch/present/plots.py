@@ -1,13 +1,16 @@
-"""Report charts: estimates with their intervals, readable without the code behind them.
+"""Benchmarking charts: estimates with their intervals, readable without the code behind them.
 
 Every chart shows intervals (a band over waves, bars around points), labels every axis
 from :class:`~cxresearch.present.labels.Labels`, greys small bases with the same rule as
-the tables (:func:`~cxresearch.present.format.base_status`), and uses one palette (the
-report stylesheet's accent blue; seaborn's colour-blind palette when several series share
-a chart). Nothing is random (no jitter), sizes are fixed by the number of rows, and each
-function returns a :class:`matplotlib.figure.Figure` made without pyplot: nothing is left
-open in pyplot's figure list and nothing is shown twice in a notebook. The figure renders
-itself as a PNG in Jupyter (``_repr_png_``) at a fixed resolution.
+the tables (:func:`~cxresearch.present.format.base_status`) and follows
+:mod:`cxresearch.present.chart_base`: drawn at the A4 text width and shown at that size
+(no text under 8 pt), the metric's whole scale on the value axis (a non-significant dip
+does not look like a cliff, and charts that are compared share their scale), colour-blind
+safe colours with a second cue (a marker shape, the status in words), value labels placed
+where they cover no line, and an alt text in the report's language. Nothing is random (no
+jitter), and each function returns a :class:`matplotlib.figure.Figure` made without
+pyplot: nothing is left open in pyplot's figure list and nothing is shown twice in a
+notebook.
 
 Styling is applied by :func:`chart_style` (``seaborn.axes_style``/``matplotlib.rc_context``)
 while the figure is drawn, so the caller's global matplotlib settings are not changed.
@@ -15,92 +18,67 @@ while the figure is drawn, so the caller's global matplotlib settings are not ch
 
 from __future__ import annotations
 
-import io
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import string
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from cxresearch.present.chart_base import (
+    ACCENT,
+    DPI,
+    MUTED,
+    OKABE_ITO,
+    OVERALL,
+    TEXT_WIDTH_IN,
+    ReportFigure,
+    chart_style,
+    honest_limits,
+)
 from cxresearch.present.format import (
     LOW_BASE_FLAG,
     base_status,
+    format_base,
+    format_ci_label,
+    format_interval,
     format_number,
-    metric_bounds,
     metric_decimals,
 )
 from cxresearch.present.labels import Labels
 from cxresearch.results import Estimate
 from cxresearch.stats.metrics import METRICS
 
-ACCENT = "#1d4e89"  # report.css --cx-accent
-MUTED = "#9aa5b1"
-OVERALL = "#52606d"
-TARGET = "#c2410c"
-STATUS_COLOURS = {"met": "#1b7f3b", "not_met": "#b42318", "inconclusive": "#52606d"}
-DPI = 110
-# text.parse_math off: category names come from data, and "$5 $10" must print as written,
-# not as mathtext (a malformed "$\frac$" would stop the chart).
-_RC: dict[str, Any] = {
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.titleweight": "bold",
-    "text.parse_math": False,
+__all__ = [
+    "ACCENT",
+    "DPI",
+    "MUTED",
+    "OVERALL",
+    "STATUS_COLOURS",
+    "STATUS_MARKERS",
+    "TARGET",
+    "ReportFigure",
+    "benchmark_plot",
+    "breakdown_plot",
+    "chart_style",
+    "target_plot",
+    "trend_plot",
+]
+
+TARGET = OKABE_ITO["black"]
+#: Target statuses: colour-blind-safe colours and a marker shape each (and the word).
+STATUS_COLOURS = {
+    "met": OKABE_ITO["blue"],
+    "not_met": OKABE_ITO["vermillion"],
+    "inconclusive": OKABE_ITO["grey"],
 }
-
-
-# Margin (inches) the constrained layout keeps between the figure's edge and its labels:
-# its default 3/72 plus the 0.1 that ``bbox_inches="tight"`` used to add around it.
-_PAD = 3 / 72 + 0.1
-
-
-class ReportFigure(Figure):
-    """A Figure that shows itself as a PNG in Jupyter at the report's resolution.
-
-    The PNG is the figure at its own size (8 inches at 110 dpi = 880 px, the width the
-    HTML shows it at), drawn once. Every chart uses the constrained layout, which keeps all
-    labels inside the figure, so ``bbox_inches="tight"`` is not used: it draws the figure a
-    second time only to measure it (measured: about 30 % of a chart's rendering time).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        engine = self.get_layout_engine()
-        if isinstance(engine, ConstrainedLayoutEngine):
-            engine.set(w_pad=_PAD, h_pad=_PAD)
-
-    def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=DPI)
-        return buffer.getvalue()
-
-
-@contextmanager
-def chart_style() -> Iterator[None]:
-    """The report's chart style while a figure is drawn: ``with chart_style(): ...``.
-
-    Seaborn's ``whitegrid`` axes with the report's font sizes and bold titles, applied
-    through ``seaborn.axes_style`` and ``matplotlib.rc_context`` so the caller's global
-    matplotlib settings are back as they were when the block ends. Every report chart
-    (here and in :mod:`cxresearch.present.driver_plots`) is drawn inside it, so charts of
-    different analyses look alike.
-
-    References
-    ----------
-    Waskom, M. (2021). seaborn: statistical data visualization. *Journal of Open Source
-    Software* 6(60), 3021 (``axes_style``).
-    """
-    with sns.axes_style("whitegrid"), mpl.rc_context(_RC):  # type: ignore[arg-type]
-        yield
+STATUS_MARKERS = {"met": "^", "not_met": "v", "inconclusive": "o"}
 
 
 def _metric_name(metric: str) -> str:
@@ -108,19 +86,25 @@ def _metric_name(metric: str) -> str:
     return METRICS[metric].name if metric in METRICS else metric
 
 
-def _limits(metric: str, values: np.ndarray) -> tuple[float, float]:
-    """Axis range covering every value with some air, inside the metric's scale."""
-    finite = values[np.isfinite(values)]
-    bounds = metric_bounds(metric)
-    if finite.size == 0:
-        return bounds if bounds is not None else (0.0, 1.0)
-    low, high = float(finite.min()), float(finite.max())
-    minimum_span = 20.0 if bounds is not None else 1.0
-    pad = max((high - low) * 0.15, (minimum_span - (high - low)) / 2, minimum_span / 20)
-    low, high = low - pad, high + pad
-    if bounds is not None:
-        low, high = max(low, bounds[0]), min(high, bounds[1])
-    return low, high
+def _chart_words(labels: Labels, key: str, **fields: object) -> str:
+    """``charts.<key>`` filled as plain text (alt texts and chart words)."""
+
+    class _Keep(dict[str, Any]):
+        def __missing__(self, name: str) -> str:
+            return "{" + name + "}"
+
+    return string.Formatter().vformat(labels.get(f"charts.{key}"), (), _Keep(fields))
+
+
+def _value_ci(
+    value: float, low: float, high: float, labels: Labels, digits: int, level: float = 0.95
+) -> str:
+    """ "26 (95 % lv 20–32)" for alt texts."""
+    text = format_number(value, labels, decimals=digits)
+    if math.isfinite(low) and math.isfinite(high):
+        interval = format_interval(low, high, labels, decimals=digits)
+        text += f" ({format_ci_label(level, labels)} {interval})"
+    return text
 
 
 def _number_axis(axis: Any, metric: str, labels: Labels) -> None:
@@ -151,6 +135,7 @@ def _interval_row(
     text: str,
     *,
     above: bool = False,
+    marker: str = "o",
 ) -> None:
     """One horizontal point with its interval bar and its value to the right (or above)."""
     if math.isfinite(low) and math.isfinite(high):
@@ -158,17 +143,17 @@ def _interval_row(
             [value],
             [y],
             xerr=[[value - low], [high - value]],
-            fmt="o",
+            fmt=marker,
             color=colour,
             ecolor=colour,
             elinewidth=2,
-            capsize=3,
-            markersize=7,
+            capsize=3.5,
+            markersize=7.5,
             gid="estimate",
         )
         right = high
     else:
-        ax.plot([value], [y], marker="o", color=colour, markersize=7, gid="estimate")
+        ax.plot([value], [y], marker=marker, color=colour, markersize=7.5, gid="estimate")
         right = value
     if above:
         # Beside the bar the label could hide under a target marker drawn there.
@@ -180,10 +165,18 @@ def _interval_row(
             ha="center",
             fontsize=9,
             color=colour,
+            annotation_clip=False,
         )
         return
     ax.annotate(
-        text, (right, y), textcoords="offset points", xytext=(6, -3), fontsize=9, color=colour
+        text,
+        (right, y),
+        textcoords="offset points",
+        xytext=(6, 0),
+        va="center",
+        fontsize=9,
+        color=colour,
+        annotation_clip=False,
     )
 
 
@@ -197,7 +190,7 @@ def trend_plot(
     min_base: float = 30,
     suppress_below: float | None = None,
 ) -> Figure:
-    """Metric(s) over waves with interval bands, one panel per metric.
+    """Metric(s) over waves with interval bands, one panel per metric, each on its full scale.
 
     Parameters
     ----------
@@ -212,14 +205,17 @@ def trend_plot(
     waves
         Wave order on the x axis (oldest first); default: order of appearance.
     group
-        Column with one line per group (colour-blind palette); default: one line.
+        Column with one line per group (colour-blind palette and a marker each);
+        default: one line.
     min_base, suppress_below
         Small-base rule: small bases get hollow markers and †; suppressed ones are omitted.
 
     Returns
     -------
     Figure
-        One axes per metric; its estimate line carries ``gid="estimate"``.
+        One axes per metric, its y axis the metric's whole scale (NPS −100…100,
+        percentages 0–100) so that a change looks as large as it is; the estimate line
+        carries ``gid="estimate"``. Each value is labelled on the side away from the line.
     """
     for column in ("wave", "value", "ci_low", "ci_high", "n"):
         if column not in frame.columns:
@@ -232,14 +228,38 @@ def trend_plot(
         names = [_metric_name(m) for m in ([metric] if isinstance(metric, str) else metric)]
     order = list(waves) if waves is not None else list(dict.fromkeys(frame["wave"].astype(str)))
     with chart_style():
-        fig = ReportFigure(figsize=(4.4 * len(names), 3.6), layout="constrained")
+        fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 3.1), layout="constrained")
         axes = fig.subplots(1, len(names), squeeze=False)[0]
+        items = []
         for ax, name in zip(axes, names, strict=True):
             part = frame if not name or "metric" not in frame else frame[frame["metric"] == name]
             if name and part.empty:
                 raise ValueError(f"no rows for metric {name!r} in frame")
-            _trend_axes(ax, part, labels, name, order, group, min_base, suppress_below)
+            points = _trend_axes(ax, part, labels, name, order, group, min_base, suppress_below)
+            items.append(
+                _chart_words(
+                    labels,
+                    "trend_alt_item",
+                    metric=labels.metric(name, short=True) if name else "",
+                    points=points,
+                )
+            )
+    fig.alt = _chart_words(labels, "trend_alt", items="; ".join(items))
     return fig
+
+
+def _label_side(y: np.ndarray, i: int) -> tuple[float, float, str, str]:
+    """Offset (points) and alignment for point ``i``'s label: the side away from the line."""
+    left = y[i - 1] - y[i] if i > 0 else None
+    right = y[i + 1] - y[i] if i + 1 < len(y) else None
+    sides = [d for d in (left, right) if d is not None]
+    if not sides or all(d <= 0 for d in sides):
+        return 0, 8, "center", "bottom"  # a peak (or alone): above
+    if all(d >= 0 for d in sides):
+        return 0, -8, "center", "top"  # a valley: below
+    if left is not None and left < 0:  # rising: the line runs lower-left to upper-right
+        return -6, 6, "right", "bottom"
+    return 6, 6, "left", "bottom"  # falling: upper right is free
 
 
 def _trend_axes(
@@ -251,12 +271,15 @@ def _trend_axes(
     group: str | None,
     min_base: float,
     suppress_below: float | None,
-) -> None:
+) -> str:
+    """Draw one metric's lines; return its values in words for the alt text."""
     position = {w: i for i, w in enumerate(order)}
     keys: list[Any] = list(dict.fromkeys(part[group])) if group is not None else [None]
     colours = [ACCENT] if group is None else sns.color_palette("colorblind", len(keys))
+    markers = ["o", "s", "^", "D", "v", "P", "X"]
     digits = metric_decimals(name)
-    for key, colour in zip(keys, colours, strict=True):
+    said = []
+    for k, (key, colour) in enumerate(zip(keys, colours, strict=True)):
         rows = part if group is None else part[part[group] == key]
         rows = rows[rows["wave"].astype(str).isin(list(position))]
         rows = rows.assign(_x=rows["wave"].astype(str).map(position)).sort_values("_x")
@@ -266,43 +289,61 @@ def _trend_axes(
         y = rows["value"].to_numpy(dtype=float)[keep]
         lo = rows["ci_low"].to_numpy(dtype=float)[keep]
         hi = rows["ci_high"].to_numpy(dtype=float)[keep]
+        n = rows["n"].to_numpy(dtype=float)[keep]
         small = status[keep] == "low"
+        marker = markers[k % len(markers)]
         ax.fill_between(x, lo, hi, color=colour, alpha=0.18, linewidth=0)
         label = None if group is None else labels.value(group, key)
-        ax.plot(x, y, color=colour, linewidth=2, marker="o", label=label, gid="estimate")
+        ax.plot(x, y, color=colour, linewidth=2, marker=marker, label=label, gid="estimate")
         if small.any():
             # Hollow markers: a small base is visible without reading the footnote.
             ax.plot(
                 x[small],
                 y[small],
                 linestyle="none",
-                marker="o",
+                marker=marker,
                 markersize=7,
                 markerfacecolor="white",
                 markeredgecolor=colour,
             )
-        for xi, yi, is_small in zip(x, y, small, strict=True):
+        for i, (xi, yi, is_small) in enumerate(zip(x, y, small, strict=True)):
             text = format_number(yi, labels, decimals=digits)
             text += f" {LOW_BASE_FLAG}" if is_small else ""
+            dx, dy, ha, va = _label_side(y, i)
             ax.annotate(
                 text,
                 (xi, yi),
                 textcoords="offset points",
-                xytext=(0, 8),
-                ha="center",
+                xytext=(dx, dy),
+                ha=ha,
+                va=va,
                 fontsize=9,
                 color=colour,
             )
+        waves = [order[int(v)] for v in x]
+        said.append(
+            (f"{label}: " if label else "")
+            + ", ".join(
+                f"{w} {_value_ci(v, a, b, labels, digits)}; {format_base(m, labels)}"
+                for w, v, a, b, m in zip(waves, y, lo, hi, n, strict=True)
+            )
+        )
     ax.set_xticks(range(len(order)), order)
-    ax.set_xlim(-0.5, len(order) - 0.5)
-    bounds = np.concatenate([part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float)])
-    ax.set_ylim(*_limits(name, bounds))
+    # Panels side by side are narrow: little room outside the first and last wave, so the
+    # wave names have room between them.
+    ax.set_xlim(-0.3, len(order) - 0.7)
+    ax.tick_params(axis="x", labelsize=8.5)
+    low, high = honest_limits(name, part["ci_high"].to_numpy(float))
+    ax.set_ylim(low, high)
+    if low < 0 < high:
+        ax.axhline(0, color=OVERALL, linewidth=0.8, zorder=0)
     _number_axis(ax.yaxis, name, labels)
-    ax.set_title(labels.metric(name) if name else "")
+    ax.set_title(labels.metric(name, short=True) if name else "")
     ax.set_xlabel(labels.column("wave"))
     ax.set_ylabel(labels.scale(name) if name else labels.column("value"))
     if group is not None:
-        ax.legend(title=labels.column(group), fontsize=8, title_fontsize=8, frameon=False)
+        ax.legend(title=labels.column(group), frameon=False)
+    return " / ".join(said)
 
 
 def breakdown_plot(
@@ -326,9 +367,10 @@ def breakdown_plot(
     group
         The grouping column; default: the frame's first non-statistics column.
     overall
-        The whole sample's result, drawn as a dashed vertical line.
+        The whole sample's result, drawn as a dashed vertical line (named in the legend,
+        where it covers no point).
     targets
-        Group value → target, drawn as orange diamonds.
+        Group value → target, drawn as black diamonds.
     min_base, suppress_below
         Small bases are grey with † after the name; suppressed groups are listed at the
         bottom with their n and the words "too few responses" instead of a point.
@@ -336,7 +378,8 @@ def breakdown_plot(
     Returns
     -------
     Figure
-        Tick labels read "name (n = 412)"; the points carry ``gid="estimate"``.
+        Tick labels read "name (n = 412)"; the points carry ``gid="estimate"``. The x axis
+        is the metric's whole scale, the same in every breakdown chart of a report.
     """
     from cxresearch.present.tables import group_columns
 
@@ -359,7 +402,9 @@ def breakdown_plot(
     digits = metric_decimals(name)
     target_map = {str(k): float(v) for k, v in (targets or {}).items()}
     with chart_style():
-        fig = ReportFigure(figsize=(8.0, 1.3 + 0.42 * max(len(records), 1)), layout="constrained")
+        fig = ReportFigure(
+            figsize=(TEXT_WIDTH_IN, 1.5 + 0.4 * max(len(records), 1)), layout="constrained"
+        )
         ax = fig.subplots()
         ticks = []
         for y, row in enumerate(records):
@@ -381,20 +426,21 @@ def breakdown_plot(
                     xycoords=("axes fraction", "data"),
                     va="center",
                     fontsize=9,
-                    color=MUTED,
+                    color=OVERALL,
                     style="italic",
                 )
         ax.set_yticks(range(len(records)), ticks)
         for tick, row in zip(ax.get_yticklabels(), records, strict=True):
             if row["_status"] != "ok":
-                tick.set_color(MUTED)
+                tick.set_color(OVERALL)
         marks = [
             (target_map[str(r[group])], y)
             for y, r in enumerate(records)
             if str(r[group]) in target_map
         ]
+        handles: list[Any] = []
         if marks:
-            ax.plot(
+            handles += ax.plot(
                 [m[0] for m in marks],
                 [m[1] for m in marks],
                 linestyle="none",
@@ -404,58 +450,80 @@ def breakdown_plot(
                 label=labels.plain("target_marker"),
                 gid="target",
             )
-            ax.legend(loc="lower right", fontsize=8, frameon=False)
-        values = np.concatenate(
-            [
-                ordered.loc[shown, "ci_low"].to_numpy(float),
-                ordered.loc[shown, "ci_high"].to_numpy(float),
-                np.array([m[0] for m in marks], dtype=float),
-            ]
-        )
+        level = None
         if overall is not None:
             level = overall.value if isinstance(overall, Estimate) else float(overall)
-            values = np.append(values, level)
-            ax.axvline(level, color=OVERALL, linestyle="--", linewidth=1)
-            ax.annotate(
-                f"{labels.plain('overall')} {format_number(level, labels, decimals=digits)}",
-                (level, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(3, -12),
-                textcoords="offset points",
-                fontsize=8,
-                color=OVERALL,
+            line = ax.axvline(level, color=OVERALL, linestyle="--", linewidth=1.2)
+            line.set_label(
+                _chart_words(
+                    labels, "overall_line", value=format_number(level, labels, decimals=digits)
+                )
             )
-        low, high = _limits(name, values)
-        ax.set_xlim(low, high + (high - low) * 0.08)  # room for the value labels
+            handles.append(line)
+        if handles:
+            fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
+        low, high = honest_limits(name, ordered["ci_high"].to_numpy(float))
+        ax.set_xlim(low, high)
+        if low < 0 < high:
+            ax.axvline(0, color=OVERALL, linewidth=0.8, zorder=0)
         ax.set_ylim(-0.6, len(records) - 0.4)
         _number_axis(ax.xaxis, name, labels)
         title = f"{labels.metric(name)}: {labels.column(group)}" if name else labels.column(group)
         ax.set_title(title)
         ax.set_xlabel(labels.scale(name) if name else labels.column("value"))
         ax.grid(axis="y", visible=False)
+    items = "; ".join(
+        f"{labels.value(group, r[group])} "
+        + (
+            _value_ci(float(r["value"]), float(r["ci_low"]), float(r["ci_high"]), labels, digits)
+            if r["_status"] in ("ok", "low")
+            else labels.status("suppressed")
+        )
+        + f" ({format_base(r['n'], labels)})"
+        for r in records[::-1]
+    )
+    said = (
+        _chart_words(
+            labels, "breakdown_alt_overall", value=format_number(level, labels, decimals=digits)
+        )
+        if level is not None
+        else ""
+    )
+    fig.alt = _chart_words(
+        labels,
+        "breakdown_alt",
+        metric=labels.metric(name, short=True),
+        group=labels.column(group).lower(),
+        items=items,
+        overall=said,
+    )
     return fig
 
 
 def target_plot(frame: pd.DataFrame, labels: Labels) -> Figure:
-    """Each target's actual result with its interval (coloured by status) and the target.
+    """Each target's actual result with its interval and the target, per metric.
 
     ``frame`` is ``RunSession.target_results()``; rows without a result (no data,
-    suppressed) are left out, as the target table lists them. One panel per metric,
-    because NPS and percentages do not share a scale.
+    suppressed) are left out, as the target table lists them. One panel per metric on
+    the metric's whole scale, because NPS and percentages do not share a scale. A
+    status has its colour, its marker (▲ met, ▼ not met, ● cannot tell) and its name.
     """
     rows = frame[frame["status"].isin(list(STATUS_COLOURS))].reset_index(drop=True)
     metrics = [str(m) for m in dict.fromkeys(rows["metric"])] or [""]
     per_panel = max([int((rows["metric"] == m).sum()) for m in metrics] + [1])
+    said = []
     with chart_style():
         fig = ReportFigure(
-            figsize=(8.0, (1.5 + 0.42 * per_panel) * len(metrics)), layout="constrained"
+            figsize=(TEXT_WIDTH_IN, (1.4 + 0.42 * per_panel) * len(metrics) + 0.3),
+            layout="constrained",
         )
         axes = fig.subplots(len(metrics), 1, squeeze=False)[:, 0]
         for ax, name in zip(axes, metrics, strict=True):
             part = rows[rows["metric"] == name].iloc[::-1].to_dict("records")
             digits = metric_decimals(name)
             for y, row in enumerate(part):
-                colour = STATUS_COLOURS[str(row["status"])]
+                status = str(row["status"])
+                colour = STATUS_COLOURS[status]
                 value = float(row["value"])
                 text = format_number(value, labels, decimals=digits)
                 _interval_row(
@@ -467,12 +535,15 @@ def target_plot(frame: pd.DataFrame, labels: Labels) -> Figure:
                     colour,
                     text,
                     above=True,
+                    marker=STATUS_MARKERS[status],
                 )
                 ax.plot(
                     [float(row["target"])],
                     [y],
                     marker="D",
                     color=TARGET,
+                    markerfacecolor="white",
+                    markeredgewidth=1.6,
                     markersize=7,
                     linestyle="none",
                     gid="target",
@@ -481,18 +552,37 @@ def target_plot(frame: pd.DataFrame, labels: Labels) -> Figure:
             ax.set_yticks(range(len(part)), ticks)
             for tick, r in zip(ax.get_yticklabels(), part, strict=True):
                 tick.set_color(STATUS_COLOURS[str(r["status"])])
-            values = np.array(
-                [v for r in part for v in (r["ci_low"], r["ci_high"], r["target"])], dtype=float
-            )
-            low, high = _limits(name, values)
-            ax.set_xlim(low, high + (high - low) * 0.08)
+            low, high = honest_limits(name)
+            ax.set_xlim(low, high)
+            if low < 0 < high:
+                ax.axvline(0, color=OVERALL, linewidth=0.8, zorder=0)
             ax.set_ylim(-0.6, len(part) - 0.4)
             _number_axis(ax.xaxis, name, labels)
             ax.set_title(labels.metric(name) if name else "")
             ax.set_xlabel(labels.scale(name) if name else labels.column("value"))
             ax.grid(axis="y", visible=False)
-            handle = Line2D([], [], marker="D", color=TARGET, linestyle="none")
-            ax.legend([handle], [labels.plain("target_marker")], loc="lower right", fontsize=8)
+            for r in part[::-1]:
+                level = float(r.get("interval_level", 0.95))
+                said.append(
+                    _chart_words(
+                        labels,
+                        "target_alt_item",
+                        label=f"{r['label']} ({labels.metric(name, short=True)})",
+                        value=format_number(r["value"], labels, decimals=digits),
+                        interval=f"{format_ci_label(level, labels)} "
+                        + format_interval(r["ci_low"], r["ci_high"], labels, decimals=digits),
+                        target=format_number(r["target"], labels, decimals=digits),
+                        status=labels.status(str(r["status"])),
+                    )
+                )
+        handle = Line2D(
+            [], [], marker="D", color=TARGET, markerfacecolor="white", markeredgewidth=1.6,
+            linestyle="none",
+        )  # fmt: skip
+        fig.legend(
+            [handle], [labels.plain("target_marker")], loc="outside lower center", frameon=False
+        )
+    fig.alt = _chart_words(labels, "target_alt", items="; ".join(said))
     return fig
 
 
@@ -516,7 +606,8 @@ def benchmark_plot(
     Returns
     -------
     Figure
-        The client on top in the accent colour, norms below in grey-blue.
+        The client on top in the accent colour, norms below in grey, on the metric's
+        whole scale.
     """
     for column in ("name", "value"):
         if column not in benchmarks.columns:
@@ -528,19 +619,29 @@ def benchmark_plot(
     highs = [client.ci_high, *benchmarks.get("ci_high", nan).astype(float)]
     digits = metric_decimals(client.metric)
     with chart_style():
-        fig = ReportFigure(figsize=(8.0, 1.3 + 0.5 * len(names)), layout="constrained")
+        fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 1.3 + 0.5 * len(names)), layout="constrained")
         ax = fig.subplots()
         for i, (value, low, high) in enumerate(zip(values, lows, highs, strict=True)):
             colour = ACCENT if i == 0 else OVERALL
+            marker = "o" if i == 0 else "s"
             text = format_number(value, labels, decimals=digits)
-            _interval_row(ax, len(names) - 1 - i, value, low, high, colour, text)
+            _interval_row(ax, len(names) - 1 - i, value, low, high, colour, text, marker=marker)
         ax.set_yticks(range(len(names)), names[::-1])
         ax.get_yticklabels()[-1].set_color(ACCENT)
         ax.set_ylim(-0.6, len(names) - 0.4)
-        low, high = _limits(client.metric, np.array(lows + highs + values, dtype=float))
-        ax.set_xlim(low, high + (high - low) * 0.08)
+        low, high = honest_limits(client.metric, np.array(highs + values, dtype=float))
+        ax.set_xlim(low, high)
+        if low < 0 < high:
+            ax.axvline(0, color=OVERALL, linewidth=0.8, zorder=0)
         _number_axis(ax.xaxis, client.metric, labels)
         ax.set_title(labels.metric(client.metric))
         ax.set_xlabel(labels.scale(client.metric))
         ax.grid(axis="y", visible=False)
+    items = "; ".join(
+        f"{n} {_value_ci(v, lo, hi, labels, digits, client.confidence)}"
+        for n, v, lo, hi in zip(names, values, lows, highs, strict=True)
+    )
+    fig.alt = _chart_words(
+        labels, "benchmark_alt", metric=labels.metric(client.metric, short=True), items=items
+    )
     return fig

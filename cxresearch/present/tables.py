@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import html
 import math
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,8 @@ from cxresearch.stats.metrics import STAT_COLUMNS
 # Columns of metric_by's tidy output that are statistics, not grouping keys.
 ESTIMATE_COLUMNS = frozenset(STAT_COLUMNS)
 MUTED = "color: #7b8794"
+#: Marks beside a significant change: a shape as well as a word, never colour alone.
+CHANGE_MARKS = {"up": "▲", "down": "▼"}
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,9 @@ class Table:
 
     def to_styler(self) -> Styler:
         """A Styler with escaped cells, hidden index, deterministic id and notes below."""
-        frame = self.frame
         # The element id comes from the content, not a random uuid: same inputs, same bytes.
-        digest = hashlib.sha256(frame.to_json(force_ascii=False).encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(self.frame.to_json(force_ascii=False).encode("utf-8")).hexdigest()
+        frame = self.frame.rename(columns=lambda c: keep_together(str(c)))
         styler = Styler(frame, uuid=f"cx{digest[:10]}", cell_ids=False)
         styler = styler.hide(axis="index").format(escape="html")
         styler = styler.format_index(escape="html", axis=1)
@@ -99,6 +102,21 @@ class Table:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+_INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_RANGE_DASH = re.compile(r"(?<=\w)–(?=\w)")
+
+
+def keep_together(header: str) -> str:
+    """A column header that breaks only between words: never "p- / arvo" or "5– / 7".
+
+    A hyphen inside a word becomes a non-breaking hyphen (U+2011), a range's en dash is
+    held to its neighbours by word joiners (U+2060) and "95 %" keeps its no-break space.
+    """
+    text = _INNER_HYPHEN.sub("\u2011", header)
+    text = _RANGE_DASH.sub("\u2060–\u2060", text)
+    return text.replace("% ", "%\u00a0").replace(" %", "\u00a0%")
 
 
 def _styled(
@@ -254,6 +272,10 @@ def estimate_table(
     return _styled(table, notes=notes, muted=muted, left=max(1, len(groups)) + int(show_metric))
 
 
+#: Columns whose groups keep their own order (the funnel), not the order of their results.
+NATURAL_ORDER = ("customer_type", "journey_stage")
+
+
 def breakdown_table(
     frame: pd.DataFrame,
     labels: Labels,
@@ -261,29 +283,34 @@ def breakdown_table(
     changes: pd.DataFrame | None = None,
     min_base: float = 30,
     suppress_below: float | None = None,
+    method_note: bool = True,
 ) -> Table:
-    """Several metrics by one grouping column, one row per group.
+    """Several metrics by one grouping column, one row per group, at most six columns.
 
     Parameters
     ----------
     frame
         ``metric_by`` frames of one grouping column stacked (``pd.concat``), told apart by
-        their ``metric`` column.
+        their ``metric`` column; the first metric orders the rows.
     labels
         Report language.
     changes
         Optional :func:`~cxresearch.stats.inference.compare_waves` output for one metric
-        and the same grouping column (current against previous wave); adds the change,
-        its adjusted p-value and the effect size (headed by its symbol, e.g. "d"),
-        with a footnote naming the test and the effect size.
+        and the same grouping column (current against previous wave, adjusted across the
+        table's groups): one column with the change, ▲/▼ when significant, and the
+        adjusted p-value; the effect sizes are listed in the note.
     min_base, suppress_below
         Small-base rule, see :func:`estimate_table`; applied per metric cell.
+    method_note
+        Whether the note names the test, the adjustment and the effect size; a section
+        with several such tables says it once (:func:`change_method_note`) and passes False.
 
     Returns
     -------
     Table
-        Columns: group, then per metric "value (interval)" with † on small bases and its
-        n, then the change columns (change, adjusted p, effect size).
+        Columns: group, n (the group's responses; one base column), "value (interval)"
+        per metric with † on small bases, and the change. Rows: customer types and journey
+        stages in funnel order, other groups by their first metric, best first.
     """
     groups = group_columns(frame)
     if len(groups) != 1:
@@ -291,21 +318,26 @@ def breakdown_table(
     group = groups[0]
     metrics = [str(m) for m in dict.fromkeys(frame["metric"])]
     keys = list(dict.fromkeys(frame[group]))
+    first = frame[frame["metric"] == metrics[0]].set_index(group)
+    if str(group) not in NATURAL_ORDER:
+        order = {k: -float(first.loc[k, "value"]) if k in first.index else math.inf for k in keys}
+        keys.sort(key=lambda k: (math.isnan(order[k]), order[k]))
     confidence = float(frame["confidence"].iloc[0]) if "confidence" in frame else 0.95
     ci = format_ci_label(confidence, labels)
+    n_col = labels.column("n")
     out: dict[str, list[str]] = {
-        labels.column(str(group)): [labels.value(str(group), k) for k in keys]
+        labels.column(str(group)): [labels.value(str(group), k) for k in keys],
+        n_col: [format_number(first.loc[k, "n"] if k in first.index else 0, labels) for k in keys],
     }
     all_hidden = [True] * len(keys)
     statuses: list[str] = []
     for metric in metrics:
         name = labels.metric(metric, short=True)
         rows = frame[frame["metric"] == metric].set_index(group)
-        values, bases = [], []
+        values = []
         for i, key in enumerate(keys):
             if key not in rows.index:
                 values.append(labels.get("number.missing"))
-                bases.append(format_number(0, labels))
                 continue
             row = rows.loc[key]
             status = base_status(
@@ -325,15 +357,16 @@ def breakdown_table(
                     f"{format_number(row['value'], labels, decimals=digits)}{flag} ({interval})"
                 )
                 all_hidden[i] = all_hidden[i] and status != "ok"
-            bases.append(format_number(row["n"], labels))
         out[labels.column("metric_ci").format(metric=name, ci=ci)] = values
-        out[labels.column("n_of").format(metric=name)] = bases
     suppress = suppress_threshold(min_base, suppress_below)
     notes = _base_notes(statuses, labels, min_base, suppress)
     if changes is not None and len(changes):
-        change_cols, note = _change_columns(changes, group, keys, labels, suppress)
-        out.update(change_cols)
-        notes.append(note)
+        header, cells, effects = _change_column(changes, group, keys, labels, suppress)
+        out[header] = cells
+        if effects:
+            notes.append(effects)
+        if method_note:
+            notes.append(change_method_note(changes, labels))
     return _styled(pd.DataFrame(out), notes=notes, muted=all_hidden)
 
 
@@ -342,49 +375,61 @@ def _names(values: pd.Series) -> list[str]:
     return [str(v) for v in dict.fromkeys(values) if not is_missing(v) and str(v)]
 
 
-def _change_columns(
+def _change_column(
     changes: pd.DataFrame, group: str, keys: list[Any], labels: Labels, suppress: float
-) -> tuple[dict[str, list[str]], str]:
-    """The change, adjusted p and effect-size columns of a breakdown table, and their footnote.
+) -> tuple[str, list[str], str]:
+    """The change column of a breakdown table ("−25 ▼ (p = 0,003)") and its effect sizes.
 
-    Every comparison names its test and effect size: the effect-size column is headed by
-    its symbol ("d") and the footnote spells it out and names the test, both from the
-    rows' ``test`` and ``effect_size_name`` (a table built from mixed tests lists each).
+    A change is shown only when both waves' bases are big enough to show a result: a
+    suppressed group's change would reveal what the table hides.
     """
     metric = str(changes["metric"].iloc[0])
     by_key = changes.set_index(group)
     digits = metric_decimals(metric)
-    diffs, pvalues, effects = [], [], []
     missing = labels.get("number.missing")
+    cells, effects = [], []
     for key in keys:
-        # A change is shown only when both waves' bases are big enough to show a
-        # result: a suppressed group's change would reveal what the table hides.
         if (
             key not in by_key.index
             or is_missing(by_key.loc[key, "difference"])
             or min(by_key.loc[key, "n_a"], by_key.loc[key, "n_b"]) < suppress
         ):
-            diffs.append(missing)
-            pvalues.append(missing)
-            effects.append(missing)
+            cells.append(missing)
             continue
         row = by_key.loc[key]
-        diffs.append(format_number(row["difference"], labels, decimals=digits, signed=True))
-        pvalues.append(p_cell(row["pvalue_adjusted"], labels))
-        effects.append(format_number(row["effect_size"], labels, decimals=2, signed=True))
+        mark = ""
+        if bool(row.get("significant", False)):
+            mark = " " + CHANGE_MARKS["down" if row["difference"] < 0 else "up"]
+        diff = format_number(row["difference"], labels, decimals=digits, signed=True)
+        cells.append(f"{diff}{mark} ({format_pvalue(row['pvalue_adjusted'], labels)})")
+        effects.append(
+            f"{labels.value(str(group), key)} "
+            f"{format_number(row['effect_size'], labels, decimals=2, signed=True)}"
+        )
+    symbols = [labels.effect_size(e, form="short") for e in _names(changes["effect_size_name"])]
+    header = labels.column("change_p_of").format(metric=labels.metric(metric, short=True))
+    note = (
+        labels.plain(
+            "effects_note", symbol="/".join(dict.fromkeys(symbols)), effects="; ".join(effects)
+        )
+        if effects
+        else ""
+    )
+    return header, cells, note
+
+
+def change_method_note(changes: pd.DataFrame, labels: Labels) -> str:
+    """How the changes of a breakdown table are tested, adjusted and sized (plain text).
+
+    Said once per section when the section has several breakdown tables.
+    """
+    missing = labels.get("number.missing")
     tests = _names(changes["test"])
     effect_names = _names(changes["effect_size_name"])
     symbols = [labels.effect_size(e, form="short") for e in effect_names]
-    # One effect size gets its symbol as the header; several (or none) the generic word.
-    header = symbols[0] if len(set(symbols)) == 1 else labels.column("effect_size")
-    columns = {
-        labels.column("change_of").format(metric=labels.metric(metric, short=True)): diffs,
-        labels.column("pvalue_adjusted"): pvalues,
-        header: effects,
-    }
     first = changes.iloc[0]
     method = str(first["adjust"]) if "adjust" in changes else "holm"
-    note = labels.plain(
+    return labels.plain(
         "adjust_note",
         method=labels.lookup("multiplicity", method),
         current=str(first["wave"]),
@@ -395,8 +440,9 @@ def _change_columns(
             for sym, e in zip(symbols, effect_names, strict=True)
         )
         or missing,
+        up=CHANGE_MARKS["up"],
+        down=CHANGE_MARKS["down"],
     )
-    return columns, note
 
 
 def _family(changes: Mapping[str, Comparison | None] | pd.DataFrame | None) -> pd.DataFrame:
@@ -522,10 +568,6 @@ def headline_table(
     return _styled(pd.DataFrame(out), notes=notes, muted=muted)
 
 
-#: Marks beside a significant change: a shape as well as a word, never colour alone.
-CHANGE_MARKS = {"up": "▲", "down": "▼"}
-
-
 def _headline_change_note(
     estimates: Mapping[str, Estimate],
     family: pd.DataFrame,
@@ -600,61 +642,67 @@ def missing_table(missing: pd.DataFrame, labels: Labels) -> Table:
 
 
 def target_table(frame: pd.DataFrame, labels: Labels, *, min_base: float = 30) -> Table:
-    """Targets against results (``RunSession.target_results()``).
+    """Targets against results (``RunSession.target_results()``), six columns.
 
-    Columns: what the target is for, metric, target value, actual with interval and base,
-    gap (actual − target) with its interval, p-value and status (met / not met /
-    inconclusive). Statuses of small bases get the † flag.
+    Columns: what the target is for, metric, target, actual with its interval, n, and the
+    status with ▲ (met) / ▼ (not met) and the adjusted p-value. The gap to the target and
+    its interval are the actual's interval shifted by the target (the test is against the
+    target), so they are not repeated; the note gives the intervals' level, which matches
+    the adjusted p-values. Statuses of small bases get the † flag.
     """
-    out: dict[str, list[str]] = {
-        labels.column("target_for"): [],
-        labels.column("metric"): [],
-        labels.column("target"): [],
-        labels.column("actual"): [],
-        labels.column("n"): [],
-        labels.column("gap"): [],
-        labels.column("pvalue"): [],
-        labels.column("status"): [],
-    }
+    columns = [
+        labels.column("target_for"),
+        labels.column("metric"),
+        labels.column("target"),
+        labels.column("actual_ci"),
+        labels.column("n"),
+        labels.column("status_p"),
+    ]
+    out: dict[str, list[str]] = {c: [] for c in columns}
     muted: list[bool] = []
     shown_status: list[str] = []
+    marks = {"met": CHANGE_MARKS["up"], "not_met": CHANGE_MARKS["down"]}
+    missing = labels.get("number.missing")
     for row in frame.to_dict("records"):
         digits = metric_decimals(str(row["metric"]))
         status = str(row["status"])
         base = base_status(row["n"], row.get("n_effective", math.nan), min_base=min_base)
         hidden = status in ("suppressed", "no_data")
-        out[labels.column("target_for")].append(str(row["label"]))
-        out[labels.column("metric")].append(labels.metric(str(row["metric"]), short=True))
-        out[labels.column("target")].append(format_number(row["target"], labels, decimals=digits))
-        out[labels.column("actual")].append(
-            labels.get("number.missing")
-            if hidden
-            else (
-                format_number(row["value"], labels, decimals=digits)
-                + " ("
-                + format_interval(row["ci_low"], row["ci_high"], labels, decimals=digits)
-                + ")"
-            )
-        )
-        out[labels.column("n")].append(format_number(row["n"], labels))
-        out[labels.column("gap")].append(
-            labels.get("number.missing")
-            if hidden
-            else (
-                format_number(row["difference"], labels, decimals=digits, signed=True)
-                + " ("
-                + format_interval(row["diff_ci_low"], row["diff_ci_high"], labels, decimals=digits)
-                + ")"
-            )
-        )
-        out[labels.column("pvalue")].append(
-            labels.get("number.missing") if hidden else p_cell(row["pvalue"], labels)
-        )
+        interval = format_interval(row["ci_low"], row["ci_high"], labels, decimals=digits)
         flag = f" {LOW_BASE_FLAG}" if base == "low" and not hidden else ""
-        out[labels.column("status")].append(labels.status(status) + flag)
+        verdict = labels.status(status) + (f" {marks[status]}" if status in marks else "") + flag
+        if not hidden:
+            p = row.get("pvalue_adjusted", row.get("pvalue"))
+            verdict += f" ({format_pvalue(p, labels)})"
+        cells = [
+            str(row["label"]),
+            labels.metric(str(row["metric"]), short=True),
+            format_number(row["target"], labels, decimals=digits),
+            missing
+            if hidden
+            else f"{format_number(row['value'], labels, decimals=digits)} ({interval})",
+            format_number(row["n"], labels),
+            verdict,
+        ]
+        for column, cell in zip(columns, cells, strict=True):
+            out[column].append(cell)
         muted.append(hidden or base == "low")
         shown_status.append("suppressed" if status == "suppressed" else base)
     notes = _base_notes(shown_status, labels, min_base, suppress_threshold(min_base))
+    tested = frame[frame["status"].isin(["met", "not_met", "inconclusive"])]
+    if len(tested) and "interval_level" in tested:
+        first = tested.iloc[0]
+        notes.append(
+            labels.plain(
+                "target_note",
+                ci=format_ci_label(float(first["interval_level"]), labels),
+                method=labels.lookup("multiplicity", str(first.get("adjust", "none"))),
+                count=format_number(len(tested), labels),
+                test="; ".join(labels.test(t) for t in _names(tested["test"])),
+                up=CHANGE_MARKS["up"],
+                down=CHANGE_MARKS["down"],
+            )
+        )
     return _styled(pd.DataFrame(out), notes=notes, muted=muted, left=2)
 
 
@@ -688,8 +736,14 @@ def benchmark_table(frame: pd.DataFrame, labels: Labels) -> Table:
         out[labels.column("norm_value")].append(value)
         out[labels.column("n")].append(format_number(row.get("n"), labels))
         out[labels.column("difference")].append(diff)
-        out[labels.column("pvalue")].append(p_cell(row.get("pvalue"), labels))
-    return _styled(pd.DataFrame(out), left=2)
+        out[labels.column("pvalue")].append(
+            p_cell(row.get("pvalue_adjusted", row.get("pvalue")), labels)
+        )
+    notes = []
+    if "adjust" in frame and len(frame) > 1 and frame["pvalue"].notna().sum() > 1:
+        method = str(frame["adjust"].iloc[0])
+        notes.append(labels.plain("norm_note", method=labels.lookup("multiplicity", method)))
+    return _styled(pd.DataFrame(out), notes=notes, left=2)
 
 
 def key_value_table(items: Mapping[str, object], labels: Labels) -> Table:

@@ -642,3 +642,11 @@ register(MeanMetric("mean"))
 
 #: Public name (``cxresearch.register_metric``).
 register_metric = register
+
+# The three NPS groups as shares (%), so the promoter/passive/detractor split of a report
+# has the same design-based intervals as every other share.
+register(ShareMetric("promoters", column="nps", scale=(0, 10), integer=True, top=(9, 10)))
+register(ShareMetric("passives", column="nps", scale=(0, 10), integer=True, top=(7, 8)))
+register(
+    ShareMetric("detractors", column="nps", scale=(0, 10), integer=True, top=(0, 1, 2, 3, 4, 5, 6))
+)

@@ -327,24 +327,30 @@ def test_breakdown_table_names_the_test_and_shows_the_effect_size(
     frame = pd.concat([metric_by(data, m, by="customer_type") for m in ("nps", "csat")])
     changes = compare_waves(data, "nps", waves=["2026Q2", "2026Q3"], by="customer_type")
     fi = breakdown_table(frame, FI, changes=changes, min_base=30)
-    assert list(fi.frame.columns)[-3:] == ["Muutos, NPS", "p (korjattu)", "d"]
+    # At most six columns: group, one base column, a result per metric, the change.
+    assert list(fi.frame.columns) == [
+        "Asiakastyyppi", "n", f"NPS (95{NB}% lv)", f"CSAT (95{NB}% lv)", "Muutos, NPS (korj. p)"
+    ]  # fmt: skip
     # current: 20 answers per wave; former (7 + 7) and never (3 + 3) are under the
     # suppression base (15), so their change and effect size stay hidden.
     current = changes.set_index("customer_type").loc["current"]
     effect = format_number(current["effect_size"], FI, decimals=2, signed=True)
-    assert fi.frame["d"].tolist() == [effect, "–", "–"]
-    assert fi.frame["Muutos, NPS"].tolist() == ["−50", "–", "–"]  # 0 (Q2) → −50 (Q3)
-    assert current["effect_size"] < -0.5  # the cell shows a real effect, not a zero
-    assert effect.startswith("−0,")
+    change = fi.frame["Muutos, NPS (korj. p)"].tolist()
+    assert change[1:] == ["–", "–"]
+    mark = " ▼" if current["significant"] else ""
+    p = format_pvalue(current["pvalue_adjusted"], FI)
+    assert change[0] == f"−50{mark} ({p})"  # 0 (Q2) → −50 (Q3)
+    assert current["effect_size"] < -0.5  # the note shows a real effect, not a zero
+    assert f"Vaikutuksen koko d: nykyinen asiakas {effect}." in fi.notes
     note = fi.notes[-1]
     assert note.startswith("Muutos: 2026Q3 − 2026Q2. Testi: kahden otoksen z-testi, korjattu")
-    assert note.endswith("Benjamini–Hochberg (väärien löydösten osuus).")
+    assert "Benjamini–Hochberg (väärien löydösten osuus)." in note
     assert "Vaikutuksen koko: d = Cohenin d, kun vastaukset on koodattu +100" in note
+    # The method is said once per section: without it the table keeps its own numbers only.
+    quiet = breakdown_table(frame, FI, changes=changes, min_base=30, method_note=False)
+    assert quiet.notes == fi.notes[:-1]
     en = breakdown_table(frame, EN, changes=changes, min_base=30)
-    assert list(en.frame.columns)[-3:] == ["Change, NPS", "p (adjusted)", "d"]
-    assert en.frame["d"].iloc[0] == format_number(
-        current["effect_size"], EN, decimals=2, signed=True
-    )
+    assert list(en.frame.columns)[-1] == "Change, NPS (adj. p)"
     assert (
         "Test: two-sample z test, adjusted Wald interval (Rocks 2016). Effect size: d = Cohen's d"
         in (en.notes[-1])
@@ -352,11 +358,31 @@ def test_breakdown_table_names_the_test_and_shows_the_effect_size(
     # A change in a share is a two-proportion z test with Cohen's h.
     shares = compare_waves(data, "csat", waves=["2026Q2", "2026Q3"], by="customer_type")
     h = breakdown_table(frame, EN, changes=shares, min_base=30)
-    assert list(h.frame.columns)[-3:] == ["Change, CSAT", "p (adjusted)", "h"]
+    assert list(h.frame.columns)[-1] == "Change, CSAT (adj. p)"
     h_current = shares.set_index("customer_type").loc["current", "effect_size"]
-    assert h.frame["h"].iloc[0] == format_number(h_current, EN, decimals=2, signed=True)
+    h_effect = format_number(h_current, EN, decimals=2, signed=True)
+    assert f"Effect size h: current customer {h_effect}." in h.notes
     assert "Test: two-proportion z test, Agresti–Caffo interval." in h.notes[-1]
     assert "Effect size: h = Cohen's h (difference of arcsine-transformed shares)." in h.notes[-1]
+
+
+def test_breakdown_rows_follow_the_funnel_or_the_result(responses: pd.DataFrame) -> None:
+    data = responses.assign(touchpoint=np.where(responses.index % 3 == 0, "web", "app"))
+    frame = metric_by(data, "nps", by="touchpoint")
+    table = breakdown_table(frame, EN, min_base=5).frame
+    best = frame.sort_values("value", ascending=False)["touchpoint"].tolist()
+    assert table["Touchpoint"].tolist() == [EN.value("touchpoint", t) for t in best]
+    funnel = breakdown_table(metric_by(responses, "nps", by="customer_type"), EN).frame
+    assert funnel["Customer type"].tolist()[0] == "current customer"
+
+
+def test_headers_break_only_between_words() -> None:
+    from cxresearch.present.tables import Table, keep_together
+
+    assert keep_together("p-arvo") == "p\u2011arvo"
+    assert keep_together("% 5–7") == "%\u00a05\u2060–\u20607"
+    html = Table(pd.DataFrame({"p-arvo": ["0,1"]})).to_html()
+    assert "p\u2011arvo" in html
 
 
 def test_headline_table_with_changes() -> None:
@@ -411,10 +437,14 @@ def test_target_and_benchmark_tables() -> None:
                  diff_ci_high=2.0, pvalue=0.2, status="inconclusive"),
         ]
     )  # fmt: skip
-    cells = target_table(targets, FI).frame
-    assert cells["Tila"].tolist() == ["saavutettu", "ei varmaa eroa †"]
-    assert cells["Ero tavoitteeseen"].tolist() == ["+5 (1–9)", "−10 (−25 – 2)"]
-    assert cells["Toteuma"].tolist() == ["45 (41–49)", "70 (55–82)"]
+    table = target_table(targets.assign(pvalue_adjusted=[0.02, 0.2]), FI)
+    cells = table.frame
+    assert len(cells.columns) == 6  # the gap is the actual's interval less the target
+    assert cells["Tila (korj. p)"].tolist() == [
+        f"saavutettu ▲ (p{NB}={NB}0,020)",
+        f"ei varmaa eroa † (p{NB}={NB}0,200)",
+    ]  # fmt: skip the status shows the adjusted p-value, which agrees with it
+    assert cells["Toteuma (lv)"].tolist() == ["45 (41–49)", "70 (55–82)"]
     bench = pd.DataFrame(
         [dict(name="Norm", metric="nps", value=32.0, ci_low=np.nan, ci_high=np.nan, n=1200,
               difference=10.4, diff_ci_low=4.0, diff_ci_high=16.8, pvalue=0.0012)]
@@ -437,7 +467,8 @@ def test_trend_plot_draws_one_point_per_wave(responses: pd.DataFrame) -> None:
     (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == "estimate"]
     assert list(line.get_xdata()) == [0, 1, 2]
     assert np.allclose(line.get_ydata(), frame["value"].to_numpy())
-    assert ax.get_title() == "Suositteluindeksi (NPS)"
+    assert ax.get_title() == "NPS"
+    assert ax.get_ylim() == (-100.0, 100.0)  # the whole scale: no dip looks like a cliff
     assert ax.get_xlabel() == "Mittauskierros"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026Q1", "2026Q2", "2026Q3"]
     assert len(ax.collections) == 1  # the interval band
@@ -448,9 +479,9 @@ def test_trend_plot_panels_and_missing_waves(responses: pd.DataFrame) -> None:
     data = responses.assign(csat=(responses["nps"] // 2).clip(1, 5))
     frame = pd.concat([metric_by(data, m, by="wave") for m in ("nps", "csat")])
     fig = trend_plot(frame, EN, waves=["2025Q4", "2026Q1", "2026Q2", "2026Q3"])
-    assert [ax.get_title() for ax in fig.axes] == [
-        "Net Promoter Score (NPS)", "Satisfaction (CSAT, % 4–5)"
-    ]  # fmt: skip
+    assert [ax.get_title() for ax in fig.axes] == ["NPS", "CSAT"]
+    assert fig.axes[1].get_ylim() == (0.0, 100.0)
+    assert "CSAT: 2026Q1" in fig.alt and fig.alt.startswith("Line chart by wave")
     line = next(ln for ln in fig.axes[1].get_lines() if ln.get_gid() == "estimate")
     assert list(line.get_xdata()) == [1, 2, 3]  # 2025Q4 has no data: an empty slot
     only_csat = trend_plot(frame, EN, metric="csat")
@@ -483,9 +514,13 @@ def test_breakdown_plot_sorts_greys_and_lists_hidden_groups(responses: pd.DataFr
     assert len(points) == 2  # the suppressed group has no point
     (targets,) = [ln for ln in ax.get_lines() if ln.get_gid() == "target"]
     assert list(targets.get_xdata()) == [0.0, 10.0] and list(targets.get_ydata()) == [1, 2]
-    assert any("Kaikki vastaajat" in t.get_text() for t in ax.texts)
+    # The whole wave's line is named in the legend, where it covers no point.
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["Tavoite", "Koko kierros −5"]
     assert any(t.get_text() == "liian vähän vastauksia" for t in ax.texts)
     assert ax.get_title() == "Suositteluindeksi (NPS): Asiakastyyppi"
+    assert ax.get_xlim() == (-100.0, 100.0)
+    assert fig.alt.startswith("Pistekaavio") and "nykyinen asiakas 0" in fig.alt
 
 
 def test_breakdown_plot_refuses_mixed_metrics(responses: pd.DataFrame) -> None:
@@ -517,8 +552,10 @@ def test_benchmark_and_target_plots() -> None:
 
 def test_figures_render_to_identical_png(responses: pd.DataFrame) -> None:
     frame = metric_by(responses, "nps", by="customer_type")
-    first = breakdown_plot(frame, EN)._repr_png_()
-    assert first.startswith(b"\x89PNG") and first == breakdown_plot(frame, EN)._repr_png_()
+    first, meta = breakdown_plot(frame, EN)._repr_png_()
+    assert first.startswith(b"\x89PNG") and first == breakdown_plot(frame, EN)._repr_png_()[0]
+    # Shown at the A4 text width (in CSS px) and described for screen readers.
+    assert meta["width"] == round(178 / 25.4 * 96) and meta["alt"].startswith("Dot chart")
 
 
 def test_effect_size_names_in_three_forms() -> None:

@@ -1,0 +1,194 @@
+"""What every report chart shares: size, type, palette, honest axes and alt text.
+
+* **Size.** Charts are drawn at most :data:`TEXT_WIDTH_IN` wide (the A4 text column:
+  210 mm less 2 × 16 mm margins) and shown at their own size: the PNG carries its width in
+  CSS pixels (96 per inch), so a 10 pt label prints at 10 pt. No text is smaller than
+  :data:`MIN_FONT_PT` (tested on every chart).
+* **Palette.** Okabe & Ito's colour-blind-safe colours, and never colour alone: a status
+  or priority also has its own marker shape and its name in words.
+* **Axes.** A percentage runs 0–100 %, a mean over its whole rating scale, NPS from
+  −100 to 100 (:func:`honest_limits`): a dip that is not significant does not look like
+  a cliff. Where a chart must zoom in (the importance–performance map), the axis shows a
+  break mark (:func:`mark_axis_break`).
+* **Alt text.** Each chart says in the report's language what it shows and its numbers
+  (:attr:`ReportFigure.alt`); the notebook output carries it as the image's metadata and
+  the report template writes it into ``<img alt>``.
+
+References
+----------
+Okabe, M. & Ito, K. (2008). *Color Universal Design (CUD): how to make figures and
+presentations that are friendly to colorblind people*. https://jfly.uni-koeln.de/color/
+W3C (2023). *WCAG 2.2*, success criterion 1.1.1 (non-text content) and 1.4.1 (use of
+colour).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib as mpl
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.text import Text
+
+from cxresearch.present.format import metric_bounds
+
+__all__ = [
+    "ACCENT",
+    "CSS_DPI",
+    "DPI",
+    "MIN_FONT_PT",
+    "MUTED",
+    "OKABE_ITO",
+    "OVERALL",
+    "TEXT_WIDTH_IN",
+    "ReportFigure",
+    "chart_style",
+    "honest_limits",
+    "mark_axis_break",
+    "smallest_text",
+]
+
+#: The A4 text column: 210 mm − 2 × 16 mm margins (report.css ``@page``), in inches.
+TEXT_WIDTH_IN = 178 / 25.4
+#: No chart text is smaller than this, in points, at the size the chart is printed.
+MIN_FONT_PT = 8.0
+#: Pixels per inch of the PNG (sharp on screens and in print) and of CSS (fixed by CSS).
+DPI, CSS_DPI = 150, 96
+
+ACCENT = "#1d4e89"  # report.css --cx-accent
+MUTED = "#9aa5b1"
+OVERALL = "#52606d"
+#: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#e69f00",
+    "sky": "#56b4e9",
+    "green": "#009e73",
+    "yellow": "#f0e442",
+    "blue": "#0072b2",
+    "vermillion": "#d55e00",
+    "purple": "#cc79a7",
+    "grey": "#7b8794",
+}
+
+# text.parse_math off: category names come from data, and "$5 $10" must print as written,
+# not as mathtext (a malformed "$\frac$" would stop the chart).
+_RC: dict[str, Any] = {
+    "font.family": "DejaVu Sans",  # shipped with matplotlib: the PNG never depends on fonts
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "text.parse_math": False,
+}
+# Margin (inches) the constrained layout keeps between the figure's edge and its labels.
+_PAD = 3 / 72 + 0.1
+
+
+class ReportFigure(Figure):
+    """A Figure that shows itself as a PNG at its own printed size, with its alt text.
+
+    ``_repr_png_`` returns the PNG (drawn once, at :data:`DPI`) and the display metadata
+    ``{"width": <CSS px>, "alt": <text>}``: the report shows the chart exactly as wide as
+    it was drawn (at most the A4 text column), so its type prints at the size it was set
+    in, and the image's ``alt`` says what the chart shows. Charts set :attr:`alt`.
+    """
+
+    alt: str = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        engine = self.get_layout_engine()
+        if isinstance(engine, ConstrainedLayoutEngine):
+            engine.set(w_pad=_PAD, h_pad=_PAD)
+
+    @property
+    def shown_width_in(self) -> float:
+        """Width the chart is shown at: its own, or the text column when wider."""
+        return min(float(self.get_figwidth()), TEXT_WIDTH_IN)
+
+    def _repr_png_(self) -> tuple[bytes, dict[str, Any]]:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=DPI)
+        metadata: dict[str, Any] = {"width": round(self.shown_width_in * CSS_DPI)}
+        if self.alt:
+            metadata["alt"] = self.alt
+        return buffer.getvalue(), metadata
+
+
+@contextmanager
+def chart_style() -> Iterator[None]:
+    """The report's chart style while a figure is drawn: ``with chart_style(): ...``.
+
+    Seaborn's ``whitegrid`` axes with the report's type sizes (none under
+    :data:`MIN_FONT_PT`) and bold titles, applied through ``seaborn.axes_style`` and
+    ``matplotlib.rc_context``, so the caller's global matplotlib settings are back as they
+    were when the block ends. Every report chart is drawn inside it.
+
+    References
+    ----------
+    Waskom, M. (2021). seaborn: statistical data visualization. *Journal of Open Source
+    Software* 6(60), 3021 (``axes_style``).
+    """
+    with sns.axes_style("whitegrid"), mpl.rc_context(_RC):  # type: ignore[arg-type]
+        yield
+
+
+def honest_limits(metric: str, values: Any = ()) -> tuple[float, float]:
+    """An axis range that does not exaggerate differences: the metric's whole scale.
+
+    Percentages 0–100, NPS −100…100, a mean its rating scale (the registry's bounds). A
+    metric without bounds starts at zero and ends above the largest value.
+
+    Examples
+    --------
+    >>> honest_limits("csat_top2")
+    (0.0, 100.0)
+    >>> honest_limits("unbounded", [3.0, 12.0])
+    (0.0, 13.2)
+    """
+    bounds = metric_bounds(metric)
+    if bounds is not None:
+        return float(bounds[0]), float(bounds[1])
+    import numpy as np
+
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    top = float(finite.max()) if finite.size else 1.0
+    return 0.0, round(max(top, 0.0) * 1.1, 10) or 1.0
+
+
+def mark_axis_break(ax: Any, axis: str = "x") -> None:
+    """Two short slanted strokes at the start of an axis that does not start at its zero.
+
+    The convention for a broken axis (Cleveland 1985): the reader sees that the scale is
+    cut and reads positions, not lengths from the edge.
+    """
+    kwargs = {"transform": ax.transAxes, "color": OVERALL, "clip_on": False, "linewidth": 1.2}
+    d = 0.012
+    for offset in (0.0, 0.012):
+        if axis == "x":
+            ax.plot((0.03 + offset - d, 0.03 + offset + d), (-d * 1.6, d * 1.6), **kwargs)
+        else:
+            ax.plot((-d * 1.6, d * 1.6), (0.03 + offset - d, 0.03 + offset + d), **kwargs)
+
+
+def smallest_text(fig: ReportFigure) -> float:
+    """The smallest visible text of a drawn figure, in points at the size it is shown."""
+    fig.draw_without_rendering()
+    scale = fig.shown_width_in / float(fig.get_figwidth())
+    sizes = [
+        float(t.get_fontsize()) * scale
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip()
+    ]
+    return min(sizes) if sizes else float("inf")
