@@ -236,5 +236,6 @@ register(
         description="coded comments: themes, coding quality, reliability, NPS impact, quotes",
         inputs=_coding_inputs,
         check=_check_coding,
+        findings="cxresearch.story.providers:qual_findings_of",
     )
 )

@@ -27,6 +27,7 @@ __all__ = [
     "group_changes",
     "group_tests",
     "journey_findings_of",
+    "qual_findings_of",
 ]
 
 
@@ -195,6 +196,34 @@ def journey_findings_of(session: RunSession, results: Mapping[str, Any]) -> list
         model[0] if model else None, adjust=session.multiplicity, confidence=session.confidence
     )
     return [_tagged(f, "journey") for f in found]
+
+
+def qual_findings_of(session: RunSession, results: Mapping[str, Any]) -> list[Finding]:
+    """Candidate findings of the qualitative report.
+
+    ``results`` must hold ``coding`` (the notebook's
+    :class:`~cxresearch.qual.run.CodingRun`) and may hold ``impact``, ``prevalence`` and
+    ``former``; the rest is computed. Theme names come from the codebook in the report's
+    language.
+    """
+    from cxresearch.present.qual import theme_label
+    from cxresearch.story import qual_rules as qr
+
+    q = results.get("coding")
+    if q is None:
+        raise ValueError("qualitative findings need the notebook's CodingRun as coding=")
+
+    def get(key: str, compute: Any) -> Any:
+        return results[key] if key in results else compute()
+
+    def theme(code: str) -> str:
+        return theme_label(q.codebook, code, session.labels)
+
+    level = session.confidence
+    found = qr.impact_findings(get("impact", q.impact), theme=theme, confidence=level)
+    found += qr.former_findings(get("former", q.former_reasons), theme=theme, confidence=level)
+    found += qr.prevalence_findings(get("prevalence", q.prevalence), theme=theme, confidence=level)
+    return [_tagged(f, "qualitative") for f in found]
 
 
 def _tagged(finding: Finding, analysis: str) -> Finding:

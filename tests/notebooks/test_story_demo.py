@@ -215,3 +215,30 @@ def test_journey_names_each_clients_weak_touchpoint_first_among_touchpoints(
     assert weak_found and weak_found[0].actions[0].topic == f"touchpoint={weak}"
     (rec,) = [r for r in story.recommendations if r.topic == f"touchpoint={weak}"]
     assert rec.priority == "high"
+
+
+@cache
+def qualitative(client: str, run: str) -> Story:
+    from cxresearch.qual.run import open_coding
+
+    s = open_run(ROOT / "params" / f"{client}.yaml", run)
+    return report_story(s, "qualitative", coding=open_coding(s))
+
+
+@pytest.mark.parametrize(("client", "run"), RUNS)
+def test_qualitative_findings_rest_on_holm_adjusted_verdicts(client: str, run: str) -> None:
+    story = qualitative(client, run)
+    assert MIN_FINDINGS <= len(story.findings) <= MAX_FINDINGS
+    for finding in story.findings:
+        if finding.kind in ("theme_drags", "theme_lifts"):
+            ev = finding.evidence
+            assert finding.significant and ev["pvalue_adjusted"] < 0.05
+            assert ev["ci_low"] > 0 or ev["ci_high"] < 0
+
+
+def test_price_is_what_detractors_complain_about() -> None:
+    # data/demo/README.md: detractors complain about price (0.40) and reliability (0.32).
+    for client in ("kotiposti", "northwind", "saimaa-energia"):
+        story = qualitative(client, "all")
+        drags = [f for f in story.findings if f.kind == "theme_drags"]
+        assert drags and drags[0].actions[0].topic == "theme=price", client
