@@ -517,6 +517,44 @@ class RunSession:
             filters=escape(described) if described else self.labels.text("base_no_filter"),
         )
 
+    @property
+    def answer_dates(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """First and last ``submitted_at`` of the current wave's answers (None without it)."""
+        if "submitted_at" not in self.current.columns:
+            return None
+        dates = pd.to_datetime(self.current["submitted_at"], errors="coerce").dropna()
+        return (dates.min(), dates.max()) if len(dates) else None
+
+    def cover(self, kind: str) -> SafeMarkdown:
+        """A report's title block: title, kind and wave, and who and when it describes.
+
+        The first page of the PDF: the title (params and run), the report kind with the
+        current wave, and one line naming the run's respondents, the wave's answers and
+        the dates they were given (the data's own dates, so the same data gives the same
+        page).
+        """
+        from cxresearch.present.escaping import heading, markdown
+        from cxresearch.present.format import format_number
+
+        labels = self.labels
+        who = self.run.title or (
+            labels.plain("run_all") if self.run.name == "all" else self.run.name
+        )
+        facts = labels.text(
+            "cover_facts",
+            who=who,
+            wave=self.current_wave,
+            n=format_number(len(self.current), labels),
+        )
+        dates = self.answer_dates
+        if dates is not None:
+            first, last = (
+                labels.get("number.date").format(d=d.day, m=d.month, y=d.year) for d in dates
+            )
+            facts += " " + labels.text("cover_dates", first=first, last=last)
+        kind_line = labels.text("cover_kind", kind=kind, wave=self.current_wave)
+        return markdown(heading(self.title, 1), kind_line, facts)
+
     def section_base(self, kind: str = "current") -> SafeMarkdown:
         """One sentence stating a section's base, in the report language (Markdown).
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from cxresearch.present.blocks import Block, block
 from cxresearch.present.escaping import SafeMarkdown, heading, markdown, md
 from cxresearch.present.format import (
     LOW_BASE_FLAG,
@@ -59,6 +60,7 @@ _PLOTS = {
 }
 
 __all__ = [
+    "Block",
     "LANGUAGES",
     "LOW_BASE_FLAG",
     "Labels",
@@ -66,6 +68,7 @@ __all__ = [
     "Table",
     "base_status",
     "benchmark_plot",
+    "block",
     "benchmark_table",
     "breakdown_plot",
     "breakdown_table",

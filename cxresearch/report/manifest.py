@@ -57,17 +57,23 @@ def file_sha256(path: str | Path) -> str:
 
 
 def package_versions() -> dict[str, str]:
-    """Python's version and the installed version of each package in :data:`PACKAGES`.
+    """Python's version, each package in :data:`PACKAGES` and the PDF's fonts.
 
     A package that is not installed is recorded as ``"not installed"`` rather than
-    raising: the manifest should say so, not stop a batch.
+    raising: the manifest should say so, not stop a batch. ``pdf_fonts`` names the font
+    files the PDF is printed with and their sha256
+    (:func:`cxresearch.report.pdf_fonts.font_digest`): as part of the versions it is in
+    the manifest and in every report's cache key, so other fonts print the reports again.
     """
+    from cxresearch.report.pdf_fonts import font_digest
+
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
+    versions["pdf_fonts"] = font_digest()
     return versions
 
 

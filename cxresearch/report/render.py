@@ -163,6 +163,33 @@ def add_toc(page: str) -> str:
     return page[:first] + nav + page[first:]
 
 
+_H2_OPEN = re.compile(r"<h2 id=\"(?P<id>[^\"]*)\"(?P<rest>[^>]*)>(?P<inner>.*?)</h2>", re.DOTALL)
+
+
+def appendix_headings() -> frozenset[str]:
+    """The ``h2`` texts that start a report's appendix, in every report language."""
+    from cxresearch.present.labels import LANGUAGES, get_labels
+
+    return frozenset(get_labels(lang).get("text.heading_provenance") for lang in LANGUAGES)
+
+
+def mark_appendix(page: str) -> str:
+    """Give the appendix's ``h2`` (provenance) the class ``cx-appendix``.
+
+    The print stylesheet starts it on a new page: hashes and package versions are a record
+    for the curious, not part of the report a client reads.
+    """
+    titles = appendix_headings()
+
+    def mark(match: re.Match[str]) -> str:
+        text = html.unescape(_TAG.sub("", match["inner"]).replace("¶", "")).strip()
+        if text not in titles:
+            return match.group(0)
+        return f'<h2 id="{match["id"]}" class="cx-appendix"{match["rest"]}>{match["inner"]}</h2>'
+
+    return _H2_OPEN.sub(mark, page)
+
+
 # One PDF at a time: the settings below are process-wide, and WeasyPrint is CPU-bound
 # Python, so threads would not print faster anyway.
 _PDF_LOCK = threading.Lock()
@@ -249,8 +276,10 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     """Print an HTML page (from :func:`render_html`) to an A4 PDF with WeasyPrint.
 
     The PDF has no creation or modification date (the page carries no ``dcterms`` dates
-    and WeasyPrint adds none of its own) and its embedded fonts carry a fixed timestamp, so
-    the same HTML gives the same PDF bytes.
+    and WeasyPrint adds none of its own), its embedded fonts carry a fixed timestamp and
+    are the pinned files of :mod:`cxresearch.report.pdf_fonts`, so the same HTML gives the
+    same PDF bytes whatever else is installed. The provenance section becomes an appendix
+    on its own pages (:func:`mark_appendix`).
 
     Nothing is fetched from the network or from files outside ``base_url``'s folder
     (:func:`offline_url_fetcher`); a page that tries is not printed.
@@ -269,13 +298,22 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
         If WeasyPrint fails, or the page asked for anything but its own inline data.
     """
     import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    from cxresearch.report.pdf_fonts import font_css
 
     fetcher = offline_url_fetcher(base_url)
     base = Path(base_url).resolve().as_uri() + "/" if base_url is not None else None
     try:
         with _PDF_LOCK, _reproducible_weasyprint():
-            document = weasyprint.HTML(string=page, base_url=base, url_fetcher=fetcher)
-            pdf = document.write_pdf()
+            # The pinned fonts (cxresearch.report.pdf_fonts): the bytes do not depend on
+            # the fonts the machine happens to have.
+            fonts = FontConfiguration()
+            css = weasyprint.CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)
+            document = weasyprint.HTML(
+                string=mark_appendix(page), base_url=base, url_fetcher=fetcher
+            )
+            pdf = document.write_pdf(stylesheets=[css], font_config=fonts)
     except Exception as exc:
         raise ReportError(f"WeasyPrint could not print the report to PDF: {exc}") from exc
     if fetcher.refused:

@@ -14,10 +14,10 @@ from matplotlib.patches import Rectangle
 
 from cxresearch.present import drivers as cxd
 from cxresearch.present import get_labels
-from cxresearch.present.driver_plots import importance_plot, ipa_plot
+from cxresearch.present.driver_plots import BAR, importance_plot, ipa_plot
 from cxresearch.present.escaping import rendered_text
 from cxresearch.present.format import format_number
-from cxresearch.present.plots import ACCENT, MUTED, chart_style
+from cxresearch.present.plots import MUTED, chart_style
 from cxresearch.stats.drivers import PRIORITIES, driver_importance, importance_performance
 from cxresearch.stats.drivers.checks import WARNING_FIELDS, design_warnings
 from cxresearch.stats.drivers.rows import SKIP_REASONS, driver_base
@@ -397,8 +397,10 @@ def test_importance_plot_has_a_bar_per_driver_and_the_noise_band(result: pd.Data
     ordered = sorted(bars, key=lambda b: -b.get_y())
     np.testing.assert_allclose([b.get_width() for b in ordered], 100 * drivers["share"], rtol=1e-12)
     colours = [to_hex(b.get_facecolor()) for b in ordered]
-    assert colours == [ACCENT.lower() if a else MUTED for a in drivers["above_noise"]]
+    assert colours == [BAR if a else MUTED for a in drivers["above_noise"]]
     assert MUTED in colours  # the fixture has a driver that does not beat the noise
+    # Not told apart by colour alone: the bars that do not beat the noise are hatched.
+    assert [bool(b.get_hatch()) for b in ordered] == [not a for a in drivers["above_noise"]]
     (band,) = [p for p in ax.patches if p.get_gid() == "noise"]
     noise = result[result["is_noise"]].iloc[0]
     x0, x1 = band.get_path().get_extents(band.get_patch_transform()).intervalx
@@ -407,7 +409,7 @@ def test_importance_plot_has_a_bar_per_driver_and_the_noise_band(result: pd.Data
     assert (x0, x1) == pytest.approx((100 * noise["share_ci_low"], 100 * noise["share_ci_high"]))
     ticks = sorted(zip(ax.get_yticks(), ax.get_yticklabels(), strict=True), key=lambda t: -t[0])
     assert [t.get_text() for _, t in ticks] == [cxd.driver_label(d, EN) for d in drivers["driver"]]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["Random baseline (95% CI)", "Not distinguishable from the random baseline"]
 
 
@@ -449,5 +451,5 @@ def test_ipa_plot_points_cut_lines_and_quadrants(result: pd.DataFrame) -> None:
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     assert (
         isinstance(points[0], Line2D)
-        and ax.get_xlabel() == "Onnistuminen: arvioiden keskiarvo (1–5)"
+        and ax.get_xlabel() == "Onnistuminen: arvioiden keskiarvo (1–5) (akseli katkaistu)"
     )

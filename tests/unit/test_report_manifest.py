@@ -37,8 +37,10 @@ def test_file_sha256_matches_the_fips_example(tmp_path: Path) -> None:
 
 def test_package_versions_lists_every_package() -> None:
     versions = mf.package_versions()
-    assert set(versions) == {"python", *mf.PACKAGES}
+    assert set(versions) == {"python", *mf.PACKAGES, "pdf_fonts"}
     assert versions["cxresearch"] != "not installed"
+    # The PDF's font files are named with their digest, so the cache key changes with them.
+    assert versions["pdf_fonts"].startswith("DejaVu Sans") and "sha256:" in versions["pdf_fonts"]
 
 
 KEY_INPUTS = {
@@ -95,7 +97,7 @@ def test_provenance_has_hashes_and_versions_but_no_time_or_commit(tmp_path: Path
     info = mf.provenance(params)
     assert info["data_sha256"] == mf.file_sha256(tmp_path / "data" / "r.csv")
     assert info["params_sha256"] == mf.file_sha256(tmp_path / "params" / "acme.yaml")
-    assert set(info) == {"data_sha256", "params_sha256", "python", *mf.PACKAGES}
+    assert set(info) == {"data_sha256", "params_sha256", "python", *mf.PACKAGES, "pdf_fonts"}
     assert all(isinstance(v, str) for v in info.values())
     assert mf.provenance(params) == info
 

@@ -196,7 +196,7 @@ def test_manifest_records_inputs_versions_and_reports(first: Step, root: Path) -
         "sha256": mf.file_sha256(root / "params" / "acme.yaml"),
     }
     assert set(manifest["git"]) == {"commit", "dirty"}
-    assert set(manifest["versions"]) == {"python", *mf.PACKAGES}
+    assert set(manifest["versions"]) == {"python", *mf.PACKAGES, "pdf_fonts"}
     (entry,) = manifest["reports"]
     assert entry["run"] == "all" and entry["analysis"] == "benchmarking"
     assert entry["status"] == "ok" and entry["seconds"] > 0

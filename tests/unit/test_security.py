@@ -521,4 +521,4 @@ def test_chart_labels_from_data_are_not_mathtext() -> None:
 
     frame = pd.DataFrame({"touchpoint": ["$\\frac$"] * 40 + ["web"] * 40, "nps": [9, 3] * 40})
     figure = breakdown_plot(metric_by(frame, "nps", by="touchpoint"), get_labels("en"))
-    assert figure._repr_png_().startswith(b"\x89PNG")
+    assert figure._repr_png_()[0].startswith(b"\x89PNG")
