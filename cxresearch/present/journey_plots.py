@@ -19,9 +19,11 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from cxresearch.present.chart_base import TEXT_WIDTH_IN
 from cxresearch.present.format import LOW_BASE_FLAG, base_status, format_interval, format_number
 from cxresearch.present.labels import Labels
 from cxresearch.present.plots import ACCENT, MUTED, OVERALL, ReportFigure, chart_style
+from cxresearch.present.plots import _chart_words as chart_words
 
 __all__ = ["estimate_plot", "journey_heatmap"]
 
@@ -98,7 +100,9 @@ def journey_heatmap(
     norm = TwoSlopeNorm(vcenter=centre, vmin=min(low, centre - 1e-9), vmax=max(high, centre + 1e-9))
     cmap = mpl.colormaps[_CMAP + ("_r" if lower_is_better else "")]
     with chart_style():
-        fig = ReportFigure(figsize=(1.7 + 1.55 * ncols, 1.2 + 0.85 * nrows), layout="constrained")
+        # At most the A4 text width, so the cells' text prints at its size (8 pt or more).
+        width = min(TEXT_WIDTH_IN, 1.7 + 1.55 * ncols)
+        fig = ReportFigure(figsize=(width, 1.2 + 0.85 * nrows), layout="constrained")
         ax = fig.subplots()
         for i, rk in enumerate(row_order):
             for j, ck in enumerate(column_order):
@@ -134,6 +138,17 @@ def journey_heatmap(
         bar.ax.yaxis.set_major_formatter(
             mpl.ticker.FuncFormatter(lambda v, _p: format_number(v, labels, decimals=decimals))
         )
+    items = []
+    for i, rk in enumerate(row_order):
+        for j, ck in enumerate(column_order):
+            if status[i, j] in ("ok", "low"):
+                cell = lookup[(str(rk), str(ck))]
+                value = format_number(cell["value"], labels, decimals=decimals)
+                band = format_interval(cell["ci_low"], cell["ci_high"], labels, decimals=decimals)
+                items.append(
+                    f"{labels.value(rows, rk)} × {labels.value(columns, ck)} {value} ({band})"
+                )
+    fig.alt = chart_words(labels, "heatmap_alt", title=title, items="; ".join(items))
     return fig
 
 
@@ -159,7 +174,7 @@ def _annotate(
         flag = f" {LOW_BASE_FLAG}" if state == "low" else ""
         interval = format_interval(cell["ci_low"], cell["ci_high"], labels, decimals=decimals)
         lines = [value + flag, f"({interval})", n_text]
-    sizes = [11, 7.5, 7.5] if len(lines) == 3 else [11, 7.5]
+    sizes = [11, 8, 8] if len(lines) == 3 else [11, 8]
     offsets = [-0.2, 0.08, 0.3] if len(lines) == 3 else [-0.08, 0.22]
     for text, size, dy in zip(lines, sizes, offsets, strict=True):
         ax.text(
@@ -189,7 +204,9 @@ def estimate_plot(
     """
     records = frame.reset_index(drop=True).to_dict("records")
     with chart_style():
-        fig = ReportFigure(figsize=(8.0, 1.2 + 0.42 * max(len(records), 1)), layout="constrained")
+        fig = ReportFigure(
+            figsize=(TEXT_WIDTH_IN, 1.2 + 0.42 * max(len(records), 1)), layout="constrained"
+        )
         ax = fig.subplots()
         finite: list[float] = []
         for k, row in enumerate(records):
@@ -231,4 +248,11 @@ def estimate_plot(
         ax.set_title(title)
         ax.set_xlabel(axis_label)
         ax.grid(axis="y", visible=False)
+    shown = [
+        f"{name} {format_number(r['value'], labels, decimals=decimals)} "
+        f"({format_interval(r['ci_low'], r['ci_high'], labels, decimals=decimals)})"
+        for name, r in zip(names, records, strict=True)
+        if np.isfinite(r["value"])
+    ]
+    fig.alt = chart_words(labels, "estimate_alt", title=title, items="; ".join(shown))
     return fig

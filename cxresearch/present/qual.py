@@ -334,7 +334,9 @@ def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confiden
     Bars left of zero pull NPS down, right of zero lift it; each bar is annotated with the
     theme's prevalence among commenters. Themes whose interval crosses zero are grey.
     """
+    from cxresearch.present.chart_base import OKABE_ITO, TEXT_WIDTH_IN
     from cxresearch.present.plots import ACCENT, MUTED, OVERALL, ReportFigure, chart_style
+    from cxresearch.present.plots import _chart_words as chart_words
 
     data = table.dropna(subset=["effect_on_nps"]).sort_values("effect_on_nps", kind="stable")
     y = np.arange(len(data))
@@ -345,13 +347,17 @@ def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confiden
     level = float(table["interval_confidence"].iloc[0]) if len(table) else confidence
     ci = format_ci_label(level, labels)
     with chart_style():
-        fig = ReportFigure(figsize=(8.0, 1.4 + 0.42 * len(data)), layout="constrained")
+        fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 1.4 + 0.42 * len(data)), layout="constrained")
         ax = fig.subplots()
         colours = [
-            ("#b42318" if e < 0 else ACCENT) if c else MUTED
+            (OKABE_ITO["vermillion"] if e < 0 else ACCENT) if c else MUTED
             for e, c in zip(effect, clear, strict=True)
         ]
-        ax.barh(y, effect, height=0.6, color=colours, zorder=2)
+        bars = ax.barh(y, effect, height=0.6, color=colours, zorder=2)
+        for bar, c in zip(bars, clear, strict=True):
+            if not c:  # not told apart from zero: hatched as well as grey
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
         ax.errorbar(
             effect,
             y,
@@ -369,6 +375,13 @@ def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confiden
         ax.set_xlabel(qual_plain(labels, "impact_axis", ci=ci))
         ax.set_title(qual_plain(labels, "impact_title"))
         ax.grid(axis="y", visible=False)
+    items = "; ".join(
+        f"{n} {format_number(e, labels, signed=True)} ({ci} {format_interval(lo, hi, labels)})"
+        for n, e, lo, hi in zip(names, effect, low, high, strict=True)
+    )
+    fig.alt = chart_words(
+        labels, "estimate_alt", title=qual_plain(labels, "impact_title"), items=items
+    )
     return fig
 
 

@@ -1,11 +1,16 @@
 """``reports/index.html``: one self-contained page linking every client's reports.
 
-Each client shows its title, language and the headline NPS of the current wave for the
-run ``all`` (or the first run), computed with the package from the data, not scraped from
-a notebook, with its interval and base. Failed reports are marked, with the error and a
-link to the kept notebook. Every piece of text from params, data or errors is escaped, and
-errors have personal data masked (:func:`cxresearch.errors.reader_message`). The page holds
-every client's headline: it is for the consultancy, never for a client (docs/security.md).
+Each client's section is in the language of the client's reports (``lang`` set on it,
+wording from the ``index`` section of the label files): its title, the headline metrics
+of the current wave for the run ``all`` (or the first run) — NPS, CSAT, CES with interval,
+base and the change since the previous wave, ▲/▼ when significant (the report's rule: NPS
+tested alone, the others adjusted) — computed with the package from the data, not scraped
+from a notebook; then each run's reports by their names in that language, with links to
+the HTML, the PDF and the executed notebook and their status. Failed reports are marked,
+with the error and a link to the kept notebook. Every piece of text from params, data or
+errors is escaped, and errors have personal data masked
+(:func:`cxresearch.errors.reader_message`). The page holds every client's headline: it is
+for the consultancy, never for a client (docs/security.md).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from cxresearch.report.render import CONTENT_SECURITY_POLICY, report_css
 
 if TYPE_CHECKING:
     from cxresearch.params import Params
+    from cxresearch.present.labels import Labels
     from cxresearch.report.runner import ClientCheck
     from cxresearch.results import Estimate
 
@@ -65,50 +71,163 @@ def headline_nps(params: Params, frame: Any) -> Estimate:
     return nps(rows["nps"], weights=weights, confidence=params.report.confidence)
 
 
-def _headline_text(check: ClientCheck) -> str:
-    from cxresearch.present.format import format_estimate
-    from cxresearch.present.labels import get_labels
+def _w(labels: Labels, key: str, **fields: object) -> str:
+    """``index.<key>`` filled as plain text (escaped where it is put into the page)."""
+    import string
+
+    class _Keep(dict[str, Any]):
+        def __missing__(self, name: str) -> str:
+            return "{" + name + "}"
+
+    return string.Formatter().vformat(labels.get(f"index.{key}"), (), _Keep(fields))
+
+
+def headline_metrics(params: Params, frame: Any) -> list[dict[str, Any]]:
+    """The headline metrics of :func:`headline_run` in the current wave, with their change.
+
+    One row per metric among NPS, CSAT and CES that has answers: ``metric``, ``estimate``
+    (Estimate) and ``change`` (a row of :func:`~cxresearch.stats.families.adjusted_family`:
+    NPS tested alone, the others adjusted with the params' method, as the reports do), or
+    None without an earlier wave. The ``weight`` column is used when the data has one;
+    raking to ``weighting.margins`` is not applied here.
+    """
+    from cxresearch.data import select_rows
+    from cxresearch.stats.benchmark import SCORE_COLUMNS, metric_estimate
+    from cxresearch.stats.families import adjusted_family
+    from cxresearch.stats.inference import compare_samples
+
+    run = params.run(headline_run(params))
+    rows = select_rows(frame, run.filter, source=f"{params.path}: runs ({run.name})")
+    current = rows[rows["wave"] == params.waves.current]
+    earlier = [w for w in params.waves.previous if rows["wave"].eq(w).any()]
+    previous = rows[rows["wave"] == earlier[0]] if earlier else None
+    confidence = params.report.confidence
+    metrics = [
+        m
+        for m in ("nps", "csat", "ces")
+        if SCORE_COLUMNS[m] in current.columns and current[SCORE_COLUMNS[m]].notna().any()
+    ]
+
+    def weights(part: Any) -> Any:
+        return part["weight"] if "weight" in part.columns else None
+
+    def compute(level: float) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for metric in metrics:
+            column = SCORE_COLUMNS[metric]
+            a = current[current[column].notna()]
+            b = None if previous is None else previous[previous[column].notna()]
+            out[metric] = (
+                None
+                if b is None or b.empty
+                else compare_samples(
+                    a[column],
+                    b[column],
+                    metric=metric,
+                    confidence=level,
+                    weights_a=weights(a),
+                    weights_b=weights(b),
+                )
+            )
+        return out
+
+    family = (
+        adjusted_family(
+            compute, primary=metrics[0], adjust=params.report.multiplicity, confidence=confidence
+        ).set_index("key")
+        if metrics
+        else None
+    )
+    found = []
+    for metric in metrics:
+        column = SCORE_COLUMNS[metric]
+        estimate = metric_estimate(
+            current[column], metric, weights=weights(current), confidence=confidence
+        )
+        change = None
+        if family is not None and previous is not None:
+            row = family.loc[metric]
+            change = None if row["difference"] != row["difference"] else row.to_dict()
+        found.append({"metric": metric, "estimate": estimate, "change": change})
+    return found
+
+
+def _headline_html(check: ClientCheck, labels: Labels) -> str:
+    from cxresearch.present.format import format_estimate, format_number, metric_decimals
 
     params = check.params
     if params is None or check.frame is None:
-        return "–"
+        return ""
     try:
-        estimate = headline_nps(params, check.frame)
+        found = headline_metrics(params, check.frame)
     except (CxError, KeyError, ValueError) as exc:
-        return f"not available ({reader_message(exc, names=params.privacy.names, limit=300)})"
-    text = format_estimate(estimate, get_labels("en"), min_base=params.report.min_base)
-    return f"{text} — wave {params.waves.current}, run {headline_run(params)}"
+        reason = reader_message(exc, names=params.privacy.names, limit=300)
+        return f"<p>{_e(_w(labels, 'not_available', reason=reason))}</p>"
+    items = []
+    for item in found:
+        estimate, change = item["estimate"], item["change"]
+        text = format_estimate(estimate, labels, min_base=params.report.min_base)
+        if change is not None:
+            digits = metric_decimals(estimate.metric)
+            mark = ""
+            if change["significant"]:
+                mark = " ▼" if change["difference"] < 0 else " ▲"
+            diff = format_number(change["difference"], labels, decimals=digits, signed=True)
+            text += " · " + _w(
+                labels, "change", diff=diff, mark=mark, previous=params.waves.previous[0]
+            )
+        name = labels.metric(item["metric"], short=True)
+        items.append(f"<li><b>{_e(name)}</b> {_e(text)}</li>")
+    run = params.run(headline_run(params))
+    who = run.title or (labels.plain("run_all") if run.name == "all" else run.name)
+    lead = _w(labels, "headline", wave=params.waves.current, run=who)
+    return f'<p>{_e(lead)}</p>\n<ul class="cx-headline">\n' + "\n".join(items) + "\n</ul>"
 
 
 def _link(href: str, text: str) -> str:
     return f'<a href="{_e(href)}">{_e(text)}</a>'
 
 
-def _report_rows(client: str, manifest: dict[str, Any], output: Path) -> list[str]:
+def _report_rows(
+    client: str, manifest: dict[str, Any], output: Path, labels: Labels, params: Params | None
+) -> list[str]:
+    from cxresearch.analyses import ANALYSES
+
+    runs = {r.name: r for r in params.runs} if params is not None else {}
     rows = []
     for entry in manifest.get("reports", []):
         run, analysis = str(entry.get("run", "")), str(entry.get("analysis", ""))
         base = f"{quote(client)}/{quote(run)}/{quote(analysis)}"
         links = []
-        for suffix, label in ((".html", "HTML"), (".pdf", "PDF"), (".ipynb", "notebook")):
+        kinds = ((".html", "HTML"), (".pdf", "PDF"), (".ipynb", _w(labels, "notebook")))
+        for suffix, label in kinds:
             if (output / client / run / f"{analysis}{suffix}").is_file():
                 links.append(_link(base + suffix, label))
         if entry.get("status") == "ok":
-            status = '<span class="cx-status-ok">ok</span>'
+            status = f'<span class="cx-status-ok">✓ {_e(_w(labels, "ok"))}</span>'
         else:
             error = entry.get("error") or {}
             detail = ""
             if error:
                 cell = error.get("cell_index")
-                where = f"cell {cell}: " if cell is not None else ""
+                where = _w(labels, "cell", cell=cell) + ": " if cell is not None else ""
                 detail = f" — {where}{error.get('ename', '')}: {error.get('evalue', '')}"
-            status = f'<span class="cx-status-failed">failed{_e(detail)}</span>'
+            failed = _w(labels, "failed")
+            status = f'<span class="cx-status-failed">✗ {_e(failed)}{_e(detail)}</span>'
             if (output / client / run / f"{analysis}.failed.ipynb").is_file():
-                links.append(_link(base + ".failed.ipynb", "failed notebook"))
+                links.append(_link(base + ".failed.ipynb", _w(labels, "failed_notebook")))
             if links and (output / client / run / f"{analysis}.html").is_file():
-                status += ' <span class="cx-muted">(links show the earlier report)</span>'
+                status += f' <span class="cx-muted">({_e(_w(labels, "earlier"))})</span>'
+        spec = ANALYSES.get(analysis)
+        name = spec.label(labels) if spec is not None else analysis
+        known = runs.get(run)
+        run_name = (
+            known.title or (labels.plain("run_all") if run == "all" else run)
+            if known is not None
+            else run
+        )
         rows.append(
-            f"<tr><td>{_e(run)}</td><td>{_e(analysis)}</td>"
+            f"<tr><td>{_e(run_name)}</td><td>{_e(name)}</td>"
             f"<td>{' · '.join(links) or '–'}</td><td>{status}</td></tr>"
         )
     return rows
@@ -137,6 +256,8 @@ def build_index(output: str | Path, *, checks: Sequence[ClientCheck], root: str 
         for p in sorted(output.glob(f"*/{mf.MANIFEST_NAME}"))
         if (m := mf.read_manifest(p)) is not None
     }
+    from cxresearch.present.labels import LANGUAGES, get_labels
+
     sections = []
     for client in sorted(set(manifests) | set(by_client)):
         manifest = manifests.get(client, {})
@@ -147,39 +268,42 @@ def build_index(output: str | Path, *, checks: Sequence[ClientCheck], root: str 
         params = check.params if check is not None else None
         title = params.title if params is not None else manifest.get("title", client)
         language = params.language if params is not None else manifest.get("language", "")
+        labels = get_labels(language if language in LANGUAGES else "en")
         parts = [
-            f'<section class="cx-client" id="client-{_e(client)}">',
+            f'<section class="cx-client" id="client-{_e(client)}" lang="{_e(labels.language)}">',
             f"<h2>{_e(title)}</h2>",
-            f'<p class="cx-muted">client {_e(client)} · language {_e(language)}</p>',
-            f"<p><b>NPS</b> {_e(_headline_text(check)) if check is not None else '–'}</p>",
+            f'<p class="cx-muted">{_e(_w(labels, "client", client=client))}</p>',
+            _headline_html(check, labels) if check is not None else "",
         ]
         if check is not None and not check.ok:
-            parts.append(
-                f'<p class="cx-status-failed">Params or data need fixing: {_e(check.error)}</p>'
-            )
-        rows = _report_rows(client, manifest, output)
+            fix = _w(labels, "needs_fixing", error=check.error)
+            parts.append(f'<p class="cx-status-failed">{_e(fix)}</p>')
+        rows = _report_rows(client, manifest, output, labels, params)
         if rows:
-            parts.append(
-                "<table><thead><tr><th>Run</th><th>Analysis</th><th>Files</th>"
-                "<th>Status</th></tr></thead><tbody>"
-            )
+            columns = ("col_run", "col_report", "col_files", "col_status")
+            heads = "".join(f"<th>{_e(_w(labels, c))}</th>" for c in columns)
+            parts.append(f"<table><thead><tr>{heads}</tr></thead><tbody>")
             parts.extend(rows)
             parts.append("</tbody></table>")
         parts.append("</section>")
-        sections.append("\n".join(parts))
+        sections.append("\n".join(p for p in parts if p))
     broken = [c for c in checks if c.params is None and not c.ok]
     if broken:
         items = "\n".join(f"<li>{_e(c.error)}</li>" for c in broken)
         sections.append(
-            f"<section><h2>Params files with errors</h2>\n<ul>\n{items}\n</ul>\n</section>"
+            "<section><h2>Params-tiedostot, joissa on virheitä · Params files with errors</h2>"
+            f"\n<ul>\n{items}\n</ul>\n</section>"
         )
-    body = "\n".join(sections) if sections else "<p>No reports yet.</p>"
+    empty = "<p>Ei vielä raportteja. · No reports yet.</p>"
+    body = "\n".join(sections) if sections else empty
+    # The page lists clients in their own languages; its own words are in both.
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<!DOCTYPE html>\n<html lang="fi">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>Reports</title>\n<style>\n{report_css()}</style>\n</head>\n"
-        f'<body class="cx-index">\n<main>\n<h1>Reports</h1>\n{body}\n</main>\n</body>\n</html>\n'
+        f"<title>Raportit · Reports</title>\n<style>\n{report_css()}</style>\n</head>\n"
+        '<body class="cx-index">\n<main>\n<h1>Raportit · <span lang="en">Reports</span></h1>\n'
+        f"{body}\n</main>\n</body>\n</html>\n"
     )
 
 

@@ -44,3 +44,28 @@ def english(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     parameters = {"params_path": str(ROOT / "params" / "northwind.yaml"), "run": "all"}
     nb = execute(notebook, tmp_path_factory.mktemp("en"), cwd=ROOT, parameters=parameters)
     return render_html(nb, title="Northwind", language="en")
+
+
+def _load_chromium_helper() -> Any:
+    # tests/ is not a package (pytest runs with --import-mode=importlib): load the one
+    # Chromium helper by its path, for every browser test.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "cx_test_chromium", ROOT / "tests" / "chromium.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CHROMIUM_HELPER = _load_chromium_helper()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Any:
+    """tests/chromium.py (``dump_dom``, ``Browser``); skips, saying why, without Chromium."""
+    if CHROMIUM_HELPER.CHROMIUM is None:
+        pytest.skip(CHROMIUM_HELPER.MISSING)
+    return CHROMIUM_HELPER

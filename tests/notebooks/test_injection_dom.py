@@ -22,25 +22,17 @@ import csv
 import html.parser
 import re
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cxresearch.report.runner import run_reports
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = next(
-    (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p),
-    None,
-)
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Chromium is not installed (.ci/run installs Debian's chromium)"
-    ),
-]
+# Chromium comes from the shared helper (tests/chromium.py) through the ``chromium``
+# fixture, which skips, saying why, when it is not installed.
+pytestmark = [pytest.mark.slow]
 
 
 def payload(field: str) -> str:
@@ -131,7 +123,7 @@ report: {{analyses: [benchmarking, drivers, journey], min_base: 30}}
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def rendered(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Path:
     project = tmp_path_factory.mktemp("hostile")
     shutil.copytree(ROOT / "notebooks", project / "notebooks")
     for folder in ("operational", "contacts", "invitations", "followup"):
@@ -162,22 +154,6 @@ class Elements(html.parser.HTMLParser):
         self.found.append((tag, dict(attrs)))
 
 
-def dump_dom(page: Path) -> str:
-    assert CHROMIUM is not None
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [
-                CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                "--virtual-time-budget=3000", "--dump-dom", page.as_uri(),
-            ],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
 def assert_inert(dom: str, where: str) -> None:
     assert "<html" in dom, f"{where}: Chromium returned no DOM"
     parser = Elements()
@@ -196,15 +172,17 @@ def assert_inert(dom: str, where: str) -> None:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_planted_payloads_stay_text_in_chromium(rendered: Path, name: str, tmp_path: Path) -> None:
+def test_planted_payloads_stay_text_in_chromium(
+    rendered: Path, name: str, tmp_path: Path, chromium: Any
+) -> None:
     page = rendered / name
     text = page.read_text(encoding="utf-8")
     assert "Content-Security-Policy" in text
-    assert_inert(dump_dom(page), name)
+    assert_inert(chromium.dump_dom(page), name)
     # The escaping alone, without the policy behind it.
     bare = tmp_path / page.name
     bare.write_text(re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text))
-    dom = dump_dom(bare)
+    dom = chromium.dump_dom(bare)
     assert_inert(dom, f"{name} without its policy")
     # And the reader sees the values as text (the wave, the title, a category).
     if name != "index.html":

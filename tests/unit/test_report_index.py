@@ -112,15 +112,19 @@ def test_index_links_marks_and_headline(project: Path) -> None:
         "acme/north/benchmarking.failed.ipynb",
     ]
     assert page.count('class="cx-status-failed"') == 1
-    assert "failed — cell 3: KeyError: &#x27;&lt;b&gt;missing&lt;/b&gt;&#x27;" in page
-    assert "links show the earlier report" in page
+    # The client's reports are Finnish: its section is too, including the report names.
+    assert '<section class="cx-client" id="client-acme" lang="fi">' in page
+    assert "epäonnistui — solu 3: KeyError: &#x27;&lt;b&gt;missing&lt;/b&gt;&#x27;" in page
+    assert "linkit näyttävät aiemman raportin" in page
+    assert "<td>Vertailuraportti</td>" in page and ">muistikirja</a>" in page
     params = checks[0].params
     assert params is not None
-    expected = format_estimate(
-        nps(CURRENT, confidence=0.95), get_labels("en"), min_base=params.report.min_base
-    )
+    fi = get_labels("fi")
+    expected = format_estimate(nps(CURRENT, confidence=0.95), fi, min_base=params.report.min_base)
     assert expected.startswith("20 ")
-    assert f"<b>NPS</b> {expected} — wave 2026Q3, run all" in page
+    # The headline with its change from the previous wave (all 10s: NPS 100 → 20).
+    assert f"<li><b>NPS</b> {expected} · muutos −80 ▼ kierroksesta 2026Q2</li>" in page
+    assert "Kierros 2026Q3, kaikki vastaajat:" in page
 
 
 def test_index_escapes_user_text(project: Path, tmp_path: Path) -> None:
@@ -130,7 +134,7 @@ def test_index_escapes_user_text(project: Path, tmp_path: Path) -> None:
     page = build_index(project / "reports", checks=checks, root=project)
     assert "<script>" not in page and "<img" not in page
     assert "<h2>Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</h2>" in page
-    assert "Params files with errors" in page
+    assert "Params files with errors" in page and "Params-tiedostot, joissa on virheitä" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert re.search(r"https?://", page) is None  # same self-contained CSS as the reports
 
@@ -147,4 +151,4 @@ def test_client_known_only_from_its_manifest_is_listed(project: Path) -> None:
 
 def test_empty_reports_folder(tmp_path: Path) -> None:
     page = build_index(tmp_path / "reports", checks=[], root=tmp_path)
-    assert "No reports yet." in page
+    assert "No reports yet." in page and "Ei vielä raportteja." in page
