@@ -271,6 +271,9 @@ class RunSession:
             ``wave, promoters, passives, detractors, nps, n`` (shares on 0..100, from the
             registry's share metrics with the run's weights; they add up to 100).
         """
+        columns = ["wave", "promoters", "passives", "detractors", "nps", "n"]
+        if "nps" not in self.metrics():
+            return pd.DataFrame(columns=columns)
         shares = self.by_wave(["promoters", "passives", "detractors", "nps"])
         wide = shares.pivot(index="wave", columns="metric", values="value")
         counts = shares[shares["metric"] == "nps"].set_index("wave")["n"]
@@ -333,6 +336,8 @@ class RunSession:
             else:
                 part = part.sort_values(["share", "group"], ascending=[False, True])
             frames.append(part.assign(column=column))
+        if not frames:
+            return pd.DataFrame(columns=["column", "group", "n", "share"])
         out = pd.concat(frames, ignore_index=True)
         return out[["column", "group", "n", "share"]]
 

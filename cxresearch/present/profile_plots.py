@@ -66,7 +66,7 @@ def _percent_axis(axis: Any, labels: Labels, step: float = 20) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_percent(v, labels)))
 
 
-def nps_mix_plot(mix: pd.DataFrame, labels: Labels) -> Figure:
+def nps_mix_plot(mix: pd.DataFrame, labels: Labels) -> Figure | None:
     """Promoters, passives and detractors of each wave, with the NPS (promoters − detractors).
 
     Parameters
@@ -76,8 +76,15 @@ def nps_mix_plot(mix: pd.DataFrame, labels: Labels) -> Figure:
         detractors`` (percent), ``nps`` and ``n``, oldest wave first.
     labels
         Report language.
+
+    Returns
+    -------
+    Figure or None
+        None when there are no NPS answers (nothing to draw).
     """
-    rows = mix.reset_index(drop=True)
+    rows = mix.dropna(subset=["nps"]).reset_index(drop=True)
+    if rows.empty:
+        return None
     y = np.arange(len(rows))[::-1]  # oldest on top, the current wave last
     with chart_style():
         fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 1.5 + 0.5 * len(rows)), layout="constrained")
@@ -266,7 +273,7 @@ def group_trend_plot(
     return fig
 
 
-def profile_plot(profile: pd.DataFrame, labels: Labels, *, columns: int = 2) -> Figure:
+def profile_plot(profile: pd.DataFrame, labels: Labels, *, columns: int = 2) -> Figure | None:
     """Who answered: the share of respondents in each group of each column (0–100 %).
 
     Parameters
@@ -276,7 +283,14 @@ def profile_plot(profile: pd.DataFrame, labels: Labels, *, columns: int = 2) -> 
         (percent), groups in the order to show.
     labels
         Report language.
+
+    Returns
+    -------
+    Figure or None
+        None when there is no column to describe.
     """
+    if profile.empty:
+        return None
     names = list(dict.fromkeys(profile["column"]))
     sizes = [int((profile["column"] == c).sum()) for c in names]
     per_row = [max(sizes[i : i + columns]) for i in range(0, len(names), columns)]

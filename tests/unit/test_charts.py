@@ -222,3 +222,12 @@ def test_group_trends_leave_out_groups_too_small_in_some_wave() -> None:
         cx.group_trend_plot(frame, s.labels, group="journey_stage", waves=s.waves, min_base=10**6)
         is None
     )
+
+
+def test_nothing_to_draw_gives_no_chart() -> None:
+    import pandas as pd
+
+    labels = session("kotiposti").labels
+    assert cx.profile_plot(pd.DataFrame(columns=["column", "group", "n", "share"]), labels) is None
+    empty_mix = pd.DataFrame(columns=["wave", "promoters", "passives", "detractors", "nps", "n"])
+    assert cx.nps_mix_plot(empty_mix, labels) is None
