@@ -82,9 +82,7 @@ _CORNERS = {
 
 
 def _words(labels: Labels, key: str, **fields: object) -> str:
-    from cxresearch.present.plots import _chart_words
-
-    return _chart_words(labels, key, **fields)
+    return labels.fill(f"charts.{key}", **fields)
 
 
 def share_axis_end(results: Any) -> float:

@@ -110,6 +110,14 @@ class Labels:
         template = self.lookup("text", key)
         return string.Formatter().vformat(template, (), _Missing(fields))
 
+    def fill(self, key: str, **fields: object) -> str:
+        """The template at a dotted key (``"charts.mix_alt"``) filled as plain text.
+
+        As :meth:`plain`, for any section: chart words and alt texts, the index page.
+        A field the caller does not pass stays visible as ``{field}``.
+        """
+        return string.Formatter().vformat(self.get(key), (), _Missing(fields))
+
     def metric(self, name: str, *, short: bool = False) -> str:
         """Display name of a metric, e.g. ``nps`` → "Suositteluindeksi (NPS)"."""
         full = self.lookup("metrics", name)

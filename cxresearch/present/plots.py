@@ -19,7 +19,6 @@ while the figure is drawn, so the caller's global matplotlib settings are not ch
 from __future__ import annotations
 
 import math
-import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -88,12 +87,7 @@ def _metric_name(metric: str) -> str:
 
 def _chart_words(labels: Labels, key: str, **fields: object) -> str:
     """``charts.<key>`` filled as plain text (alt texts and chart words)."""
-
-    class _Keep(dict[str, Any]):
-        def __missing__(self, name: str) -> str:
-            return "{" + name + "}"
-
-    return string.Formatter().vformat(labels.get(f"charts.{key}"), (), _Keep(fields))
+    return labels.fill(f"charts.{key}", **fields)
 
 
 def _value_ci(

@@ -52,13 +52,7 @@ MIX_PARTS = {
 
 
 def _words(labels: Labels, key: str, **fields: object) -> str:
-    import string
-
-    class _Keep(dict[str, Any]):
-        def __missing__(self, name: str) -> str:
-            return "{" + name + "}"
-
-    return string.Formatter().vformat(labels.get(f"charts.{key}"), (), _Keep(fields))
+    return labels.fill(f"charts.{key}", **fields)
 
 
 def _percent_axis(axis: Any, labels: Labels, step: float = 20) -> None:

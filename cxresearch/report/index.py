@@ -73,13 +73,7 @@ def headline_nps(params: Params, frame: Any) -> Estimate:
 
 def _w(labels: Labels, key: str, **fields: object) -> str:
     """``index.<key>`` filled as plain text (escaped where it is put into the page)."""
-    import string
-
-    class _Keep(dict[str, Any]):
-        def __missing__(self, name: str) -> str:
-            return "{" + name + "}"
-
-    return string.Formatter().vformat(labels.get(f"index.{key}"), (), _Keep(fields))
+    return labels.fill(f"index.{key}", **fields)
 
 
 def headline_metrics(params: Params, frame: Any) -> list[dict[str, Any]]:

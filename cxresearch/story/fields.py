@@ -52,6 +52,7 @@ __all__ = [
     "Text",
     "Unit",
     "fill_plain",
+    "lower_first",
 ]
 
 
@@ -198,21 +199,21 @@ class Text:
         return str(self.text)
 
 
-def _lower_first(name: str) -> str:
-    # Inside a sentence "hinta", "asiakkuuden jatkuminen"; "NPS" stays as it is.
+def lower_first(name: str) -> str:
+    """A name inside a sentence: "Hinta" → "hinta", but "NPS" stays as it is."""
     return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
 def _driver(key: str, labels: Labels) -> str:
     from cxresearch.present.drivers import driver_label
 
-    return _lower_first(driver_label(key, labels))
+    return lower_first(driver_label(key, labels))
 
 
 def _outcome(key: str, labels: Labels) -> str:
     from cxresearch.present.drivers import outcome_label
 
-    return _lower_first(outcome_label(key, labels))
+    return lower_first(outcome_label(key, labels))
 
 
 def _journey_metric(key: str, labels: Labels) -> str:
@@ -231,7 +232,7 @@ _LOOKUPS: dict[str, Any] = {
     "metric": lambda key, labels: labels.metric(key),
     "metric_short": lambda key, labels: labels.metric(key, short=True),
     "column": lambda key, labels: labels.column(key),
-    "column_lower": lambda key, labels: _lower_first(labels.column(key)),
+    "column_lower": lambda key, labels: lower_first(labels.column(key)),
     "test": lambda key, labels: labels.test(key, short=True),
     "multiplicity": lambda key, labels: labels.lookup("multiplicity", key),
     "story": lambda key, labels: labels.get(f"story.words.{key}"),

@@ -37,7 +37,7 @@ from cxresearch.story.fields import (
     Text,
 )
 from cxresearch.story.model import Action, Finding
-from cxresearch.story.rules import WEIGHTS, target_findings
+from cxresearch.story.rules import WEIGHTS, evidence_of, target_findings, touchpoint_action
 
 __all__ = [
     "change_findings",
@@ -112,10 +112,7 @@ def change_findings(
                 True,
                 analysis="journey",
                 actions=actions,
-                evidence={
-                    "difference": float(row["difference"]),
-                    "pvalue_adjusted": float(row["pvalue_adjusted"]),
-                },
+                evidence=evidence_of(row),
             )
         )
     if not out:
@@ -193,13 +190,7 @@ def touchpoint_findings(
     for rank, row in enumerate(
         r for r in rows.to_dict("records") if r["significant"] and r["difference"] < 0
     ):
-        topic = f"touchpoint={row['group']}"
-        action = Action(
-            "improve_touchpoint",
-            {"touchpoint": Name("value:touchpoint", str(row["group"])), "target_name": Text("")},
-            "high",
-            topic,
-        )
+        action = touchpoint_action("improve_touchpoint", row["group"], "high")
         out.append(
             Finding(
                 "journey_weak_touchpoint",
@@ -209,21 +200,13 @@ def touchpoint_findings(
                 True,
                 analysis="journey",
                 actions=(action,),
-                evidence={
-                    "difference": float(row["difference"]),
-                    "pvalue_adjusted": float(row["pvalue_adjusted"]),
-                },
+                evidence=evidence_of(row),
             )
         )
     strong = [r for r in rows.to_dict("records")[::-1] if r["significant"] and r["difference"] > 0]
     if strong:
         row = strong[0]
-        action = Action(
-            "share_practice",
-            {"touchpoint": Name("value:touchpoint", str(row["group"]))},
-            "low",
-            f"touchpoint={row['group']}",
-        )
+        action = touchpoint_action("share_practice", row["group"], "low")
         out.append(
             Finding(
                 "journey_strong_touchpoint",
@@ -233,10 +216,7 @@ def touchpoint_findings(
                 True,
                 analysis="journey",
                 actions=(action,),
-                evidence={
-                    "difference": float(row["difference"]),
-                    "pvalue_adjusted": float(row["pvalue_adjusted"]),
-                },
+                evidence=evidence_of(row),
             )
         )
     return out

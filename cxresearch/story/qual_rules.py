@@ -22,16 +22,20 @@ from typing import Any
 
 import pandas as pd
 
-from cxresearch.story.fields import Base, Field, Interval, Number, Percent, PValue, Text
+from cxresearch.story.fields import (
+    Base,
+    Field,
+    Interval,
+    Number,
+    Percent,
+    PValue,
+    Text,
+    lower_first,
+)
 from cxresearch.story.model import Action, Finding
 from cxresearch.story.rules import WEIGHTS
 
 __all__ = ["former_findings", "impact_findings", "prevalence_findings"]
-
-
-def _lower_first(name: str) -> str:
-    # Inside a sentence "hinta", but "NPS" stays as it is.
-    return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
 #: Themes named as drags or lifts at most.
@@ -53,7 +57,7 @@ def impact_findings(
         fields = _impact_fields(row, theme, confidence)
         action = Action(
             "address_theme",
-            {"theme": Text(_lower_first(theme(str(row["code"]))))},
+            {"theme": Text(lower_first(theme(str(row["code"]))))},
             "high",
             f"theme={row['code']}",
         )
@@ -72,7 +76,7 @@ def impact_findings(
     for rank, row in enumerate(lifts.head(1).to_dict("records")):
         action = Action(
             "keep_theme",
-            {"theme": Text(_lower_first(theme(str(row["code"]))))},
+            {"theme": Text(lower_first(theme(str(row["code"]))))},
             "low",
             f"theme={row['code']}",
         )

@@ -27,7 +27,7 @@ last. A result under the report's suppression threshold is never a finding.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -46,15 +46,17 @@ from cxresearch.story.fields import (
     Text,
     Unit,
 )
-from cxresearch.story.model import Action, Finding
+from cxresearch.story.model import Action, Finding, Priority
 
 __all__ = [
     "WEIGHTS",
     "change_findings",
+    "evidence_of",
     "group_change_findings",
     "group_findings",
     "norm_findings",
     "target_findings",
+    "touchpoint_action",
 ]
 
 #: Rank of each kind of finding (larger first), shared by every analysis' rules.
@@ -93,6 +95,26 @@ WEIGHTS = {
 }
 #: How many missed or met targets a finding names before "and N more".
 LISTED_TARGETS = 3
+
+
+def touchpoint_action(kind: str, touchpoint: object, priority: Priority) -> Action:
+    """An action about one touchpoint ("improve", "share what works"), topic ``touchpoint=…``.
+
+    Findings of different rules about the same touchpoint (missed target, lags behind)
+    share this topic, so they become one recommendation.
+    """
+    fields: dict[str, Field] = {
+        "touchpoint": Name("value:touchpoint", str(touchpoint)),
+        "target_name": Text(""),
+    }
+    return Action(kind, fields, priority, f"touchpoint={touchpoint}")
+
+
+def evidence_of(
+    row: Mapping[Any, Any], keys: Sequence[str] = ("difference", "pvalue_adjusted")
+) -> dict[str, float]:
+    """The unrounded numbers a finding rests on, for checks."""
+    return {key: float(row[key]) for key in keys}
 
 
 def _finite(*values: Any) -> bool:
@@ -421,13 +443,7 @@ def group_findings(
         r for r in rows if r["column"] == touchpoint and r["significant"] and r["difference"] < 0
     ]
     for rank, row in enumerate(weak_tp):
-        topic = f"touchpoint={row['group']}"
-        action = Action(
-            "improve_touchpoint",
-            {"touchpoint": Name("value:touchpoint", str(row["group"])), "target_name": Text("")},
-            "high",
-            topic,
-        )
+        action = touchpoint_action("improve_touchpoint", row["group"], "high")
         out.append(
             Finding(
                 "weak_group",
@@ -436,7 +452,7 @@ def group_findings(
                 WEIGHTS["weak_touchpoint"] - rank,
                 True,
                 actions=(action,),
-                evidence={k: float(row[k]) for k in evidence},
+                evidence=evidence_of(row, evidence),
             )
         )
     weak_other = [
@@ -460,7 +476,7 @@ def group_findings(
                 WEIGHTS["weak_group"],
                 True,
                 actions=(action,),
-                evidence={k: float(row[k]) for k in evidence},
+                evidence=evidence_of(row, evidence),
             )
         )
     strong_tp = [
@@ -470,12 +486,7 @@ def group_findings(
     ]
     if strong_tp:
         row = strong_tp[0]
-        action = Action(
-            "share_practice",
-            {"touchpoint": Name("value:touchpoint", str(row["group"]))},
-            "low",
-            f"touchpoint={row['group']}",
-        )
+        action = touchpoint_action("share_practice", row["group"], "low")
         out.append(
             Finding(
                 "strong_group",
@@ -484,7 +495,7 @@ def group_findings(
                 WEIGHTS["strong_touchpoint"],
                 True,
                 actions=(action,),
-                evidence={k: float(row[k]) for k in evidence},
+                evidence=evidence_of(row, evidence),
             )
         )
     touchpoints = [r for r in rows if r["column"] == touchpoint]
@@ -497,7 +508,7 @@ def group_findings(
                 "neutral",
                 WEIGHTS["no_group_difference"],
                 False,
-                evidence={k: float(lowest[k]) for k in evidence},
+                evidence=evidence_of(lowest, evidence),
             )
         )
     return out
