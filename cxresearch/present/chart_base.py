@@ -106,6 +106,9 @@ class ReportFigure(Figure):
     alt: str = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Drawn at the PNG's resolution from the start: labels placed while the chart is
+        # built (driver_plots._place_labels) see the same layout as the saved image.
+        kwargs.setdefault("dpi", DPI)
         super().__init__(*args, **kwargs)
         engine = self.get_layout_engine()
         if isinstance(engine, ConstrainedLayoutEngine):
