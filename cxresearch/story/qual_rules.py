@@ -1,11 +1,11 @@
 """Finding rules for the coded comments: which themes explain the scores.
 
 Read from :meth:`cxresearch.qual.run.CodingRun.impact` (each theme's mentioners against the
-other commenters, Holm-adjusted over the themes) and ``prevalence`` /
-``former_reasons``:
+other commenters, adjusted over the themes with the params' method, intervals at the
+matching level) and ``prevalence`` / ``former_reasons``:
 
 * **Themes that pull NPS down** (or up): a theme whose mentioners' NPS differs from the
-  other commenters' significantly after the Holm adjustment, the largest effect on the
+  other commenters' significantly after the adjustment, the largest effect on the
   overall NPS first;
 * **The most mentioned theme**, with its share and interval (a filler when stronger
   findings exist);
@@ -26,6 +26,7 @@ from cxresearch.story.fields import (
     Base,
     Field,
     Interval,
+    Name,
     Number,
     Percent,
     PValue,
@@ -45,11 +46,11 @@ LISTED = 2
 def impact_findings(
     impact: pd.DataFrame | None, *, theme: Callable[[str], str], confidence: float = 0.95
 ) -> list[Finding]:
-    """Themes whose mentioners' NPS differs significantly (Holm) from other commenters'."""
+    """Themes whose mentioners' NPS differs significantly (adjusted) from other commenters'."""
     if impact is None or not len(impact):
         return []
     rows = impact.reset_index().rename(columns={"index": "code"})
-    significant = rows[rows["pvalue_holm"] < 1 - confidence]
+    significant = rows[rows["pvalue_adjusted"] < 1 - confidence]
     out = []
     drags = significant[significant["difference"] < 0].sort_values("effect_on_nps")
     lifts = significant[significant["difference"] > 0].sort_values("effect_on_nps", ascending=False)
@@ -115,10 +116,18 @@ def _impact_fields(
         "nps_mentioners": Number(row["nps_mentioners"], "nps"),
         "nps_others": Number(row["nps_others"], "nps"),
         "diff": Number(row["difference"], "nps", signed=True),
-        "interval": Interval(row["ci_low"], row["ci_high"], "nps", confidence),
-        "p": PValue(row["pvalue_holm"], adjusted=True),
+        "interval": Interval(
+            row["ci_low"], row["ci_high"], "nps", row.get("interval_confidence", confidence)
+        ),
+        "p": PValue(row["pvalue_adjusted"], adjusted=True),
+        "method": Name("multiplicity", str(row.get("adjust", "holm"))),
         "effect": Number(row["effect_on_nps"], "nps", magnitude=True),
-        "effect_interval": Interval(row["effect_ci_low"], row["effect_ci_high"], "nps", confidence),
+        "effect_interval": Interval(
+            row["effect_ci_low"],
+            row["effect_ci_high"],
+            "nps",
+            row.get("interval_confidence", confidence),
+        ),
         "base": Base(row["mentions"]),
     }
 
@@ -128,7 +137,7 @@ def _evidence(row: dict[Any, Any]) -> dict[str, float]:
         "difference": float(row["difference"]),
         "ci_low": float(row["ci_low"]),
         "ci_high": float(row["ci_high"]),
-        "pvalue_adjusted": float(row["pvalue_holm"]),
+        "pvalue_adjusted": float(row["pvalue_adjusted"]),
     }
 
 

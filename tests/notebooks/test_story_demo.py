@@ -226,7 +226,7 @@ def qualitative(client: str, run: str) -> Story:
 
 
 @pytest.mark.parametrize(("client", "run"), RUNS)
-def test_qualitative_findings_rest_on_holm_adjusted_verdicts(client: str, run: str) -> None:
+def test_qualitative_findings_rest_on_adjusted_verdicts(client: str, run: str) -> None:
     story = qualitative(client, run)
     assert MIN_FINDINGS <= len(story.findings) <= MAX_FINDINGS
     for finding in story.findings:
