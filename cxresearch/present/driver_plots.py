@@ -147,7 +147,7 @@ def importance_plot(
     ci = format_ci_label(confidence, labels)
     noise_text = labels.get("number.missing")
     with chart_style():
-        fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 1.7 + 0.42 * len(rows)), layout="constrained")
+        fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 1.5 + 0.34 * len(rows)), layout="constrained")
         ax = fig.subplots()
         handles: list[Any] = []
         if len(noise):
@@ -359,7 +359,7 @@ def ipa_plot(
     scale = tuple(ipa.attrs.get("scale", (1, 5)))
     low, high = (format_number(v, labels) for v in scale)
     with chart_style():
-        fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 5.6), layout="constrained")
+        fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 5.0), layout="constrained")
         ax = fig.subplots()
         points: list[tuple[float, float, str, str]] = []
         lines: list[tuple[float, float, float, float]] = []
