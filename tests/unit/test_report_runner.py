@@ -214,7 +214,8 @@ def test_index_lists_clients_and_bad_params(first: Step) -> None:
     assert 'href="beta/all/benchmarking.html"' in page
     assert "<h2>Acme &lt;Oy&gt; — asiakaskokemus 2026</h2>" in page
     assert "broken.yaml" in page  # listed under params files with errors
-    assert "Params or data need fixing" in page  # delta: params fine, filter wrong
+    # delta: params fine, filter wrong (its section is in its reports' language, Finnish)
+    assert "Params-tiedosto tai aineisto on korjattava" in page
 
 
 def test_unchanged_inputs_are_not_rerun(first: Step, cached: Step) -> None:
@@ -258,7 +259,8 @@ def test_failure_keeps_good_report_and_names_the_cell(forced: Step, failing: Ste
         "evalue": "'missing'",
     }
     assert entry["files"] == ["all/benchmarking.failed.ipynb"]
-    assert 'class="cx-status-failed">failed — cell 3' in failing.files["index.html"].decode()
+    index = failing.files["index.html"].decode()
+    assert 'class="cx-status-failed">✗ epäonnistui — solu 3' in index  # acme reports in Finnish
 
 
 def test_validation_reports_each_bad_file(root: Path) -> None:
