@@ -116,7 +116,7 @@ class Labels:
         As :meth:`plain`, for any section: chart words and alt texts, the index page.
         A field the caller does not pass stays visible as ``{field}``.
         """
-        return string.Formatter().vformat(self.get(key), (), _Missing(fields))
+        return fill_plain(self.get(key), **fields)
 
     def metric(self, name: str, *, short: bool = False) -> str:
         """Display name of a metric, e.g. ``nps`` → "Suositteluindeksi (NPS)"."""

@@ -20,7 +20,6 @@ Examples
 from __future__ import annotations
 
 import math
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -36,6 +35,7 @@ from cxresearch.present.format import (
     metric_decimals,
 )
 from cxresearch.present.labels import Labels
+from cxresearch.present.labels import fill_plain as labels_fill_plain
 
 __all__ = [
     "Base",
@@ -174,9 +174,7 @@ class PValue:
         text = format_pvalue(self.pvalue, labels)
         if not self.adjusted:
             return text
-        return string.Formatter().vformat(
-            labels.get("story.words.p_adjusted"), (), _Keep({"p": text})
-        )
+        return labels.fill("story.words.p_adjusted", p=text)
 
 
 @dataclass(frozen=True)
@@ -262,15 +260,10 @@ class Name:
         return str(lookup(self.key, labels))
 
 
-class _Keep(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 def fill_plain(template: str, fields: Mapping[str, Field], labels: Labels) -> str:
     """``template`` with each field worded (plain text: tables and nested parts)."""
     values = {name: value.plain(labels) for name, value in fields.items()}
-    return string.Formatter().vformat(template, (), _Keep(values))
+    return labels_fill_plain(template, **values)
 
 
 @dataclass(frozen=True)
