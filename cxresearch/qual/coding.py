@@ -10,10 +10,18 @@ base forms, then match the codebook's rules:
 - a phrase matches its base forms in order (``ei vastata`` covers ``ei vastattu``);
 - a pattern is a regular expression searched in the normalised text.
 
-Matching is done once per distinct base form and memoised, so 100,000 comments cost
-about as much as their distinct words. Every match is kept as evidence (comment, code,
-rule, matched text) so a researcher can audit why a comment was coded. A parent code is
-true when any of its children is.
+All comments are read together (:mod:`cxresearch.qual.corpus`, rules matched in
+:mod:`cxresearch.qual.matching`): words, sentences and
+emoji become flat arrays, and everything that depends on a word alone (its base form, the
+rules it matches, its sentiment value, whether it negates) is computed once per distinct
+word and language and mapped to the words by index; language shares, sentence scores and
+code flags are numpy sums. Only what is sequential stays a Python loop, over the few
+places it applies: the negation window in sentences that hold a negator, phrases at words
+that start one, and patterns in comments with a sentence in their language. The results
+are those of the former comment-by-comment loop, which is kept in the tests as the
+reference (``tests/unit/fixtures/qual_reference_coder.py``). Every match is kept as
+evidence (comment, code, rule, matched text) so a researcher can audit why a comment was
+coded. A parent code is true when any of its children is.
 
 Nothing is dropped: empty and emoji-only comments, comments in a third language and very
 long comments are kept in every output with a status and counted (:meth:`Coding.counts`).
@@ -21,9 +29,8 @@ long comments are kept in every output with a status and counted (:meth:`Coding.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,83 +38,16 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.qual.codebook import Codebook
-from cxresearch.qual.normalise import (
-    LANGUAGES,
-    BaseForms,
-    detect_language,
-    normalise_text,
-    tokenise,
-)
-from cxresearch.qual.sentiment import (
-    COORDINATORS,
-    EMOJI,
-    EMOJI_PATTERN,
-    LEXICON,
-    NEGATION_WINDOW,
-    NEGATORS,
-    split_sentences,
-)
+from cxresearch.qual.corpus import Corpus, build_corpus
+from cxresearch.qual.matching import Hits, find_hits, rule_tables, word_tables
+from cxresearch.qual.normalise import _FUNCTION_WORDS, LANGUAGES, BaseForms, normalise_text
+from cxresearch.qual.sentiment import COORDINATORS, NEGATION_WINDOW
 
 __all__ = ["LONG_COMMENT", "STATUSES", "Coding", "code_comments"]
 
 #: Comments longer than this many characters are coded in full and counted as long.
 LONG_COMMENT = 5_000
 STATUSES = ("coded", "uncoded", "empty", "other-language")
-_MIN_COMPOUND_PART = 3  # letters left over when a rule word is a compound's head/modifier
-_MIN_COMPOUND_RULE = 4  # shorter rule words match whole words only
-
-
-@dataclass
-class _Language:
-    """Matching tables of one codebook in one language, filled lazily per base form."""
-
-    words: dict[str, list[tuple[str, str]]]
-    compound_rules: list[tuple[str, str, str]]
-    phrases: dict[str, list[tuple[tuple[str, ...], str, str]]]
-    patterns: list[tuple[Any, str, str]]
-    lexicon_surface: dict[str, int]
-    lexicon_base: dict[str, int]
-    negators: frozenset[str]
-    memo: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-
-    def word_matches(self, base: str) -> tuple[tuple[str, str], ...]:
-        hit = self.memo.get(base)
-        if hit is None:
-            found = list(self.words.get(base, ()))
-            for rule, code, source in self.compound_rules:
-                if len(base) - len(rule) >= _MIN_COMPOUND_PART and (
-                    base.endswith(rule) or base.startswith(rule)
-                ):
-                    found.append((code, source))
-            hit = self.memo[base] = tuple(dict.fromkeys(found))
-        return hit
-
-
-def _tables(book: Codebook, lang: str, forms: BaseForms) -> _Language:
-    words: dict[str, list[tuple[str, str]]] = {}
-    compounds: list[tuple[str, str, str]] = []
-    phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
-    patterns: list[tuple[Any, str, str]] = []
-    for code in book:
-        rules = code.rules.get(lang)
-        if rules is None:
-            continue
-        for base, source in zip(rules.words, rules.word_sources, strict=True):
-            words.setdefault(base, []).append((code.code, source))
-            if lang == "fi" and len(base) >= _MIN_COMPOUND_RULE:
-                compounds.append((base, code.code, source))
-        for phrase, source in zip(rules.phrases, rules.phrase_sources, strict=True):
-            phrases.setdefault(phrase[0], []).append((phrase, code.code, source))
-        patterns += [(p, code.code, p.pattern) for p in rules.patterns]
-    surface = LEXICON[lang]
-    # Dictionary forms first: a base form shared with another word (ongelmitta -> ongelma)
-    # must not override the word's own polarity.
-    base_scores: dict[str, int] = dict(surface)
-    for word, score in surface.items():
-        base_scores.setdefault(forms.base_form(word, lang), score)
-    # Negators are matched as written: their base forms ("isn't" -> "be") are not negations.
-    negators = NEGATORS[lang]
-    return _Language(words, compounds, phrases, patterns, surface, base_scores, negators)
 
 
 @dataclass(frozen=True)
@@ -194,18 +134,111 @@ def _languages(language: Any, index: pd.Index) -> pd.Series:
     return pd.Series(out, index=index, dtype=object)
 
 
-def _remember(memo: dict[str, dict[str, str]], forms: BaseForms, word: str, lang: str) -> str:
-    # A plain dict per language in front of the cache: most words repeat many times.
-    base = memo[lang][word] = forms.base_form(word, lang)
-    return base
+_FI, _EN, _OTHER, _NONE = 0, 1, 2, -1  # language codes in arrays (LANGUAGES order, then other)
+_LANGUAGE_NAMES = (*LANGUAGES, "other")
+_SENTIMENTS = np.array(["neutral", "positive", "negative", "mixed"], dtype=object)
+_DIRECTIONS = {None: 0, "positive": 1, "negative": 2}
 
 
-def _label(positive: int, negative: int) -> str:
-    if positive and negative:
-        return "mixed"
-    if positive:
-        return "positive"
-    return "negative" if negative else "neutral"
+def _labels(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`_label`: counts of positive and negative parts -> label."""
+    return _SENTIMENTS[(positive > 0).astype(np.int64) + 2 * (negative > 0).astype(np.int64)]
+
+
+def _detect(
+    corpus: Corpus, word: np.ndarray, group: np.ndarray, groups: int, forms: BaseForms
+) -> np.ndarray:
+    """:func:`~cxresearch.qual.normalise.detect_language` for groups of tokens at once.
+
+    ``word`` and ``group`` give each token's word id and group (a comment or a sentence,
+    0 … groups - 1, every group non-empty). Returns ``_FI``, ``_EN`` or ``_OTHER`` per group
+    with the same arithmetic (shares of known words plus 0.1 per function word, Finnish
+    on a tie, "other" below half).
+    """
+    count = np.bincount(group, minlength=groups).astype(float)
+    needed = np.unique(word).tolist()
+    keys = []
+    shares = []
+    for lang in LANGUAGES:
+        function_words = _FUNCTION_WORDS[lang]
+        function = np.zeros(len(corpus.words), dtype=bool)
+        known = np.zeros(len(corpus.words), dtype=bool)
+        for w in needed:
+            text = corpus.words[w]
+            function[w] = text in function_words
+            known[w] = function[w] or forms.known(text, lang)
+        in_function = np.bincount(group, weights=function[word], minlength=groups)
+        share = np.bincount(group, weights=known[word], minlength=groups) / count
+        keys.append(share + 0.1 * in_function)
+        shares.append(share)
+    finnish = keys[_FI] >= keys[_EN]
+    best = np.where(finnish, _FI, _EN)
+    return np.where(np.where(finnish, shares[_FI], shares[_EN]) < 0.5, _OTHER, best)
+
+
+def _negated_scores(
+    sentences: np.ndarray, corpus: Corpus, value: np.ndarray, negator: np.ndarray
+) -> dict[int, int]:
+    """Scores of sentences holding a negator: the negation window runs word by word."""
+    coordinator = np.array([w in COORDINATORS for w in corpus.words], dtype=bool)
+    is_coordinator = coordinator[corpus.token_word].tolist() if corpus.words else []
+    lows = np.searchsorted(corpus.token_sentence, sentences, side="left").tolist()
+    highs = np.searchsorted(corpus.token_sentence, sentences, side="right").tolist()
+    values = value.tolist()
+    negators = negator.tolist()
+    out: dict[int, int] = {}
+    for sentence, low, high in zip(sentences.tolist(), lows, highs, strict=True):
+        total, negated_until = 0, -1
+        for j in range(low, high):
+            if negators[j]:
+                negated_until = j + NEGATION_WINDOW
+            elif is_coordinator[j] and j <= negated_until:
+                # "no outage or problem": the negation carries over a coordinated list
+                negated_until = j + 2
+            elif values[j]:
+                total += -values[j] if j <= negated_until else values[j]
+        out[sentence] = total
+    return out
+
+
+def _aspects(
+    hits: Hits,
+    closure: list[list[int]],
+    direction: np.ndarray,
+    sentence_score: np.ndarray,
+    codes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sentiment of each (comment, code) mention, in the order the codes were first met.
+
+    A mention's sentences are those of its hits (a parent's: those of its children's);
+    positive/negative/mixed from their scores, else the code's own direction when the
+    hits carry exactly one.
+    """
+    lengths = np.array([len(c) for c in closure], np.int64)
+    targets = np.array([t for c in closure for t in c], np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    per_hit = lengths[hits.code]
+    hit = np.repeat(np.arange(hits.code.size), per_hit)
+    within = np.arange(hit.size) - np.repeat(np.cumsum(per_hit) - per_hit, per_hit)
+    target = targets[offsets[hits.code[hit]] + within]
+    key = hits.comment[hit] * codes + target
+    keys, first = np.unique(key, return_index=True)
+    place = np.searchsorted(keys, key)
+    sentences = np.unique(place * sentence_score.size + hits.sentence[hit])
+    owner, sentence = np.divmod(sentences, sentence_score.size)
+    positive = np.bincount(owner, weights=sentence_score[sentence] > 0, minlength=keys.size)
+    negative = np.bincount(owner, weights=sentence_score[sentence] < 0, minlength=keys.size)
+    label = _labels(positive, negative)
+    way = direction[hits.code[hit]]
+    ways = np.unique(place[way > 0] * 3 + way[way > 0])
+    n_ways = np.bincount(ways // 3, minlength=keys.size)
+    single = np.zeros(keys.size, np.int64)
+    single[ways // 3] = ways % 3
+    fallback = (label == "neutral") & (n_ways == 1)
+    label[fallback] = np.array(["", "positive", "negative"], dtype=object)[single[fallback]]
+    order = np.argsort(first, kind="stable")
+    comment, code = np.divmod(keys[order], codes)
+    return comment, code, label[order]
 
 
 def code_comments(
@@ -251,128 +284,124 @@ def code_comments(
     series = _as_series(texts)
     given = _languages(language, series.index)
     forms = forms if forms is not None else BaseForms(cache_dir)
-    tables: dict[str, _Language] = {}
     names = codebook.names
     position = {name: j for j, name in enumerate(names)}
-    ancestors = {name: [position[a] for a in codebook.ancestors(name)] for name in names}
-    direction = {c.code: c.sentiment for c in codebook}
-
+    closure = [[position[name], *(position[a] for a in codebook.ancestors(name))] for name in names]
+    direction = np.array([_DIRECTIONS[c.sentiment] for c in codebook], np.int64)
     n = len(series)
-    memo: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
-    matrix = np.zeros((n, len(names)), dtype=bool)
-    evidence: list[tuple[Any, ...]] = []
-    aspects: list[tuple[Any, str, str]] = []
-    score = np.zeros(n)
-    labels: list[str] = ["neutral"] * n
-    used_language: list[str | None] = [None] * n
-    detected = np.zeros(n, dtype=bool)
-    mixed = np.zeros(n, dtype=bool)
-    status = ["empty"] * n
-    characters = np.zeros(n, dtype=np.int64)
     ids = series.index.tolist()
 
-    for i, raw in enumerate(series.tolist()):
-        text = normalise_text(raw)
-        characters[i] = len(text)
-        tokens = tokenise(text)
-        emoji = [(m.start(), EMOJI[m.group()]) for m in EMOJI_PATTERN.finditer(text)]
-        if not tokens:
-            status[i] = "empty"
-            positive = sum(s > 0 for _, s in emoji)
-            negative = sum(s < 0 for _, s in emoji)
-            score[i] = sum(s for _, s in emoji)
-            labels[i] = _label(positive, negative)
-            continue
-        words = [t.text for t in tokens]
-        lang: str | None = given.iat[i]  # type: ignore[assignment]
-        if lang is None:
-            lang, _ = detect_language(words, forms)
-            detected[i] = True
-        used_language[i] = lang
-        if lang is None or lang == "other":
-            status[i] = "other-language"
-            continue
-        spans = split_sentences(text)
-        starts = [a for a, _ in spans]
-        sentence_of = [max(bisect.bisect_right(starts, t.start) - 1, 0) for t in tokens]
-        # Each sentence in its own language when it clearly is the other one.
-        sentence_lang = [lang] * len(spans)
-        if len(spans) > 1:
-            by_sentence: list[list[str]] = [[] for _ in spans]
-            for w, k in zip(words, sentence_of, strict=True):
-                by_sentence[k].append(w)
-            for s, own in enumerate(by_sentence):
-                guess, _ = detect_language(own, forms) if len(own) >= 2 else (None, 0.0)
-                if guess in LANGUAGES and guess != lang:
-                    sentence_lang[s] = guess
-            mixed[i] = len(set(sentence_lang)) > 1
-        base = [
-            memo[sentence_lang[k]].get(w) or _remember(memo, forms, w, sentence_lang[k])
-            for w, k in zip(words, sentence_of, strict=True)
-        ]
-        # plain lists: numpy on a handful of numbers per comment costs more than it saves
-        sentence_scores = [0.0] * len(spans)
-        hits: list[tuple[str, str, str, int, int, int]] = []
-        negated_until = -1
-        current = -1
-        for j, (token, b, k) in enumerate(zip(tokens, base, sentence_of, strict=True)):
-            table = tables.get(sentence_lang[k])
-            if table is None:
-                table = tables[sentence_lang[k]] = _tables(codebook, sentence_lang[k], forms)
-            if k != current:
-                current, negated_until = k, -1
-            found = table.word_matches(b)
-            if token.text != b:  # the word as written too (the dictionary may over-cut it)
-                found = tuple(dict.fromkeys((*found, *table.word_matches(token.text))))
-            for code, source in found:
-                hits.append((code, "word", source, token.start, token.end, k))
-            for phrase, code, source in table.phrases.get(b, ()):
-                end = j + len(phrase)
-                if tuple(base[j:end]) == phrase and all(sentence_of[m] == k for m in range(j, end)):
-                    hits.append((code, "phrase", source, token.start, tokens[end - 1].end, k))
-            value = table.lexicon_surface.get(token.text) or table.lexicon_base.get(b, 0)
-            if token.text in table.negators:
-                negated_until = j + NEGATION_WINDOW
-            elif token.text in COORDINATORS and j <= negated_until:
-                # "no outage or problem": the negation carries over a coordinated list
-                negated_until = j + 2
-            elif value:
-                sentence_scores[k] += -value if j <= negated_until else value
-        for start, value in emoji:
-            sentence_scores[max(bisect.bisect_right(starts, start) - 1, 0)] += value
-        for lang_k in set(sentence_lang):
-            table = tables.get(lang_k) or tables.setdefault(
-                lang_k, _tables(codebook, lang_k, forms)
-            )
-            for pattern, code, source in table.patterns:
-                for m in pattern.finditer(text):
-                    k = max(bisect.bisect_right(starts, m.start()) - 1, 0)
-                    if sentence_lang[k] == lang_k:
-                        hits.append((code, "pattern", source, m.start(), m.end(), k))
-        positive = sum(v > 0 for v in sentence_scores)
-        negative = sum(v < 0 for v in sentence_scores)
-        score[i] = float(sum(sentence_scores))
-        labels[i] = _label(positive, negative)
-        if not hits:
-            status[i] = "uncoded"
-            continue
-        status[i] = "coded"
-        mentions: dict[str, set[int]] = {}
-        directions: dict[str, set[str]] = {}
-        for code, rule, source, start, end, k in hits:
-            evidence.append((ids[i], code, rule, source, text[start:end], k))
-            for target in (position[code], *ancestors[code]):
-                matrix[i, target] = True
-                mentions.setdefault(names[target], set()).add(k)
-                way = direction[code]
-                if way is not None:
-                    directions.setdefault(names[target], set()).add(way)
-        for name, sentences in mentions.items():
-            values = [sentence_scores[k] for k in sentences]
-            label = _label(sum(v > 0 for v in values), sum(v < 0 for v in values))
-            if label == "neutral" and len(directions.get(name, ())) == 1:
-                label = next(iter(directions[name]))
-            aspects.append((ids[i], name, label))
+    texts_ = [normalise_text(raw) for raw in series.tolist()]
+    corpus = build_corpus(texts_)
+    characters = np.fromiter(map(len, texts_), dtype=np.int64, count=n)
+    has_words = corpus.counts(corpus.token_comment) > 0
+
+    # Language of each comment: given, else detected from its words.
+    lang = np.full(n, _NONE, dtype=np.int64)
+    given_code = np.array(
+        [_NONE if v is None else LANGUAGES.index(v) for v in given.tolist()], np.int64
+    )
+    lang[has_words] = given_code[has_words]
+    detected = has_words & (given_code == _NONE)
+    if detected.any():
+        chosen = np.flatnonzero(detected)
+        in_chosen = detected[corpus.token_comment]
+        group = np.searchsorted(chosen, corpus.token_comment[in_chosen])
+        lang[chosen] = _detect(corpus, corpus.token_word[in_chosen], group, chosen.size, forms)
+    coded = (lang == _FI) | (lang == _EN)
+
+    # Each sentence in its own language when it clearly is the other one.
+    sentence_comment = corpus.sentence_comment
+    sentence_lang = lang[sentence_comment]
+    multi = coded & (np.diff(corpus.first_sentence) > 1)
+    sentence_words = np.bincount(corpus.token_sentence, minlength=sentence_comment.size)
+    candidates = np.flatnonzero(multi[sentence_comment] & (sentence_words >= 2))
+    if candidates.size:
+        in_candidate = np.zeros(sentence_comment.size, dtype=bool)
+        in_candidate[candidates] = True
+        tokens = in_candidate[corpus.token_sentence]
+        group = np.searchsorted(candidates, corpus.token_sentence[tokens])
+        guess = _detect(corpus, corpus.token_word[tokens], group, candidates.size, forms)
+        switch = (guess != _OTHER) & (guess != sentence_lang[candidates])
+        sentence_lang[candidates[switch]] = guess[switch]
+    in_multi = multi[sentence_comment]
+    mixed = np.ones(n, dtype=bool)
+    for code in (_FI, _EN):  # sentences in both languages (all may have switched)
+        mixed &= np.bincount(sentence_comment[in_multi & (sentence_lang == code)], minlength=n) > 0
+
+    used = sorted({int(v) for v in sentence_lang[coded[sentence_comment]]})
+    tables = {LANGUAGES[v]: rule_tables(codebook, LANGUAGES[v], forms) for v in used}
+    coded_token = coded[corpus.token_comment]
+    pair = np.where(coded_token, corpus.token_word * 2 + sentence_lang[corpus.token_sentence], 0)
+    seen = np.bincount(pair[coded_token], minlength=2 * len(corpus.words))
+    words = word_tables(corpus, np.flatnonzero(seen), tables, forms, position)
+
+    # Sentiment: lexicon sums per sentence; sentences with a negator word by word.
+    value = np.where(coded_token, words.value[pair], 0)
+    negator = coded_token & words.negator[pair]
+    negated = np.unique(corpus.token_sentence[negator])
+    plain = coded_token & ~np.isin(corpus.token_sentence, negated)
+    sentence_score = np.bincount(
+        corpus.token_sentence[plain], weights=value[plain], minlength=sentence_comment.size
+    )
+    for sentence, total in _negated_scores(negated, corpus, value, negator).items():
+        sentence_score[sentence] = total
+    emoji_coded = coded[corpus.emoji_comment]
+    sentence_score += np.bincount(
+        corpus.emoji_sentence[emoji_coded],
+        weights=corpus.emoji_value[emoji_coded],
+        minlength=sentence_comment.size,
+    )
+    in_coded = coded[sentence_comment]
+    score = np.bincount(sentence_comment[in_coded], weights=sentence_score[in_coded], minlength=n)
+    positive = np.bincount(sentence_comment, weights=in_coded & (sentence_score > 0), minlength=n)
+    negative = np.bincount(sentence_comment, weights=in_coded & (sentence_score < 0), minlength=n)
+    # Comments without words: their emoji alone.
+    emoji_empty = ~has_words[corpus.emoji_comment]
+    where, values = corpus.emoji_comment[emoji_empty], corpus.emoji_value[emoji_empty]
+    score += np.bincount(where, weights=values, minlength=n)
+    positive += np.bincount(where, weights=values > 0, minlength=n)
+    negative += np.bincount(where, weights=values < 0, minlength=n)
+    labels = _labels(positive, negative)
+
+    hits = find_hits(corpus, coded_token, pair, words, coded, sentence_lang, tables, position)
+    direct = np.zeros((n, len(names)), dtype=np.int64)
+    direct[hits.comment, hits.code] = 1
+    closure_matrix = np.zeros((len(names), len(names)), dtype=np.int64)
+    for j, targets in enumerate(closure):
+        closure_matrix[j, targets] = 1
+    matrix = (direct @ closure_matrix) > 0
+    any_hit = direct.any(axis=1)
+
+    status = np.full(n, "empty", dtype=object)
+    status[has_words & (lang == _OTHER)] = "other-language"
+    status[coded & any_hit] = "coded"
+    status[coded & ~any_hit] = "uncoded"
+    used_language = [_LANGUAGE_NAMES[v] if v != _NONE else None for v in lang.tolist()]
+
+    local = (hits.sentence - corpus.first_sentence[hits.comment]).tolist()
+    name_of = np.array(names, dtype=object)
+    spans = zip(hits.start.tolist(), hits.end.tolist(), strict=True)
+    evidence = list(
+        zip(
+            [ids[i] for i in hits.comment.tolist()],
+            name_of[hits.code].tolist(),
+            hits.rule.tolist(),
+            hits.source.tolist(),
+            [corpus.joined[a:b] for a, b in spans],
+            local,
+            strict=True,
+        )
+    )
+    a_comment, a_code, a_label = _aspects(hits, closure, direction, sentence_score, len(names))
+    aspects = list(
+        zip(
+            [ids[i] for i in a_comment.tolist()],
+            name_of[a_code].tolist(),
+            a_label.tolist(),
+            strict=True,
+        )
+    )
     forms.save()
     index = series.index
     return Coding(
@@ -380,12 +409,12 @@ def code_comments(
         evidence=pd.DataFrame(
             evidence, columns=["id", "code", "rule", "rule_text", "matched", "sentence"]
         ).drop_duplicates(ignore_index=True),
-        sentiment=pd.DataFrame({"score": score, "label": labels}, index=index),
+        sentiment=pd.DataFrame({"score": score, "label": labels.tolist()}, index=index),
         aspects=pd.DataFrame(aspects, columns=["id", "code", "sentiment"]),
         language=pd.Series(used_language, index=index, dtype=object, name="language"),
         language_detected=pd.Series(detected, index=index, name="language_detected"),
         mixed_language=pd.Series(mixed, index=index, name="mixed_language"),
-        status=pd.Series(status, index=index, dtype=object, name="status"),
+        status=pd.Series(status.tolist(), index=index, dtype=object, name="status"),
         characters=pd.Series(characters, index=index, name="characters"),
         codebook=codebook.name,
     )
