@@ -3,7 +3,10 @@
 1. **Auto-coding 100,000 comments** (Finnish and English, the demo generator's sentences
    drawn with a fixed seed) with ``params/codebooks/cx-default.yaml``: seconds and peak
    memory (RSS of a fresh process) with an empty base-form cache (simplemma loads its
-   dictionaries) and with the cache warm (a second process that finds the cache file).
+   dictionaries) and with the cache warm (a later process that finds the cache file). The
+   reference in the same run is the comment-by-comment coder that the corpus-wide one
+   replaced (``tests/unit/fixtures/qual_reference_coder.py``), with the same warm cache;
+   the run fails when the two codings differ (codes, evidence, sentiment, aspects).
 2. **Lemmatisers on inflected Finnish**: simplemma (MIT, the project's choice) against
    Voikko (Debian ``python3-libvoikko`` + ``voikko-fi``, GPL: a benchmark peer only, skipped
    when not installed) on a hand-made gold list of inflected forms and compounds from the
@@ -13,7 +16,8 @@
    in the same run; the two must agree to 1e-12.
 
 Each case runs in its own child process so that memory and load times do not leak between
-cases. Exit status 1 when alpha disagrees with the peer or a case fails.
+cases. Exit status 1 when alpha disagrees with the peer, the two coders' codings differ or a
+case fails.
 
     .venv/bin/python benchmarks/bench_qual.py            # about 1-2 minutes
     .venv/bin/python benchmarks/bench_qual.py --n 20000
@@ -86,18 +90,45 @@ def _comments(n: int) -> tuple[list[str], list[str]]:
     return [texts[i] for i in keep[:n]], [str(v) for v in language[keep][:n]]
 
 
+def _previous_coder() -> Any:
+    """The comment-by-comment coder kept in the tests as the reference."""
+    import importlib.util
+
+    name = "qual_reference_coder"
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "tests" / "unit" / "fixtures" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.code_comments
+
+
+def _digest(coding: Any) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for frame in (coding.codes, coding.evidence, coding.sentiment, coding.aspects):
+        digest.update(frame.to_csv().encode("utf-8"))
+    digest.update(coding.status.to_csv().encode("utf-8"))
+    digest.update(coding.language.to_csv().encode("utf-8"))
+    return digest.hexdigest()
+
+
 def child_coding(spec: dict[str, Any]) -> dict[str, Any]:
     from cxresearch.qual.codebook import load_codebook
     from cxresearch.qual.coding import code_comments
     from cxresearch.qual.normalise import BaseForms
 
+    coder = _previous_coder() if spec.get("coder") == "previous" else code_comments
     texts, languages = _comments(spec["n"])
     base_rss = _rss_mib()
     start = time.perf_counter()
     forms = BaseForms(spec["cache"])
     book = load_codebook(ROOT / "params" / "codebooks" / "cx-default.yaml", forms=forms)
     language = languages if spec["given_language"] else None
-    coding = code_comments(texts, book, language=language, forms=forms)
+    coding = coder(texts, book, language=language, forms=forms)
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
@@ -106,6 +137,7 @@ def child_coding(spec: dict[str, Any]) -> dict[str, Any]:
         "loaded_dictionary": forms.loaded_dictionary,
         "coded": int((coding.status == "coded").sum()),
         "n": len(texts),
+        "digest": _digest(coding),
     }
 
 
@@ -190,19 +222,35 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     print(f"# Qualitative coding ({args.n:,} comments; alpha {args.units:,} units × 3 coders)\n")
     with tempfile.TemporaryDirectory() as cache:
-        print("| auto-coding | seconds | peak RSS MiB | comments/s | dictionary loaded |")
-        print("|---|---:|---:|---:|---|")
-        for label, given in (("cold cache, language given", True),
-                             ("warm cache, language given", True),
-                             ("warm cache, language detected", False)):  # fmt: skip
-            r = run_child("coding", {"n": args.n, "cache": cache, "given_language": given})
+        print("| auto-coding | coder | seconds | peak RSS MiB | comments/s | dictionary loaded "
+              "| previous/corpus |")  # fmt: skip
+        print("|---|---|---:|---:|---:|---|---:|")
+        results: dict[tuple[str, str], dict[str, Any]] = {}
+        cases = [
+            ("cold cache, language given", True, "corpus"),
+            ("warm cache, language given", True, "corpus"),
+            ("warm cache, language given", True, "previous"),
+            ("warm cache, language detected", False, "corpus"),
+            ("warm cache, language detected", False, "previous"),
+        ]
+        for label, given, coder in cases:
+            r = run_child("coding", {"n": args.n, "cache": cache, "given_language": given,
+                                     "coder": coder})  # fmt: skip
             if "error" in r:
                 failed = True
-                print(f"| {label} | error: {r['error']} | | | |")
+                print(f"| {label} | {coder} | error: {r['error']} | | | | |")
                 continue
+            results[label, coder] = r
             rate = r["n"] / r["seconds"]
-            print(f"| {label} | {r['seconds']:.1f} | {r['peak_mib']:.0f} | {rate:,.0f} | "
-                  f"{r['loaded_dictionary']} |")  # fmt: skip
+            ratio = ""
+            if coder == "previous" and (label, "corpus") in results:
+                ours = results[label, "corpus"]
+                ratio = f"{r['seconds'] / ours['seconds']:.1f}"
+                if r["digest"] != ours["digest"]:
+                    failed = True
+                    ratio += " (codings DIFFER)"
+            print(f"| {label} | {coder} | {r['seconds']:.1f} | {r['peak_mib']:.0f} | {rate:,.0f} "
+                  f"| {r['loaded_dictionary']} | {ratio} |")  # fmt: skip
     print("\n| lemmatiser (Finnish gold list) | accuracy | seconds | peak RSS MiB | wrong |")
     print("|---|---:|---:|---:|---|")
     for name in ("simplemma", "voikko"):

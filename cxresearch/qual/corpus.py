@@ -43,6 +43,7 @@ SEPARATOR = "\n"
 # One character of a word: the class _WORD repeats (letters; no digits, no underscore).
 _LETTER = re.compile(r"[^\W\d_]")
 _APOSTROPHE = ord("'")
+_BLOCK = 10_000  # comments whose words are read into Python strings at a time
 _EMOJI_FIRST = np.array(sorted({ord(e[0]) for e in EMOJI}), dtype=np.uint32)
 
 
@@ -111,7 +112,9 @@ def _token_spans(codes: np.ndarray, letter: np.ndarray) -> tuple[np.ndarray, np.
     that run too; the run after it starts a new word even if another apostrophe joins it.
     So along a chain of runs joined by single apostrophes, runs pair up from the left.
     """
-    edges = np.diff(np.concatenate(([0], letter.view(np.int8), [0])))
+    padded = np.zeros(letter.size + 2, dtype=np.int8)  # int8: one byte per character
+    padded[1:-1] = letter
+    edges = np.diff(padded)
     run_start = np.flatnonzero(edges == 1)
     run_end = np.flatnonzero(edges == -1)
     runs = run_start.size
@@ -129,9 +132,25 @@ def _token_spans(codes: np.ndarray, letter: np.ndarray) -> tuple[np.ndarray, np.
     return run_start[leading].astype(np.int64), merged_end[leading].astype(np.int64)
 
 
-def _factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    return codes.astype(np.int64), [str(u) for u in uniques]
+def _word_ids(joined: str, offsets: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The case-folded word id of every ``_WORD`` match, and the distinct words.
+
+    Read a block of comments at a time, so that only one block's words are ever held as
+    Python strings (all 100,000 comments' at once took about 50 MB).
+    """
+    index: dict[str, int] = {}
+    ids = []
+    bounds = [*offsets[::_BLOCK].tolist(), len(joined)]
+    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        # a block starts at a comment, so no word crosses its edges
+        written = _WORD.findall(joined, start, end)
+        if not written:
+            continue
+        raw, uniques = pd.factorize(np.asarray(written, dtype=object))
+        fold = np.array([index.setdefault(str(u).casefold(), len(index)) for u in uniques])
+        ids.append(fold[raw])
+    token_word = np.concatenate(ids).astype(np.int64) if ids else np.zeros(0, np.int64)
+    return token_word, list(index)
 
 
 def build_corpus(texts: list[str]) -> Corpus:
@@ -155,17 +174,19 @@ def build_corpus(texts: list[str]) -> Corpus:
     letter, space = _classify(codes)
 
     start, end = _token_spans(codes, letter)
-    written = _WORD.findall(joined)
-    if len(written) != start.size:  # pragma: no cover - the two readings of _WORD must agree
-        raise AssertionError(f"tokeniser mismatch: {len(written)} words, {start.size} spans")
-    raw_ids, raw_words = _factorize(written)
-    fold_ids, words = _factorize([w.casefold() for w in raw_words])
-    token_word = fold_ids[raw_ids] if raw_ids.size else raw_ids
+    # where an emoji can start; then the code points (4 bytes a character) are let go
+    emoji_comments = np.unique(
+        np.searchsorted(offsets, np.flatnonzero(np.isin(codes, _EMOJI_FIRST)), side="right") - 1
+    )
+    del codes, letter
+    token_word, words = _word_ids(joined, offsets)
+    if token_word.size != start.size:  # pragma: no cover - the two readings of _WORD agree
+        raise AssertionError(f"tokeniser mismatch: {token_word.size} words, {start.size} spans")
     token_comment = np.searchsorted(offsets, start, side="right").astype(np.int64) - 1
 
     # Sentences: the segments between boundaries that hold more than white space.
-    cuts = [(m.start(), m.end()) for m in _BOUNDARY.finditer(joined)]
-    bounds = np.asarray(cuts, dtype=np.int64).reshape(-1, 2)
+    cuts = (x for m in _BOUNDARY.finditer(joined) for x in m.span())  # no list of tuples
+    bounds = np.fromiter(cuts, dtype=np.int64).reshape(-1, 2)
     seg_start = np.concatenate(([0], bounds[:, 1]))
     seg_end = np.concatenate((bounds[:, 0], [len(joined)]))
     # A boundary swallows the white space after it, so a segment that does not start with
@@ -184,9 +205,8 @@ def build_corpus(texts: list[str]) -> Corpus:
         return np.maximum(found, first_sentence[comment])  # before the first: the first
 
     # Emoji are searched only in the comments holding a character that can start one.
-    hold = np.isin(codes, _EMOJI_FIRST)
     found_emoji = []
-    for i in np.unique(np.searchsorted(offsets, np.flatnonzero(hold), side="right") - 1).tolist():
+    for i in emoji_comments.tolist():
         offset = int(offsets[i])
         found_emoji += [
             (offset + m.start(), EMOJI[m.group()]) for m in EMOJI_PATTERN.finditer(texts[i])

@@ -176,6 +176,12 @@ def test_random_glued_comments(demo, patterned, forms, seed):
     assert (got.evidence["rule"] == "phrase").any()
 
 
+@pytest.mark.parametrize("texts", [[], ["", None, "😊"], ["foo bar baz", "Hund und Katze"]])
+def test_no_evidence_at_all(book, forms, texts):
+    got = assert_same(pd.Series(texts, dtype=object), book, forms)
+    assert got.evidence.empty and got.aspects.empty
+
+
 def test_a_series_index_is_kept_even_when_it_repeats(book, forms):
     texts = pd.Series(["Hinta on kova.", "", "The app is clunky."], index=["a", "a", 7])
     got = assert_same(texts, book, forms)
