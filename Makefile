@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/bench_qual.py
 	$(BIN)/python benchmarks/bench_readers.py
+	$(BIN)/python benchmarks/bench_raking.py
 
 demo: $(STAMP)
 	$(BIN)/cxresearch demo --output data/demo/responses.csv

@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "metric_by": "cxresearch.stats.metrics",
     "estimate": "cxresearch.stats.metrics",
     "rake": "cxresearch.stats.raking",
+    "sample_size": "cxresearch.stats.planning",
     "effective_sample_size": "cxresearch.stats.design",
     "compare_groups": "cxresearch.stats.groups",
     "compare_nps": "cxresearch.stats.inference",
@@ -91,6 +92,7 @@ __all__ = [
     "rake",
     "read_export",
     "register_metric",
+    "sample_size",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -117,6 +119,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         metric_by,
         nps,
     )
+    from cxresearch.stats.planning import sample_size
     from cxresearch.stats.raking import rake
     from cxresearch.stats.registry import get_metric, register_metric
     from cxresearch.stats.reliability import cohen_kappa, fleiss_kappa, krippendorff_alpha

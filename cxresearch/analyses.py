@@ -87,6 +87,10 @@ class AnalysisSpec:
         :mod:`cxresearch.story.providers`): ``provider(session, results) -> [Finding]``,
         the findings and recommendations the analysis' report opens with. Named, not
         imported, so reading the registry stays cheap. None: no findings.
+    exports
+        Files the notebook may write beside the report (e.g. an Excel banner): the runner
+        passes the notebook ``exports = {name: temporary path}``, moves what it wrote next
+        to the report once everything has rendered, and lists it in the manifest.
     """
 
     name: str
@@ -98,6 +102,7 @@ class AnalysisSpec:
     description: str = ""
     check: Callable[[Params, Path], None] = field(default=_no_check, repr=False)
     findings: str | None = None
+    exports: tuple[str, ...] = ()
 
     def notebook_path(self, root: str | Path) -> Path:
         """``<root>/notebooks/<notebook>``."""
@@ -153,10 +158,20 @@ def _driver_columns(params: Params) -> dict[str, list[str]]:
     }
 
 
+def _banner_columns(params: Params) -> dict[str, list[str]]:
+    banner = params.report.banner
+    need = {"report.banner.answers": list(banner.answers)}
+    if banner.columns is not None:
+        need["report.banner.columns"] = list(banner.columns)
+    return need
+
+
 register(
     AnalysisSpec(
         name="benchmarking",
         notebook="benchmarking.ipynb",
+        columns=_banner_columns,
+        exports=("banner.xlsx",),
         description="headline NPS/CSAT/CES with intervals, waves, breakdowns, targets, norms",
         findings="cxresearch.story.providers:benchmarking_findings",
     )

@@ -340,6 +340,42 @@ def _default_formats() -> list[ReportFormat]:
     return ["html"]
 
 
+class BannerSpec(_Strict):
+    """The benchmarking report's banner table (:func:`cxresearch.stats.crosstab.banner`)."""
+
+    # Segment variables as column spans; default: customer type and the params' segments.
+    columns: list[str] | None = None
+    # Metric rows (default: the headline metrics) and questions shown by answer category.
+    metrics: list[str] | None = None
+    answers: list[str] = Field(default_factory=list)
+    # Effective bases under which a column is flagged (caution) or hidden and not tested.
+    caution_below: float = Field(default=100, ge=0)
+    suppress_below: float = Field(default=30, ge=0)
+    # Adjusted p under which letters are upper case (Displayr's convention: 0.001).
+    strict: float = Field(default=0.001, gt=0, lt=0.05)
+    # Half-width (points) the sample-size note plans for, shown where bases are small.
+    margin: float = Field(default=10, gt=0, le=50)
+
+    @field_validator("metrics")
+    @classmethod
+    def _registered_metrics(cls, value: list[str] | None) -> list[str] | None:
+        from cxresearch.stats.registry import REGISTRY
+
+        unknown = [m for m in value or [] if m not in REGISTRY]
+        if unknown:
+            raise ValueError(f"unknown metric(s) {unknown}; known: {sorted(REGISTRY)}")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BannerSpec:
+        if self.suppress_below > self.caution_below:
+            raise ValueError(
+                f"suppress_below ({self.suppress_below:g}) must not exceed caution_below "
+                f"({self.caution_below:g})"
+            )
+        return self
+
+
 class ReportSpec(_Strict):
     # Names from the analysis registry (cxresearch.analyses), one notebook each.
     analyses: list[Annotated[str, AfterValidator(_registered)]] = Field(
@@ -351,6 +387,7 @@ class ReportSpec(_Strict):
     # Multiplicity adjustment of every table that tests several cells.
     multiplicity: Literal["bh", "holm", "bonferroni", "none"] = "bh"
     seed: Count = 20261123
+    banner: BannerSpec = Field(default_factory=BannerSpec)
 
     @field_validator("analyses")
     @classmethod

@@ -428,6 +428,46 @@ class RunSession:
             adjust=self.multiplicity,
         )
 
+    def banner_columns(self) -> list[str]:
+        """The banner's column variables: params ``report.banner.columns``, else customer type
+        and the params' segments that have at least two groups in the current wave."""
+        spec = self.params.report.banner
+        wanted = (
+            spec.columns if spec.columns is not None else ["customer_type", *self.params.segments]
+        )
+        current = self.current
+        return [c for c in dict.fromkeys(wanted) if c in current and current[c].nunique() > 1]
+
+    def banner(self) -> Any:
+        """The current wave's banner table (:func:`~cxresearch.stats.crosstab.banner`).
+
+        Rows: params ``report.banner.metrics`` (default the headline metrics) and the answer
+        categories of ``report.banner.answers``; columns :meth:`banner_columns`; the run's
+        weights, confidence and multiplicity adjustment; base thresholds from the params.
+        Returns None when no column variable has two groups.
+        """
+        from cxresearch.data.schema import CUSTOMER_TYPES, JOURNEY_STAGES
+        from cxresearch.stats.crosstab import banner
+
+        columns = self.banner_columns()
+        if not columns:
+            return None
+        spec = self.params.report.banner
+        current = self.current
+        return banner(
+            current,
+            columns=columns,
+            metrics=spec.metrics if spec.metrics is not None else self.metrics(),
+            answers=spec.answers,
+            weights=self.weights_for(current),
+            confidence=self.confidence,
+            strict=spec.strict,
+            adjust=self.multiplicity,
+            caution_below=spec.caution_below,
+            suppress_below=spec.suppress_below,
+            orders={"customer_type": CUSTOMER_TYPES, "journey_stage": JOURNEY_STAGES},
+        )
+
     @property
     def client_name(self) -> str:
         """The client's name for charts: the params title up to its first dash."""
@@ -513,13 +553,29 @@ class RunSession:
         from cxresearch.present.format import escape, format_number
 
         described = describe_filter({**self.params.data.filter, **self.run.filter}, self.labels)
-        return self.labels.text(
+        sentence = self.labels.text(
             "base_sentence",
             n_kept=format_number(len(self.responses), self.labels),
             waves=", ".join(self.waves),
             current=self.current_wave,
             n_current=format_number(len(self.current), self.labels),
             filters=escape(described) if described else self.labels.text("base_no_filter"),
+        )
+        weighting = self.params.weighting
+        if weighting is None:
+            return sentence
+        trim = weighting.trim
+        return (
+            sentence
+            + " "
+            + self.labels.text(
+                "weighting_sentence",
+                margins=", ".join(self.labels.column(c) for c in weighting.margins),
+                trim=self.labels.get("number.missing")
+                if trim is None
+                else f"{format_number(trim[0], self.labels, decimals=1)}–"
+                f"{format_number(trim[1], self.labels, decimals=1)}",
+            )
         )
 
     @property

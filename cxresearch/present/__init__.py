@@ -13,10 +13,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from cxresearch.present.banner import banner_intro, banner_notes, banner_tables, banner_workbook
 from cxresearch.present.blocks import Block, block
 from cxresearch.present.escaping import SafeMarkdown, heading, markdown, md
 from cxresearch.present.format import (
     LOW_BASE_FLAG,
+    NARROW_FLAG,
     base_status,
     change_sentence,
     escape,
@@ -63,9 +65,14 @@ __all__ = [
     "Block",
     "LANGUAGES",
     "LOW_BASE_FLAG",
+    "NARROW_FLAG",
     "Labels",
     "SafeMarkdown",
     "Table",
+    "banner_intro",
+    "banner_notes",
+    "banner_tables",
+    "banner_workbook",
     "base_status",
     "benchmark_plot",
     "block",

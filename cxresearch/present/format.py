@@ -29,6 +29,8 @@ from cxresearch.results import Comparison, Estimate
 from cxresearch.stats.registry import Metric, get_metric
 
 LOW_BASE_FLAG = "†"
+#: Beside an interval the coverage study found too narrow (docs/coverage.md).
+NARROW_FLAG = "‡"
 BaseStatus = Literal["ok", "low", "suppressed", "empty"]
 
 
@@ -62,6 +64,27 @@ def metric_bounds(metric: str) -> tuple[float, float] | None:
         return None
     low, high = spec.value_range()
     return (low, high) if np.isfinite(low) and np.isfinite(high) else None
+
+
+def is_narrow(metric: str, value: float, n: float, n_effective: float) -> bool:
+    """Whether the coverage study found intervals like this one too narrow (flag ‡).
+
+    :func:`cxresearch.stats.coverage_caveats.narrow_interval` for a registered metric;
+    the estimate counts as weighted when its effective base differs from n.
+    """
+    from cxresearch.stats.coverage_caveats import narrow_interval
+
+    spec = _registered(metric)
+    if spec is None or is_missing(value) or is_missing(n) or is_missing(n_effective):
+        return False
+    weighted = abs(float(n_effective) - float(n)) > 1e-9
+    return narrow_interval(
+        spec.family,
+        n=float(n),
+        n_effective=float(n_effective),
+        value=float(value),
+        weighted=weighted,
+    )
 
 
 def is_missing(value: object) -> bool:

@@ -27,12 +27,14 @@ from pandas.io.formats.style import Styler
 
 from cxresearch.present.format import (
     LOW_BASE_FLAG,
+    NARROW_FLAG,
     base_status,
     format_ci_label,
     format_interval,
     format_number,
     format_pvalue,
     is_missing,
+    is_narrow,
     metric_decimals,
     suppress_threshold,
 )
@@ -131,6 +133,10 @@ def _styled(
     )
 
 
+def _narrow_note(flagged: bool, labels: Labels) -> list[str]:
+    return [labels.plain("narrow_note", flag=NARROW_FLAG)] if flagged else []
+
+
 def _base_notes(
     statuses: Sequence[str], labels: Labels, min_base: float, suppress: float
 ) -> list[str]:
@@ -197,6 +203,7 @@ def estimate_table(
             ci_low=overall.ci_low,
             ci_high=overall.ci_high,
             n=overall.n,
+            weighted_n=overall.weighted_n,
             n_effective=overall.n_effective,
             confidence=overall.confidence,
         )
@@ -213,12 +220,14 @@ def estimate_table(
     metric_col, value_col = labels.column("metric"), labels.column("value")
     ci_col, n_col = format_ci_label(confidence, labels, long=True), labels.column("n")
     neff_col, note_col = labels.column("n_effective"), labels.column("note")
-    extra = [value_col, ci_col, n_col, *([neff_col] if weighted else []), note_col]
+    wn_col = labels.column("weighted_n")
+    extra = [value_col, ci_col, n_col, *([wn_col, neff_col] if weighted else []), note_col]
     if show_metric:
         out[metric_col] = []
     for name in extra:
         out[name] = []
     statuses: list[str] = []
+    flagged_narrow = False
     for i, record in enumerate(records):
         is_overall = overall is not None and i == 0
         for g in groups:
@@ -256,24 +265,46 @@ def estimate_table(
         )
         out[n_col].append(format_number(record["n"], labels))
         if weighted:
+            out[wn_col].append(format_number(record.get("weighted_n"), labels))
             out[neff_col].append(format_number(record.get("n_effective"), labels))
+        narrow = not hidden and is_narrow(
+            metric, record["value"], record["n"], record.get("n_effective", math.nan)
+        )
+        flagged_narrow = flagged_narrow or narrow
         out[note_col].append(
-            LOW_BASE_FLAG
-            if status == "low"
-            else labels.status("suppressed")
-            if status == "suppressed"
-            else ""
+            " ".join(
+                f
+                for f in (
+                    LOW_BASE_FLAG
+                    if status == "low"
+                    else labels.status("suppressed")
+                    if status == "suppressed"
+                    else "",
+                    NARROW_FLAG if narrow else "",
+                )
+                if f
+            )
         )
     table = pd.DataFrame(out)
     if not groups and overall is None:
         table.insert(0, labels.column("group"), [labels.plain("overall")] * len(table))
     muted = [s in ("low", "suppressed", "empty") for s in statuses]
-    notes = _base_notes(statuses, labels, min_base, suppress)
+    notes = _base_notes(statuses, labels, min_base, suppress) + _narrow_note(flagged_narrow, labels)
     return _styled(table, notes=notes, muted=muted, left=max(1, len(groups)) + int(show_metric))
 
 
 #: Columns whose groups keep their own order (the funnel), not the order of their results.
 NATURAL_ORDER = ("customer_type", "journey_stage")
+
+
+def _group_base(first: pd.DataFrame, key: Any, labels: Labels, *, weighted: bool) -> str:
+    """A breakdown row's base: n, and "n (effective n)" under weights."""
+    if key not in first.index:
+        return format_number(0, labels)
+    base = format_number(first.loc[key, "n"], labels)
+    if weighted:
+        base += f" ({format_number(first.loc[key, 'n_effective'], labels)})"
+    return base
 
 
 def breakdown_table(
@@ -324,13 +355,20 @@ def breakdown_table(
         keys.sort(key=lambda k: (math.isnan(order[k]), order[k]))
     confidence = float(frame["confidence"].iloc[0]) if "confidence" in frame else 0.95
     ci = format_ci_label(confidence, labels)
-    n_col = labels.column("n")
+    # One base column: the group's responses to the first metric, and under weights its
+    # effective base beside them ("n (effective n)").
+    weighted = "n_effective" in frame and bool(
+        (frame["n_effective"] - frame["n"]).abs().gt(1e-9).any()
+    )
     out: dict[str, list[str]] = {
         labels.column(str(group)): [labels.value(str(group), k) for k in keys],
-        n_col: [format_number(first.loc[k, "n"] if k in first.index else 0, labels) for k in keys],
+        labels.column("n_with_effective" if weighted else "n"): [
+            _group_base(first, k, labels, weighted=weighted) for k in keys
+        ],
     }
     all_hidden = [True] * len(keys)
     statuses: list[str] = []
+    flagged_narrow = False
     for metric in metrics:
         name = labels.metric(metric, short=True)
         rows = frame[frame["metric"] == metric].set_index(group)
@@ -352,6 +390,9 @@ def breakdown_table(
                 values.append(labels.get("number.missing"))
             else:
                 flag = f" {LOW_BASE_FLAG}" if status == "low" else ""
+                if is_narrow(metric, row["value"], row["n"], row.get("n_effective", math.nan)):
+                    flag += f" {NARROW_FLAG}"
+                    flagged_narrow = True
                 interval = format_interval(row["ci_low"], row["ci_high"], labels, decimals=digits)
                 values.append(
                     f"{format_number(row['value'], labels, decimals=digits)}{flag} ({interval})"
@@ -359,7 +400,7 @@ def breakdown_table(
                 all_hidden[i] = all_hidden[i] and status != "ok"
         out[labels.column("metric_ci").format(metric=name, ci=ci)] = values
     suppress = suppress_threshold(min_base, suppress_below)
-    notes = _base_notes(statuses, labels, min_base, suppress)
+    notes = _base_notes(statuses, labels, min_base, suppress) + _narrow_note(flagged_narrow, labels)
     if changes is not None and len(changes):
         header, cells, effects = _change_column(changes, group, keys, labels, suppress)
         out[header] = cells
@@ -505,7 +546,13 @@ def headline_table(
     value_col = labels.column("metric_ci").format(
         metric=labels.column("value"), ci=format_ci_label(confidence, labels)
     )
+    # Under weights the bases are n, weighted n and effective n (weighted and effective in
+    # one column, so the table keeps to six columns).
+    weighted = any(est.weighted for est in estimates.values())
+    weighted_col = labels.column("weighted_effective_n")
     columns = [labels.column("metric"), value_col, labels.column("n")]
+    if weighted:
+        columns.append(weighted_col)
     if family is not None:
         columns += [labels.column("change_ci"), labels.column("pvalue")]
     out: dict[str, list[str]] = {c: [] for c in columns}
@@ -532,6 +579,11 @@ def headline_table(
             + f" ({format_interval(est.ci_low, est.ci_high, labels, decimals=digits)})"
         )
         out[labels.column("n")].append(format_number(est.n, labels))
+        if weighted:
+            out[weighted_col].append(
+                f"{format_number(est.weighted_n, labels)}"
+                f" ({format_number(est.n_effective, labels)})"
+            )
         if family is None:
             continue
         row: dict[Any, Any] | None = family.loc[key].to_dict() if key in family.index else None

@@ -74,6 +74,7 @@ class RenderTask:
     pdf: bool
     env: tuple[tuple[str, str], ...] = ()
     privacy_names: tuple[str, ...] = ()
+    exports: tuple[str, ...] = ()  # files the notebook may export (AnalysisSpec.exports)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Rendered:
     html: bytes | None = field(default=None, repr=False)
     pdf: bytes | None = field(default=None, repr=False)
     data_sha256: str = ""
+    exports: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
 
 
 def notebook_bytes(nb: Any) -> bytes:
@@ -105,11 +107,26 @@ def notebook_bytes(nb: Any) -> bytes:
     return text.encode("utf-8")
 
 
-def _scratch_path() -> Path:
+def _scratch_path(name: str = "report.ipynb") -> Path:
     # Named like the kernel files (cxresearch-<pid>-<random>-...), so that a later batch
     # removes it if this process is killed before it can (cancel.remove_stale_files).
-    stem = f"{KERNEL_FILE_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}-report.ipynb"
+    stem = f"{KERNEL_FILE_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}-{name}"
     return Path(tempfile.gettempdir()) / stem
+
+
+def _final_export_paths(nb: Any, renamed: dict[str, str]) -> None:
+    """Name the exports' final paths, not their scratch ones, in the kept notebook.
+
+    The scratch names are random, so the record would differ from run to run; the final
+    paths are where the files are once the report is committed.
+    """
+    parameters = nb.metadata.get("papermill", {}).get("parameters", {})
+    if isinstance(parameters.get("exports"), dict):
+        parameters["exports"] = {k: renamed.get(v, v) for k, v in parameters["exports"].items()}
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            for old, new in renamed.items():
+                cell.source = cell.source.replace(old, new)
 
 
 def render_task(
@@ -139,22 +156,44 @@ def render_task(
         )
     own_scratch = scratch is None
     scratch = _scratch_path() if scratch is None else scratch
+    parameters: dict[str, Any] = {"params_path": task.params_path, "run": task.run}
+    # Exports (an Excel banner) are written by the notebook into scratch files on this
+    # machine and travel back as bytes, like the report; only commit() puts them in place.
+    exports = {name: _scratch_path(f"export-{name}") for name in task.exports}
+    if exports:
+        parameters["exports"] = {name: str(path) for name, path in exports.items()}
+    exported: list[tuple[str, bytes]] = []
     try:
         nb, failure = execute_notebook(
             task.notebook,
             scratch,
-            parameters={"params_path": task.params_path, "run": task.run},
+            parameters=parameters,
             cwd=task.root,
             final_path=task.final,
             cancellation=cancellation,
             env=dict(task.env),
             kernel_manager=kernel_manager,
         )
+        # A notebook run outside the runner (or a custom one) may export nothing: only
+        # what was written is kept.
+        exported = [
+            (name, path.read_bytes())
+            for name, path in exports.items()
+            if path.is_file() and path.stat().st_size > 0
+        ]
     finally:
         if own_scratch:
             scratch.unlink(missing_ok=True)
+        for path in exports.values():
+            path.unlink(missing_ok=True)
     if cancellation is not None and cancellation.requested:
         return Rendered(task.label, "cancelled", time.perf_counter() - started)
+    if nb is not None and exports:
+        final = {
+            str(path): mf.display_path(task.final.parent / name, task.root)
+            for name, path in exports.items()
+        }
+        _final_export_paths(nb, final)
     html = pdf = None
     if failure is None:
         try:
@@ -169,7 +208,9 @@ def render_task(
         masked = failure.masked(names=task.privacy_names)
         return Rendered(task.label, "failed", seconds, masked, notebook=kept)
     analysed = str(run_record(nb).get("data_sha256") or "")
-    return Rendered(task.label, "ok", seconds, None, kept, html, pdf, analysed)
+    return Rendered(
+        task.label, "ok", seconds, None, kept, html, pdf, analysed, exports=tuple(exported)
+    )
 
 
 def failed_result(
@@ -185,8 +226,9 @@ def failed_result(
 def commit(rendered: Rendered, folder: Path, analysis: str) -> Path | None:
     """Write a result into ``folder`` atomically; returns the kept failed notebook, if any.
 
-    ``ok``: ``<analysis>.ipynb``, ``.html`` (and ``.pdf``) replace the previous report in
-    one go, after all of them are on disk, and an old ``.failed.ipynb`` is removed.
+    ``ok``: ``<analysis>.ipynb``, ``.html`` (and ``.pdf``, and the notebook's exports such
+    as ``banner.xlsx``) replace the previous report in one go, after all of them are on
+    disk, and an old ``.failed.ipynb`` is removed.
     ``failed``: the executed notebook is kept as ``<analysis>.failed.ipynb`` (written
     atomically) and the previous report stays. ``cancelled``: nothing is written.
     """
@@ -201,14 +243,17 @@ def commit(rendered: Rendered, folder: Path, analysis: str) -> Path | None:
         return failed_copy
     if rendered.status != "ok":
         return None
-    files = {"ipynb": rendered.notebook, "html": rendered.html, "pdf": rendered.pdf}
-    targets = {ext: folder / f"{analysis}.{ext}" for ext, data in files.items() if data}
+    report = {"ipynb": rendered.notebook, "html": rendered.html, "pdf": rendered.pdf}
+    files: dict[Path, bytes] = {
+        folder / f"{analysis}.{ext}": data for ext, data in report.items() if data
+    }
+    files.update({folder / name: data for name, data in rendered.exports})
     with contextlib.ExitStack() as stack:
-        temporary = {ext: stack.enter_context(mf.temporary_beside(t)) for ext, t in targets.items()}
-        for ext, tmp in temporary.items():
-            tmp.write_bytes(files[ext] or b"")
+        temporary = {target: stack.enter_context(mf.temporary_beside(target)) for target in files}
+        for target, tmp in temporary.items():
+            tmp.write_bytes(files[target])
         # Everything is on disk: now replace the previous report in one go.
-        for ext, tmp in temporary.items():
-            os.replace(tmp, targets[ext])
+        for target, tmp in temporary.items():
+            os.replace(tmp, target)
     failed_copy.unlink(missing_ok=True)
     return None

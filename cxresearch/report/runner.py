@@ -95,7 +95,13 @@ class ReportJob:
     def label(self) -> str:
         return f"{self.params.client}/{self.run}/{self.analysis}"
 
+    @property
+    def exports(self) -> tuple[str, ...]:
+        """Files the analysis' notebook may export beside the report (e.g. ``banner.xlsx``)."""
+        return analysis(self.analysis).exports
+
     def outputs(self) -> list[Path]:
+        """The report's own files (exports are listed by what the notebook wrote)."""
         names = [f"{self.analysis}.ipynb", f"{self.analysis}.html"]
         if "pdf" in self.params.report.formats:
             names.append(f"{self.analysis}.pdf")
@@ -110,6 +116,7 @@ class ReportOutcome:
     failure: ExecutionFailure | None = None
     kept: Path | None = None  # the .failed.ipynb of a failure
     data_sha256: str = ""  # the data bytes the notebook analysed (its run record)
+    exported: tuple[Path, ...] = ()  # declared exports the notebook wrote, now beside it
 
 
 @dataclass
@@ -305,6 +312,7 @@ def is_up_to_date(job: ReportJob, previous: dict[str, Any] | None) -> bool:
         and previous.get("cache_key") == job.key
         and previous.get("status") == "ok"
         and all(path.is_file() for path in job.outputs())
+        and all((job.folder.parent / f).is_file() for f in previous.get("files", []))
     )
 
 
@@ -340,6 +348,7 @@ def render_task_of(
         pdf="pdf" in params.report.formats,
         env=tuple(sorted(env.items())),
         privacy_names=tuple(params.privacy.names),
+        exports=job.exports,
     )
 
 
@@ -354,8 +363,15 @@ def outcome_of(job: ReportJob, rendered: Rendered) -> ReportOutcome:
         failure = ExecutionFailure(None, "", type(exc).__name__, " ".join(str(exc).split()))
         names = tuple(job.params.privacy.names)
         return ReportOutcome(job, "failed", rendered.seconds, failure.masked(names=names))
+    exported = tuple(job.folder / name for name, _ in rendered.exports)
     return ReportOutcome(
-        job, rendered.status, rendered.seconds, rendered.failure, kept, rendered.data_sha256
+        job,
+        rendered.status,
+        rendered.seconds,
+        rendered.failure,
+        kept,
+        rendered.data_sha256,
+        exported if rendered.status == "ok" else (),
     )
 
 
@@ -526,7 +542,8 @@ def _write_manifests(
                 if outcome.data_sha256 != job.check.data_sha256:
                     entry["cache_key"] = _rekeyed(job, outcome.data_sha256)
             if outcome.status == "ok":
-                entry["files"] = [p.relative_to(client_dir).as_posix() for p in job.outputs()]
+                files = [*job.outputs(), *outcome.exported]
+                entry["files"] = [p.relative_to(client_dir).as_posix() for p in files]
             else:
                 kept = [outcome.kept] if outcome.kept is not None else []
                 entry["files"] = [p.relative_to(client_dir).as_posix() for p in kept]

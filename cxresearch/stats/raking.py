@@ -22,6 +22,7 @@ Lumley, T. (2010). *Complex Surveys*, ch. 7 (R ``survey::rake``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,11 +52,19 @@ def check_margins(
     ValueError
         Naming the margin, the levels and the rows at fault.
     """
+    return _coded_margins(frame, margins, tol=tol)[0]
+
+
+def _coded_margins(
+    frame: pd.DataFrame, margins: Mapping[str, Mapping[Any, float]], *, tol: float = 1e-6
+) -> tuple[dict[str, dict[Any, float]], list[np.ndarray]]:
+    """:func:`check_margins` and every row's level code (position in its margin) per margin."""
     if not isinstance(margins, Mapping) or not margins:
         raise ValueError(
             f"margins must be a non-empty mapping column -> {{level: share}}, got {margins!r:.80}"
         )
     out: dict[str, dict[Any, float]] = {}
+    coded: list[np.ndarray] = []
     for column, shares in margins.items():
         if column not in frame.columns:
             raise ValueError(f"margin {column!r}: no such column (have {list(frame.columns)})")
@@ -64,10 +73,11 @@ def check_margins(
                 f"margin {column!r} must map each level to its share, got {shares!r:.80}"
             )
         values = frame[column]
-        missing_rows = values.index[values.isna()].tolist()
-        if missing_rows:
+        missing = values.isna().to_numpy()
+        if missing.any():
+            rows = values.index[missing].tolist()[:5]
             raise ValueError(
-                f"margin {column!r}: the column has missing values (first rows {missing_rows[:5]})"
+                f"margin {column!r}: the column has missing values (first rows {rows})"
             )
         clean: dict[Any, float] = {}
         for level, share in shares.items():
@@ -85,47 +95,121 @@ def check_margins(
         total = sum(clean.values())
         if abs(total - 1.0) > tol:
             raise ValueError(f"margin {column!r}: shares sum to {total:.6g}, not 1")
-        present = set(pd.unique(values.astype(object)))
-        given = set(clean)
-        extra = sorted(map(str, given - present))
-        absent = sorted(map(str, present - given))
-        if absent:
-            rows = values.index[values.astype(object).isin(present - given)].tolist()[:5]
+        codes = _level_codes(values, list(clean))
+        unknown = codes < 0
+        if unknown.any():
+            absent = sorted(map(str, set(pd.unique(values[unknown]).tolist())))
+            rows = values.index[unknown].tolist()[:5]
             raise ValueError(
                 f"margin {column!r}: data levels {absent} have no share in the margins "
                 f"(first rows {rows})"
             )
+        counts = np.bincount(codes, minlength=len(clean))
+        extra = sorted(str(level) for level, k in zip(clean, counts, strict=True) if k == 0)
         if extra:
             raise ValueError(
                 f"margin {column!r}: levels {extra} are in the margins but not in the data"
             )
         out[str(column)] = clean
-    return out
+        coded.append(codes)
+    return out, coded
+
+
+def _level_codes(values: pd.Series, levels: list[Any]) -> np.ndarray:
+    """Each row's position in ``levels`` (−1 for a value that is not one of them).
+
+    Arrow strings are matched in Arrow (``pyarrow.compute.index_in``) and categoricals by
+    their categories, without hashing a million Python objects; anything else through
+    :func:`pandas.factorize`.
+    """
+    position = {level: i for i, level in enumerate(levels)}
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        known = np.array([position.get(c, -1) for c in values.cat.categories.tolist()], "int64")
+        return np.append(known, -1)[values.cat.codes.to_numpy()]
+    arrow = getattr(values.array, "_pa_array", None)
+    if arrow is not None and all(isinstance(level, str) for level in levels):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.index_in(arrow, value_set=pa.array(levels, type=pa.string()))
+        return np.asarray(found.fill_null(-1).combine_chunks()).astype("int64")
+    found, uniques = pd.factorize(values)
+    mapping = np.array([position.get(u, -1) for u in uniques.tolist()], dtype="int64")
+    return mapping[found]
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Respondents grouped by their combination of margin levels.
+
+    Raking multiplies every weight by one factor per margin level, so all rows of a cell
+    (one level of every margin) get the same factor: IPF can run on the cells' totals and
+    the factors be applied to the rows once, which makes raking a million rows a few
+    passes over the rows instead of several per sweep.
+    """
+
+    index: np.ndarray  # cell of every row
+    codes: tuple[np.ndarray, ...]  # level of every cell, per margin
+    size: int
+
+
+def _cells(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> _Cells:
+    n = codes[0].size if codes else 0
+    dense = float(np.prod([float(s) for s in sizes]))
+    if dense <= max(4.0 * n, 1024.0):
+        index = np.ravel_multi_index(tuple(codes), tuple(sizes))
+        levels = np.unravel_index(np.arange(int(dense)), tuple(sizes))
+        return _Cells(index.astype("int64"), tuple(lv.astype("int64") for lv in levels), int(dense))
+    if dense < 2.0**62:
+        combined = np.ravel_multi_index(tuple(codes), tuple(sizes))
+        index, uniques = pd.factorize(combined)
+        levels = np.unravel_index(np.asarray(uniques), tuple(sizes))
+        return _Cells(
+            index.astype("int64"), tuple(lv.astype("int64") for lv in levels), len(uniques)
+        )
+    table = pd.DataFrame({i: c for i, c in enumerate(codes)})
+    grouped = table.groupby(list(table.columns), sort=False)
+    index = grouped.ngroup().to_numpy().astype("int64")
+    first = grouped.head(1)
+    order = np.argsort(index[first.index.to_numpy()])
+    levels = tuple(first[c].to_numpy()[order].astype("int64") for c in table.columns)
+    return _Cells(index, levels, int(index.max()) + 1 if n else 0)
 
 
 def _ipf(
-    codes: Sequence[np.ndarray],
+    cells: _Cells,
     targets: Sequence[np.ndarray],
     start: np.ndarray,
     *,
     max_iter: int,
     tol: float,
 ) -> tuple[np.ndarray, int, float]:
-    """Iterative proportional fitting: weights whose shares per margin equal ``targets``."""
-    w = start.copy()
+    """Iterative proportional fitting: weights whose shares per margin equal ``targets``.
+
+    The sweeps run on the cells' totals (:class:`_Cells`); the result is each row's start
+    weight times its cell's factor, the same weights as sweeping over the rows.
+    """
+    totals = np.bincount(cells.index, start, cells.size)
+    fitted = totals.copy()
     gap = np.inf
-    for iteration in range(1, max_iter + 1):
-        for code, target in zip(codes, targets, strict=True):
-            sums = np.bincount(code, w, target.size)
-            w *= (target * w.sum() / sums)[code]
-        total = w.sum()
-        gap = max(
-            float(np.max(np.abs(np.bincount(c, w, t.size) / total - t)))
-            for c, t in zip(codes, targets, strict=True)
-        )
-        if gap < tol:
-            return w, iteration, gap
-    return w, max_iter, gap
+    used = max_iter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for iteration in range(1, max_iter + 1):
+            for code, target in zip(cells.codes, targets, strict=True):
+                sums = np.bincount(code, fitted, target.size)
+                fitted *= (target * fitted.sum() / sums)[code]
+            total = fitted.sum()
+            gap = max(
+                float(np.max(np.abs(np.bincount(c, fitted, t.size) / total - t)))
+                for c, t in zip(cells.codes, targets, strict=True)
+            )
+            if gap < tol:
+                used = iteration
+                break
+        factor = np.where(totals > 0, fitted / totals, 0.0)
+    if not np.isfinite(gap):
+        gap = np.inf
+    return start * factor[cells.index], used, gap
 
 
 def rake(
@@ -196,8 +280,9 @@ def rake(
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
     if not isinstance(tol, (int, float)) or not tol > 0:
         raise ValueError(f"tol must be a positive number, got {tol!r}")
-    clean = check_margins(frame, margins)
+    clean, level_codes = _coded_margins(frame, margins)
     codes: list[np.ndarray] = []
+    sizes: list[int] = []
     targets: list[np.ndarray] = []
     if by is not None:
         if by not in frame.columns or frame[by].isna().any():
@@ -212,10 +297,10 @@ def rake(
                 raise ValueError(f"{by} {label!r}: {err}") from None
     else:
         group, group_share = np.zeros(len(frame), dtype="int64"), np.ones(1)
-    for column, shares in clean.items():
+    for (_column, shares), level in zip(clean.items(), level_codes, strict=True):
         levels = list(shares)
-        level = pd.Categorical(frame[column].astype(object), categories=levels).codes
-        codes.append(group * len(levels) + level.astype("int64"))
+        codes.append(level if by is None else group * len(levels) + level)
+        sizes.append(group_share.size * len(levels))
         targets.append(np.outer(group_share, [shares[lv] for lv in levels]).ravel())
     start = (
         np.ones(len(frame))
@@ -227,7 +312,8 @@ def rake(
     start = start / start.mean()
     if trim is not None:
         low, high = _check_trim(trim)
-    w, used, gap = _ipf(codes, targets, start, max_iter=max_iter, tol=tol)
+    cells = _cells(codes, sizes)
+    w, used, gap = _ipf(cells, targets, start, max_iter=max_iter, tol=tol)
     if gap >= tol:
         raise RakingError(
             f"raking did not converge in {used} iterations (largest gap to a margin {gap:.3g}); "
@@ -239,7 +325,7 @@ def rake(
             if w.min() >= low * mean * (1 - 1e-9) and w.max() <= high * mean * (1 + 1e-9):
                 break
             w = np.clip(w, low * mean, high * mean)
-            w, used, gap = _ipf(codes, targets, w, max_iter=max_iter, tol=tol)
+            w, used, gap = _ipf(cells, targets, w, max_iter=max_iter, tol=tol)
         else:
             raise RakingError(
                 f"trim bounds {trim} and the margins cannot both be met in {max_iter} rounds"

@@ -343,7 +343,8 @@ class Metric:
         self, a: Summary, b: Summary, *, confidence: float, alternative: str = "two-sided"
     ) -> TestResult:
         """``a − b`` between independent samples with its interval and inverting test."""
-        centre, se, df, name = self.two_sample_pivot(a, b)
+        centres, ses, dfs, name = self.two_sample_pivot(a, b)
+        centre, se, df = float(centres[0]), float(ses[0]), float(dfs[0])
         crit = float(_critical(confidence, alternative, df))
         low, high = _sides(
             np.asarray(self.factor * (centre - crit * se)),
@@ -365,7 +366,9 @@ class Metric:
 
     def two_sample_pivot(
         self, a: Summary, b: Summary
-    ) -> tuple[float, float, float, str]:  # pragma: no cover - abstract
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:  # pragma: no cover - abstract
+        """Centres' difference (unit scale), its SE and df, elementwise over paired groups,
+        and the test's name (vectorised so that simulations run many samples at once)."""
         raise NotImplementedError
 
     def effect(self, a: Summary, b: Summary | None, null: float = 0.0) -> tuple[float, float]:
@@ -419,11 +422,14 @@ class NpsMetric(Metric):
         centre, se = nps_pivot(s.parts["p"], s.parts["q"], s.n_star, method=method)
         return centre, se, np.full_like(centre, np.inf)
 
-    def two_sample_pivot(self, a: Summary, b: Summary) -> tuple[float, float, float, str]:
+    def two_sample_pivot(
+        self, a: Summary, b: Summary
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
         ca, sa = nps_pivot(a.parts["p"], a.parts["q"], a.n_star)
         cb, sb = nps_pivot(b.parts["p"], b.parts["q"], b.n_star)
-        se = float(np.sqrt(sa[0] ** 2 + sb[0] ** 2))
-        return float(ca[0] - cb[0]), se, np.inf, "two-sample z test, adjusted Wald (Rocks 2016)"
+        se = np.sqrt(sa**2 + sb**2)
+        df = np.full_like(se, np.inf)
+        return ca - cb, se, df, "two-sample z test, adjusted Wald (Rocks 2016)"
 
     def effect(self, a: Summary, b: Summary | None, null: float = 0.0) -> tuple[float, float]:
         # Difference over the SD of the +100/0/−100 coding (pooled, ddof 1, for two samples).
@@ -499,16 +505,19 @@ class ShareMetric(Metric):
         # The score test: SE under the null, sqrt(p0(1 − p0)/n).
         return np.sqrt(null * (1.0 - null) / s.n_star)
 
-    def two_sample_pivot(self, a: Summary, b: Summary) -> tuple[float, float, float, str]:
+    def two_sample_pivot(
+        self, a: Summary, b: Summary
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
         # Agresti & Caffo (2000): one success and one failure added to each sample.
-        def adjusted(s: Summary) -> tuple[float, float]:
-            n = float(s.n_star[0])
-            p = (float(s.theta[0]) * n + 1.0) / (n + 2.0)
+        def adjusted(s: Summary) -> tuple[np.ndarray, np.ndarray]:
+            n = s.n_star
+            p = (s.theta * n + 1.0) / (n + 2.0)
             return p, p * (1.0 - p) / (n + 2.0)
 
         pa, va = adjusted(a)
         pb, vb = adjusted(b)
-        return pa - pb, float(np.sqrt(va + vb)), np.inf, "two-proportion z test, Agresti-Caffo"
+        se = np.sqrt(va + vb)
+        return pa - pb, se, np.full_like(se, np.inf), "two-proportion z test, Agresti-Caffo"
 
     def effect(self, a: Summary, b: Summary | None, null: float = 0.0) -> tuple[float, float]:
         # Cohen (1988), ch. 6: h = 2·asin√p1 − 2·asin√p2; SE sqrt(1/n1 + 1/n2) (1/√n vs p0).
@@ -560,17 +569,14 @@ class MeanMetric(Metric):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return s.theta, np.sqrt(s.var), s.df
 
-    def two_sample_pivot(self, a: Summary, b: Summary) -> tuple[float, float, float, str]:
-        va, vb = float(a.var[0]), float(b.var[0])
+    def two_sample_pivot(
+        self, a: Summary, b: Summary
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+        va, vb = a.var, b.var
         # Welch–Satterthwaite df on each sample's design df (n − 1 when unweighted).
         with np.errstate(divide="ignore", invalid="ignore"):
-            df = (va + vb) ** 2 / (va**2 / float(a.df[0]) + vb**2 / float(b.df[0]))
-        return (
-            float(a.theta[0] - b.theta[0]),
-            float(np.sqrt(va + vb)),
-            float(df),
-            "Welch two-sample t test",
-        )
+            df = (va + vb) ** 2 / (va**2 / a.df + vb**2 / b.df)
+        return a.theta - b.theta, np.sqrt(va + vb), df, "Welch two-sample t test"
 
     def effect(self, a: Summary, b: Summary | None, null: float = 0.0) -> tuple[float, float]:
         sd_a = float(self.sd(a)[0])

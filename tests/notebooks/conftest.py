@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from cxresearch.analyses import ANALYSES
 from cxresearch.report.render import render_html
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,14 @@ def finnish(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 @pytest.fixture(scope="module")
 def english(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     notebook = request.module.NOTEBOOK
-    parameters = {"params_path": str(ROOT / "params" / "northwind.yaml"), "run": "all"}
+    parameters: dict[str, Any] = {
+        "params_path": str(ROOT / "params" / "northwind.yaml"),
+        "run": "all",
+    }
+    spec = ANALYSES.get(notebook.stem)
+    if spec is not None and spec.exports:  # as the runner does: a file per declared export
+        folder = exports_folder(tmp_path_factory, notebook)
+        parameters["exports"] = {name: str(folder / name) for name in spec.exports}
     nb = execute(notebook, tmp_path_factory.mktemp("en"), cwd=ROOT, parameters=parameters)
     return render_html(nb, title="Northwind", language="en")
 
@@ -69,3 +77,18 @@ def chromium() -> Any:
     if CHROMIUM_HELPER.CHROMIUM is None:
         pytest.skip(CHROMIUM_HELPER.MISSING)
     return CHROMIUM_HELPER
+
+
+def exports_folder(tmp_path_factory: pytest.TempPathFactory, notebook: Path) -> Path:
+    """Where the English run of ``notebook`` writes its exports (e.g. banner.xlsx)."""
+    folder = tmp_path_factory.getbasetemp() / f"exports-{notebook.stem}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def english_exports(
+    english: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The folder holding what the English run exported."""
+    return exports_folder(tmp_path_factory, request.module.NOTEBOOK)

@@ -26,7 +26,6 @@ from cxresearch.present import (
     get_labels,
 )
 from cxresearch.session import open_run
-from cxresearch.stats.metrics import metric_by
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "benchmarking.ipynb"
@@ -82,20 +81,38 @@ def test_headline_nps_equals_the_metric_on_the_same_rows(
     client: str, language: str, request: pytest.FixtureRequest
 ) -> None:
     page = request.getfixturevalue("finnish" if language == "fi" else "english")
-    estimate = cxresearch.nps(current_rows(client)["nps"].dropna())
+    session = open_run(ROOT / "params" / f"{client}.yaml")
+    estimate = session.estimate("nps")  # raked to the population margins (params weighting)
+    assert estimate.design == "raked" and estimate.n == len(current_rows(client))
+    rows = current_rows(client)
+    same = cxresearch.nps(rows["nps"], weights=session.weights_for(rows))
+    assert (same.value, same.ci_low, same.n_effective) == (
+        estimate.value,
+        estimate.ci_low,
+        estimate.n_effective,
+    )
     labels = get_labels(language)
-    # The first finding states the headline NPS with its interval and base.
+    # The first finding states the headline NPS with its interval and base (a change
+    # finding may put the wave between the value and its interval: "34 in 2026Q3 (...)").
+    value = format_number(estimate.value, labels)
     stated = (
-        f"{format_number(estimate.value, labels)} ({format_ci_label(0.95, labels)} "
+        f"({format_ci_label(0.95, labels)} "
         f"{format_interval(estimate.ci_low, estimate.ci_high, labels)}; "
-        f"{format_base(estimate.n, labels)})"
+        f"{format_base(estimate.n, labels, n_effective=estimate.n_effective, weighted=True)})"
     )
     findings = text_of(section(page, labels.get("story.heading_findings")))
-    assert stated in findings, stated
+    assert re.search(rf"\b{re.escape(value)}( [^()]{{0,20}})? {re.escape(stated)}", findings), (
+        stated
+    )
     table = rows_of(section(page, labels.text("heading_headline")))
     headline = [r for r in table if r.startswith(labels.metric("nps") + " |")]
     assert len(headline) == 1
-    assert f"| {estimate.n} |" in headline[0].replace("\u00a0", "")
+    cells = headline[0].replace("\u00a0", "").replace(",", "").split(" | ")
+    # n, then weighted n with the effective n beside it
+    assert cells[2:4] == [
+        str(estimate.n),
+        f"{round(estimate.weighted_n)} ({round(estimate.n_effective)})",
+    ]
 
 
 @pytest.mark.slow
@@ -168,7 +185,7 @@ def test_breakdown_tables_list_each_customer_type(
     counts = current_rows(client)["customer_type"].value_counts()
     for kind in ("current", "former", "never"):
         (row,) = [r for r in rows if r.startswith(labels.value("customer_type", kind) + " |")]
-        assert f"| {counts[kind]} |" in row.replace("\u00a0", "").replace(",", "")
+        assert f"| {counts[kind]} (" in row.replace("\u00a0", "").replace(",", "")
 
 
 @pytest.mark.slow
@@ -207,11 +224,11 @@ def test_breakdown_changes_name_their_test_and_show_the_effect_size(
 def test_low_bases_are_flagged(client: str, language: str, request: pytest.FixtureRequest) -> None:
     page = request.getfixturevalue("finnish" if language == "fi" else "english")
     labels = get_labels(language)
-    rows = current_rows(client)
+    session = open_run(ROOT / "params" / f"{client}.yaml")
     flagged = 0
     for column in ("customer_type", "journey_stage", "touchpoint", "channel", "region", "size"):
-        groups = metric_by(rows, "nps", by=column)
-        small = groups[(groups["n"] >= 15) & (groups["n"] < 30)]
+        groups = session.breakdown("nps", column)  # weighted: flags read the effective base
+        small = groups[(groups["n_effective"] >= 15) & (groups["n_effective"] < 30)]
         table = rows_of(section(page, labels.column(column)))
         for value in small[column]:
             (row,) = [r for r in table if r.startswith(labels.value(column, value) + " |")]
@@ -240,3 +257,53 @@ def test_target_rows(client: str, language: str, request: pytest.FixtureRequest)
 @pytest.mark.parametrize("language", ["fi", "en"])
 def test_no_code_and_no_traceback(language: str, request: pytest.FixtureRequest) -> None:
     _no_code_no_errors(request.getfixturevalue("finnish" if language == "fi" else "english"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("client", "language"), [("kotiposti", "fi"), ("northwind", "en")])
+def test_banner_shows_three_bases_and_the_letters_of_the_banner(
+    client: str, language: str, request: pytest.FixtureRequest
+) -> None:
+    page = request.getfixturevalue("finnish" if language == "fi" else "english")
+    labels = get_labels(language)
+    banner = open_run(ROOT / "params" / f"{client}.yaml").banner()
+    assert banner is not None and banner.weighted and banner.design == "raked"
+    intro = section(page, labels.text("heading_banner"))
+    after = page[page.index(intro) :]  # each span's table is under its own h3
+    shown = 0
+    for span in banner.spans:
+        part = section(after, labels.column(span))
+        rows = rows_of(part)
+        assert [r.split(" | ")[0] for r in rows[1:4]] == [
+            labels.get("banner.base_n"),
+            labels.get("banner.base_weighted"),
+            labels.get("banner.base_effective"),
+        ]
+        cells = banner.cells[banner.cells["span"].isin(["", span])]
+        for row_key, row in zip(banner.rows, rows[4:], strict=True):
+            expected = cells[cells["row"] == row_key]["higher_than"].tolist()
+            got = [
+                "".join(p for p in cell.split(" ")[1:] if p != LOW_BASE_FLAG)
+                for cell in row.split(" | ")[1:]
+            ]
+            assert got == expected, (span, row_key, row)
+            shown += sum(bool(e) for e in expected)
+        assert labels.lookup("multiplicity", "bh") in squash(html.unescape(part))
+    assert shown > 0  # the demo has significant differences between segments
+
+
+@pytest.mark.slow
+def test_banner_workbook_has_the_letters_of_the_report(english_exports: Path) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    data = (english_exports / "banner.xlsx").read_bytes()
+    sheet = load_workbook(io.BytesIO(data))["Banner"]
+    banner = open_run(ROOT / "params" / "northwind.yaml").banner()
+    assert banner is not None
+    letters = [sheet.cell(r, c).value or "" for r in range(1, sheet.max_row + 1)
+               for c in range(3, sheet.max_column + 1, 2) if sheet.cell(r, 1).value]  # fmt: skip
+    found = "".join(str(v).replace(LOW_BASE_FLAG, "").strip() for v in letters)
+    expected = "".join(banner.cells["higher_than"])  # row by row, columns in the same order
+    assert found.endswith(expected) and expected

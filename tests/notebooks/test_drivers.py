@@ -28,6 +28,7 @@ from cxresearch.params import load_params
 from cxresearch.present import drivers as cxd
 from cxresearch.present import get_labels
 from cxresearch.present.escaping import rendered_text
+from cxresearch.session import open_run
 from cxresearch.stats.drivers import PRIORITIES, driver_importance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,9 +93,13 @@ def expected(client: str, outcome: str) -> pd.DataFrame:
             rows = rows[rows["wave"] == "2026Q3"]
     else:
         rows = rows[rows["wave"] == "2026Q3"]
+    # The demo params rake each wave to the population margins: the report passes the
+    # run's weights (open_run(...).weights_for(rows)), so the expectation does too.
+    weights = open_run(ROOT / "params" / f"{client}.yaml").weights_for(rows)
     return driver_importance(
         rows,
         outcome=outcome,
+        weights=weights,
         drivers=params.drivers.attributes,
         method="relative-weights" if outcome == "retained" else "shapley",
         bootstrap=params.drivers.bootstrap,

@@ -23,6 +23,7 @@ from cxresearch.qual.coding import code_comments
 from cxresearch.qual.impact import theme_prevalence
 from cxresearch.qual.normalise import BaseForms
 from cxresearch.report.render import render_html
+from cxresearch.session import open_run
 
 from .conftest import execute
 from .test_drivers import rows_of, section, text_of
@@ -57,7 +58,14 @@ def test_report_sections_and_numbers(language, client, request):
     book = load_codebook(ROOT / "params" / "codebooks" / "cx-default.yaml", forms=BaseForms())
     coding = code_comments(rows["comment"], book, language=rows["language"])
     codable = coding.status.isin(["coded", "uncoded"])
-    expected = theme_prevalence(coding.codes[codable], themes=book.themes)
+    # the demo params rake each wave to the population margins: the report's shares are
+    # weighted with the run's weights
+    session = open_run(ROOT / "params" / f"{client}.yaml")
+    current = session.current
+    by_id = pd.Series(
+        session.weights_for(current).to_numpy(), index=current["response_id"].to_numpy()
+    )
+    expected = theme_prevalence(coding.codes[codable], themes=book.themes, weights=by_id)
     part = section(page, q("qualitative.heading_prevalence"))
     table = rows_of(part[: part.index("</table>")])[1:]  # the first table: overall
     shown = {r[0]: (int(r[1].replace("\u00a0", "").replace(" ", "")), r[2]) for r in table}

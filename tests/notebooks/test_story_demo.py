@@ -7,10 +7,12 @@ every client × run: the benchmarking story (fast) and the driver story (with th
 * nothing the statistics do not support: a change is worded as a change only when its
   adjusted verdict is significant and its interval excludes zero; "fix first" only for a
   driver that stands out from the noise baseline and whose quadrant is certain;
-* the README's truths that this sample can show: Northwind's NPS decline (−10 points,
-  p = 0.031), Kotiposti's weak delivery touchpoint (below its target and below the other
-  touchpoints), Saimaa Energia's strong installation touchpoint, former customers far
-  below current ones, price mattering for retention but hardly for recommendation;
+* the README's truths that this weighted sample can show: Kotiposti's weak delivery
+  touchpoint (below its target and below the other touchpoints), former customers far
+  below current ones, price mattering for retention but hardly for recommendation; and
+  where raking costs the power to show one, the report says so: Northwind's NPS decline
+  (−9 points, p = 0.051 under the raked design) is worded as not significant, Saimaa
+  Energia's installation touchpoint falls under the minimum effective base;
 * no false positive from the null segment: Kotiposti's enterprise CSAT drop (p = 0.036
   unadjusted) is not a finding of a change.
 """
@@ -112,15 +114,17 @@ def test_benchmarking_findings_rest_on_significant_verdicts(client: str, run: st
         assert all(1 <= n <= len(story.findings) for n in recommendation.findings)
 
 
-def test_northwind_opens_with_its_nps_decline() -> None:
+def test_northwind_opens_with_its_nps_change_worded_as_the_weighted_test_allows() -> None:
+    # The population's decline is -8.7 points (data/demo/README.md). Raked to the
+    # population margins (design effect about 1.2), the change is -9.4 points with p = 0.051:
+    # the report states it and says it is not significant (unweighted it was -10, p = 0.031).
     story, _ = benchmarking("northwind", "all")
     first = story.findings[0]
-    assert first.kind == "change_down" and first.evidence["difference"] == pytest.approx(
-        -10.0, abs=0.01
-    )
-    assert first.evidence["pvalue"] == pytest.approx(0.031, abs=0.001)
-    assert story.recommendations[0].action == "investigate_decline"
-    assert story.recommendations[0].priority == "high"
+    assert first.kind == "change_none"
+    assert first.evidence["difference"] == pytest.approx(-9.39, abs=0.01)
+    assert first.evidence["pvalue"] == pytest.approx(0.051, abs=0.001)
+    assert first.evidence["ci_low"] < -8.7 < first.evidence["ci_high"]
+    assert "investigate_decline" not in {r.action for r in story.recommendations}
 
 
 def test_kotiposti_delivery_is_weak_and_a_high_priority() -> None:
@@ -135,10 +139,14 @@ def test_kotiposti_delivery_is_weak_and_a_high_priority() -> None:
 
 
 def test_known_group_truths_are_found() -> None:
+    # Saimaa Energia's strong installation touchpoint (README) has 36 answers in the current
+    # wave but an effective base of 27 once raked: under the minimum base, it is not
+    # compared and so no finding.
+    s = open_run(ROOT / "params" / "saimaa-energia.yaml", "all")
+    installation = s.breakdown("nps", "touchpoint").set_index("touchpoint").loc["installation"]
+    assert installation["n_effective"] < s.min_base and bool(installation["low_base"])
     saimaa, _ = benchmarking("saimaa-energia", "all")
-    assert ("strong_group", "touchpoint=installation") in {
-        (f.kind, a.topic) for f in saimaa.findings for a in f.actions
-    }
+    assert "touchpoint=installation" not in {a.topic for f in saimaa.findings for a in f.actions}
     for client in ("kotiposti", "northwind", "saimaa-energia"):
         story, _ = benchmarking(client, "all")
         former = [f for f in story.findings for a in f.actions if a.topic == "customer_type=former"]

@@ -90,17 +90,24 @@ def test_scorecard_equals_plain_computations(kp: JourneyRun, demo: pd.DataFrame)
     assert list(card["level"].unique()) == ["outcome", "experience", "operational"]
     assert len(card) == len(kp.metrics)
     q3 = demo[demo["wave"] == "2026Q3"]
+    # kotiposti is raked to the population margins (params weighting): weighted means
+    w = kp.weights(q3)
+    assert w is not None
+
+    def mean(values: pd.Series) -> float:
+        return float(np.average(values, weights=w.loc[values.index]))
+
     current = q3[q3["customer_type"] == "current"]
     retained = current["retained"].dropna().astype(float)
-    assert card.loc["retention", "value"] == pytest.approx(100 * retained.mean())
+    assert card.loc["retention", "value"] == pytest.approx(100 * mean(retained))
     assert card.loc["retention", "n"] == len(retained)
     ease = q3["attr_ease"].dropna()
-    assert card.loc["ease", "value"] == pytest.approx(100 * ease.isin([4, 5]).mean())
+    assert card.loc["ease", "value"] == pytest.approx(100 * mean(ease.isin([4, 5])))
     ops = pd.read_csv(DEMO / "operational" / "kotiposti.csv").set_index("response_id")
     minutes = q3["response_id"].map(ops["handling_minutes"]).dropna()
-    assert card.loc["handling_time", "value"] == pytest.approx(minutes.mean())
+    assert card.loc["handling_time", "value"] == pytest.approx(mean(minutes))
     delay = q3["response_id"].map(ops["delivery_delay_days"]).dropna()
-    assert card.loc["on_time", "value"] == pytest.approx(100 * (delay <= 0).mean())
+    assert card.loc["on_time", "value"] == pytest.approx(100 * mean(delay <= 0))
     # the change's interval excludes 0 exactly where the adjusted test is significant
     excludes = (card["diff_ci_low"] > 0) | (card["diff_ci_high"] < 0)
     assert (excludes == card["significant"]).all()
@@ -137,7 +144,11 @@ def test_versus_rest_and_moments(kp: JourneyRun) -> None:
     delivery = rows[rows["touchpoint"] == "delivery"]["nps"]
     rest = rows[rows["touchpoint"] != "delivery"]["nps"]
     row = gaps.set_index("group").loc["delivery"]
-    expected = estimate("nps", delivery).value - estimate("nps", rest).value
+    # with the run's (raked) weights, as the report
+    expected = (
+        estimate("nps", delivery, weights=kp.weights(rows.loc[delivery.index])).value
+        - estimate("nps", rest, weights=kp.weights(rows.loc[rest.index])).value
+    )
     assert row["difference"] == pytest.approx(expected)
     assert row["group_n"] == len(delivery)
     moments = kp.moments()
@@ -151,9 +162,11 @@ def test_customer_types_include_the_mean_answer(kp: JourneyRun) -> None:
     mean = types[(types["name"] == NPS_MEAN.name) & (types["group"] == "former")].iloc[0]
     rows = kp.pooled
     answers = rows["nps"].astype(float)
-    plain = (
-        answers[rows["customer_type"] == "former"].mean()
-        - answers[rows["customer_type"] == "current"].mean()
+    w = kp.weights(rows)
+    assert w is not None  # raked to the population margins (params weighting)
+    former, current = rows["customer_type"] == "former", rows["customer_type"] == "current"
+    plain = np.average(answers[former], weights=w[former]) - np.average(
+        answers[current], weights=w[current]
     )
     assert mean["difference"] == pytest.approx(plain)
     stages = kp.stages_by_type()

@@ -60,7 +60,8 @@ def test_scorecard_table_fits_and_explains_its_adjustment(kp: JourneyRun) -> Non
     )  # fmt: skip
     assert table.frame.shape == (len(kp.metrics), 7)
     result = table.frame.iloc[:, 2]
-    assert result.iloc[0].startswith("80\u00a0%") and "EUR" in result.iloc[2]
+    # retention of current customers, raked to the population margins (params weighting)
+    assert result.iloc[0].startswith("81\u00a0%") and "EUR" in result.iloc[2]
     assert "Benjamini–Hochberg" in table.notes[0] and "13" in table.notes[0]
     status = table.frame.iloc[:, -1]
     assert status.iloc[9] == "12,0 min: saavutettu"  # handling time, lower is better
@@ -86,7 +87,9 @@ def test_value_at_stake_words_round_and_state_assumptions(kp: JourneyRun) -> Non
     stake = jo.value_at_stake(kp)
     assert stake is not None
     text = str(po.stake_text(stake, kp)).replace("\u00a0", " ").replace("\\", "")
-    assert "**4 980 000 EUR** (95 % lv 3 480 000–6 480 000)" in text
+    # kotiposti is raked to the population margins (params weighting); unweighted it read
+    # 4 980 000 EUR (3 480 000–6 480 000)
+    assert "**3 620 000 EUR** (95 % lv 2 360 000–4 880 000)" in text
     assert "**Oletukset.**" in text and "delta-menetelmä" in text
 
 

@@ -125,6 +125,8 @@ def test_bad_params_exit_2_while_good_clients_render(first: Step) -> None:
     assert first.result.exit_code == 2
     assert {f"{ACME}.{ext}" for ext in ("ipynb", "html", "pdf")} <= set(first.files)
     assert {"beta/all/benchmarking.ipynb", "beta/all/benchmarking.html"} <= set(first.files)
+    # The analysis' declared export, written into the runner's scratch folder, moved here.
+    assert first.files["acme/all/banner.xlsx"] == b"export of all"
     assert "beta/all/benchmarking.pdf" not in first.files  # beta asks for HTML only
     assert {"acme/manifest.json", "beta/manifest.json", "index.html"} <= set(first.files)
     assert not [f for f in first.files if Path(f).name.startswith(".")]  # no temporary files
@@ -204,6 +206,7 @@ def test_manifest_records_inputs_versions_and_reports(first: Step, root: Path) -
         "all/benchmarking.ipynb",
         "all/benchmarking.html",
         "all/benchmarking.pdf",
+        "all/banner.xlsx",
     ]
     assert re.fullmatch(r"[0-9a-f]{64}", entry["cache_key"])
 
@@ -230,13 +233,13 @@ def test_force_rerenders_byte_identical_outputs(first: Step, forced: Step) -> No
     assert [o.status for o in forced.result.outcomes] == ["ok"]
     assert forced.mtimes[f"{ACME}.html"] != first.mtimes[f"{ACME}.html"]
     # Same data + params + notebook + versions -> the same bytes, from a fresh kernel.
-    for name in (f"{ACME}.html", f"{ACME}.pdf", f"{ACME}.ipynb"):
+    for name in (f"{ACME}.html", f"{ACME}.pdf", f"{ACME}.ipynb", "acme/all/banner.xlsx"):
         assert forced.files[name] == first.files[name], name
 
 
 def test_failure_keeps_good_report_and_names_the_cell(forced: Step, failing: Step) -> None:
     assert failing.result.exit_code == 1
-    for name in (f"{ACME}.html", f"{ACME}.pdf", f"{ACME}.ipynb"):
+    for name in (f"{ACME}.html", f"{ACME}.pdf", f"{ACME}.ipynb", "acme/all/banner.xlsx"):
         assert failing.files[name] == forced.files[name], name  # earlier report untouched
     kept = nbformat.reads(failing.files[f"{ACME}.failed.ipynb"].decode("utf-8"), as_version=4)
     assert any(o.get("ename") == "KeyError" for c in kept.cells for o in c.get("outputs", []))

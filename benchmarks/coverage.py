@@ -1,0 +1,379 @@
+"""Coverage study: every interval and test the reports use, simulated → docs/coverage.md.
+
+Run in the background (it is not part of ``make test``)::
+
+    .venv/bin/python benchmarks/coverage.py                 # writes docs/coverage.md
+    .venv/bin/python benchmarks/coverage.py --reps 2000 --n 30 100 --out /tmp/c.md
+
+For each answer distribution, base n and weighting scenario, ``--reps`` samples are drawn
+(numpy ``Generator(PCG64(seed))``), and the package's own registry computes every
+sample's estimate, interval and test at once (groups = replications, so the simulation
+runs the code the reports run, vectorised):
+
+* **intervals** (one sample): NPS adjusted Wald, shares Wilson, means t; coverage = share
+  of samples whose 95 % interval contains the truth. The one-sample tests against a
+  target are these intervals' inversions, so their type-I error is 1 − coverage exactly.
+* **two-sample tests** (wave changes, banner letters, norms with a base): two independent
+  samples from the same distribution; type-I error = share of samples with p < 0.05.
+* **weights** correlated with the answers: a latent normal ``u`` gives the answer (its
+  quantile in the distribution) and the weight ``w = exp(σ(ρu + √(1 − ρ²) v))``; the truth
+  is the weighted population value ``E[wY]/E[w]``, exact from normal integrals.
+* **a target table** of 10 targets all equal to the truth: the share of reports with at
+  least one false "met"/"not met", per multiplicity adjustment.
+
+The aims (issue #13): at n ≥ 50 every unweighted cell within 1.5 points of nominal and the
+average over distributions within 1; at n = 30 coverage ≥ 92.5 % (type-I ≤ 7.5 %);
+weighted cells within 1.5 points at n ≥ 300. The output states which cells miss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+import cxresearch
+from cxresearch.stats.design import Design
+from cxresearch.stats.registry import MeanMetric, Metric, get_metric
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIDENCE = 0.95
+NOMINAL = 100 * CONFIDENCE
+CHUNK = 2_000_000  # answers drawn at a time
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Answers ``values`` with probabilities ``probs`` (in scale order), for one metric."""
+
+    name: str
+    metric: Metric
+    values: tuple[float, ...]
+    probs: tuple[float, ...]
+
+
+NPS = get_metric("nps")
+NPS_SPLITS = {  # promoters / passives / detractors
+    "NPS 0.5/0.3/0.2": (0.5, 0.3, 0.2),
+    "NPS 0.2/0.3/0.5": (0.2, 0.3, 0.5),
+    "NPS 0.8/0.15/0.05": (0.8, 0.15, 0.05),
+    "NPS 0.05/0.15/0.8": (0.05, 0.15, 0.8),
+}
+CSAT_MID = (0.10, 0.15, 0.25, 0.25, 0.25)
+CSAT_CEILING = (0.02, 0.03, 0.05, 0.25, 0.65)
+CES_CEILING = (0.005, 0.005, 0.01, 0.02, 0.10, 0.30, 0.56)
+DISTRIBUTIONS = [
+    # NPS answers in scale order: detractor (3), passive (8), promoter (10)
+    *[
+        Distribution(name, NPS, (3.0, 8.0, 10.0), (d, pa, pr))
+        for name, (pr, pa, d) in NPS_SPLITS.items()
+    ],
+    Distribution("CSAT top-2, 50 %", get_metric("csat"), (1, 2, 3, 4, 5), CSAT_MID),
+    Distribution(
+        "CSAT top-2 at the ceiling, 90 %", get_metric("csat"), (1, 2, 3, 4, 5), CSAT_CEILING
+    ),
+    Distribution(
+        "CES easy at the ceiling, 96 %", get_metric("ces"), (1, 2, 3, 4, 5, 6, 7), CES_CEILING
+    ),
+    Distribution(
+        "rating 1–5 mean at the ceiling",
+        MeanMetric("mean", scale=(1, 5)),
+        (1, 2, 3, 4, 5),
+        CSAT_CEILING,
+    ),
+    Distribution(
+        "CES mean at the ceiling", get_metric("ces_mean"), (1, 2, 3, 4, 5, 6, 7), CES_CEILING
+    ),
+]
+WEIGHTS = [(rho, sigma) for sigma in (0.5, 1.0) for rho in (-0.4, 0.4)]
+
+
+def _draw(
+    dist: Distribution,
+    m: int,
+    n: int,
+    rng: np.random.Generator,
+    weights: tuple[float, float] | None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``m`` samples of ``n`` answers (flattened) and their weights."""
+    cuts = np.cumsum(dist.probs)[:-1]
+    if weights is None:
+        cat = np.searchsorted(cuts, rng.random(m * n), side="right")
+        return np.asarray(dist.values)[cat], None
+    rho, sigma = weights
+    u = rng.standard_normal(m * n)
+    v = rng.standard_normal(m * n)
+    cat = np.searchsorted(cuts, stats.norm.cdf(u), side="right")
+    w = np.exp(sigma * (rho * u + np.sqrt(1.0 - rho**2) * v))
+    return np.asarray(dist.values)[cat], w
+
+
+def truth(dist: Distribution, weights: tuple[float, float] | None) -> float:
+    """The metric's value in the (weighted) population, on its own scale.
+
+    Weighted: the category shares are ``E[w·1{cat}] ∝ Φ(b − t) − Φ(a − t)`` with ``t = σρ``
+    for the latent interval ``(a, b)`` of the category (the v part of the weight factors
+    out), so the truth is exact.
+    """
+    probs = np.asarray(dist.probs)
+    if weights is not None:
+        rho, sigma = weights
+        edges = stats.norm.ppf(np.r_[0.0, np.cumsum(probs)[:-1], 1.0])
+        t = sigma * rho
+        probs = np.diff(stats.norm.cdf(edges - t))
+        probs = probs / probs.sum()
+    z = dist.metric.score(np.asarray(dist.values, dtype="float64"))
+    return float(dist.metric.factor * (probs @ z))
+
+
+def _summaries(
+    dist: Distribution,
+    m: int,
+    n: int,
+    rng: np.random.Generator,
+    weights: tuple[float, float] | None,
+):
+    x, w = _draw(dist, m, n, rng, weights)
+    design = Design(np.ones(x.size)) if w is None else Design(w, True)
+    codes = np.repeat(np.arange(m), n)
+    return dist.metric.summarize(x, design, codes, m)
+
+
+def _chunks(reps: int, n: int) -> list[int]:
+    per = max(1, CHUNK // n)
+    return [min(per, reps - i) for i in range(0, reps, per)]
+
+
+def coverage(
+    dist: Distribution,
+    n: int,
+    reps: int,
+    rng: np.random.Generator,
+    weights: tuple[float, float] | None = None,
+) -> float:
+    """Per cent of samples whose interval contains the truth."""
+    goal = truth(dist, weights)
+    hit = 0
+    for m in _chunks(reps, n):
+        s = _summaries(dist, m, n, rng, weights)
+        low, high = dist.metric.interval(s, confidence=CONFIDENCE)
+        hit += int(np.sum((low <= goal) & (goal <= high)))
+    return 100.0 * hit / reps
+
+
+def type_one(
+    dist: Distribution,
+    n: int,
+    reps: int,
+    rng: np.random.Generator,
+    weights: tuple[float, float] | None = None,
+) -> float:
+    """Per cent of pairs of samples from one distribution that the two-sample test rejects."""
+    rejected = 0
+    for m in _chunks(reps, 2 * n):
+        a = _summaries(dist, m, n, rng, weights)
+        b = _summaries(dist, m, n, rng, weights)
+        centre, se, df, _ = dist.metric.two_sample_pivot(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = 2.0 * stats.t.sf(np.abs(centre / se), df)
+        rejected += int(np.sum(p < 1.0 - CONFIDENCE))
+    return 100.0 * rejected / reps
+
+
+def family_error(
+    dist: Distribution, n: int, reps: int, rng: np.random.Generator, targets: int = 10
+) -> dict[str, float]:
+    """Per cent of target tables (``targets`` true targets) with at least one false verdict."""
+    goal = truth(dist, None)
+    pvalues = np.empty((reps, targets))
+    for j in range(targets):
+        done = 0
+        for m in _chunks(reps, n):
+            s = _summaries(dist, m, n, rng, None)
+            _, p = dist.metric.test(s, goal, confidence=CONFIDENCE)
+            pvalues[done : done + m, j] = p
+            done += m
+    alpha = 1.0 - CONFIDENCE
+    ordered = np.sort(pvalues, axis=1)
+    ranks = np.arange(1, targets + 1)
+    # A table shows a false verdict when any target is rejected: unadjusted, when the
+    # smallest p < α; Holm's first step (and so any rejection) needs p(1) < α/m;
+    # Benjamini–Hochberg rejects something when some p(i) <= i·α/m.
+    return {
+        "none": 100.0 * float(np.mean(ordered[:, 0] < alpha)),
+        "holm": 100.0 * float(np.mean(ordered[:, 0] < alpha / targets)),
+        "bh": 100.0 * float(np.mean((ordered <= ranks * alpha / targets).any(axis=1))),
+    }
+
+
+def _aim(cells: dict[tuple[str, int], float], *, type_i: bool, weighted: bool) -> list[str]:
+    """Cells that miss the issue's aims, as sentences (empty when every cell meets them)."""
+    missed = []
+    by_n: dict[int, list[float]] = {}
+    for (name, n), value in cells.items():
+        coverage_value = 100.0 - value if type_i else value
+        by_n.setdefault(n, []).append(coverage_value)
+        what = f"{name}, n = {n}: {value:.1f} %"
+        if weighted:
+            if n >= 300 and abs(coverage_value - NOMINAL) > 1.5:
+                missed.append(what)
+        elif n >= 50 and abs(coverage_value - NOMINAL) > 1.5 or n == 30 and coverage_value < 92.5:
+            missed.append(what)
+    if not weighted:
+        for n, values in sorted(by_n.items()):
+            mean = float(np.mean(values))
+            if n >= 50 and abs(mean - NOMINAL) > 1.0:
+                missed.append(f"average at n = {n}: {mean:.1f} % coverage")
+    return missed
+
+
+def _table(
+    cells: dict[tuple[str, int], float], ns: Sequence[int], rows: Sequence[str]
+) -> list[str]:
+    head = "| | " + " | ".join(f"n = {n:,}" for n in ns) + " |"
+    out = [head, "|---|" + "---:|" * len(ns)]
+    for row in rows:
+        out.append(f"| {row} | " + " | ".join(f"{cells[(row, n)]:.1f}" for n in ns) + " |")
+    return out
+
+
+def _worst(cells: dict[tuple[str, int], float], *, type_i: bool, k: int = 3) -> str:
+    ordered = sorted(
+        cells.items(), key=lambda kv: -abs((100.0 - kv[1] if type_i else kv[1]) - NOMINAL)
+    )
+    return "; ".join(f"{name} at n = {n:,}: {v:.1f} %" for (name, n), v in ordered[:k])
+
+
+def run(ns: Sequence[int], reps: int, seed: int, log: Callable[[str], None]) -> str:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    started = time.perf_counter()
+    cov: dict[tuple[str, int], float] = {}
+    err: dict[tuple[str, int], float] = {}
+    wcov: dict[tuple[str, int], float] = {}
+    werr: dict[tuple[str, int], float] = {}
+    wrows: list[str] = []
+    for dist in DISTRIBUTIONS:
+        for n in ns:
+            cov[(dist.name, n)] = coverage(dist, n, reps, rng)
+            err[(dist.name, n)] = type_one(dist, n, reps, rng)
+        log(f"  {dist.name}: unweighted done ({time.perf_counter() - started:.0f} s)")
+        for rho, sigma in WEIGHTS:
+            row = f"{dist.name}; ρ = {rho:+.1f}, σ = {sigma:g}"
+            wrows.append(row)
+            for n in ns:
+                wcov[(row, n)] = coverage(dist, n, reps, rng, (rho, sigma))
+                werr[(row, n)] = type_one(dist, n, reps, rng, (rho, sigma))
+        log(f"  {dist.name}: weighted done ({time.perf_counter() - started:.0f} s)")
+    family = family_error(DISTRIBUTIONS[0], 100, reps, rng)
+    names = [d.name for d in DISTRIBUTIONS]
+    mc = 100.0 * np.sqrt(CONFIDENCE * (1 - CONFIDENCE) / reps)
+    misses = {
+        "intervals": _aim(cov, type_i=False, weighted=False),
+        "two-sample tests": _aim(err, type_i=True, weighted=False),
+        "weighted intervals": _aim(wcov, type_i=False, weighted=True),
+        "weighted two-sample tests": _aim(werr, type_i=True, weighted=True),
+    }
+    lines = [
+        "# Coverage of the intervals and type-I error of the tests",
+        "",
+        "Generated by `benchmarks/coverage.py` (do not edit by hand): "
+        f"{reps:,} samples per cell, seed {seed}, 95 % level; Monte Carlo SE of a cell "
+        f"±{mc:.2f} points. cxresearch {cxresearch.__version__}, numpy {np.__version__}, "
+        f"Python {platform.python_version()}.",
+        "",
+        "Every number comes from the package's own registry (`cxresearch/stats/registry.py`) "
+        "run on simulated samples: NPS adjusted-Wald interval and z tests (Rocks 2016), "
+        "shares Wilson interval / score test and Agresti–Caffo two-sample pair, means t "
+        "interval and Welch test; weighted samples use the weights-only design-based "
+        "(linearised) variance. The one-sample tests against targets invert these "
+        "intervals, so their type-I error is 100 − coverage. How the data, the truth and "
+        "the weights are made is in the script's docstring.",
+        "",
+        "## Aims and where they are missed",
+        "",
+        "Aims (issue #13): at n ≥ 50 every cell within 1.5 points of nominal (95 % coverage, "
+        "5 % type-I error) and the average over distributions within 1; at n = 30 coverage "
+        "≥ 92.5 % (type-I ≤ 7.5 %); weighted cells within 1.5 points at n ≥ 300.",
+        "",
+    ]
+    for family_name, missed in misses.items():
+        if missed:
+            lines.append(
+                f"- **{family_name}: missed in {len(missed)} cell(s)**: " + "; ".join(missed) + "."
+            )
+        else:
+            lines.append(f"- {family_name}: every cell meets the aim.")
+    lines += [
+        "",
+        f"Worst cells: intervals {_worst(cov, type_i=False)}; two-sample tests "
+        f"{_worst(err, type_i=True)}; weighted intervals {_worst(wcov, type_i=False)}; "
+        f"weighted two-sample tests {_worst(werr, type_i=True)}.",
+        "",
+        "## Intervals: coverage (%), unweighted",
+        "",
+        *_table(cov, ns, names),
+        "",
+        "## Two-sample tests: type-I error (%), unweighted",
+        "",
+        "Two independent samples of n each from the same distribution (wave changes, banner "
+        "letters before the table's adjustment, norms with a base).",
+        "",
+        *_table(err, ns, names),
+        "",
+        "## Intervals with weights: coverage (%)",
+        "",
+        "ρ: correlation of the log-weight with the latent answer; σ: SD of the log-weight "
+        "(lognormal weights; σ = 1 gives Kish's effective n ≈ n/2.7).",
+        "",
+        *_table(wcov, ns, wrows),
+        "",
+        "## Two-sample tests with weights: type-I error (%)",
+        "",
+        *_table(werr, ns, wrows),
+        "",
+        "## A target table of 10 true targets",
+        "",
+        f"Ten NPS targets, each equal to the truth ({DISTRIBUTIONS[0].name}, n = 100 each): "
+        'the share of reports showing at least one false "met"/"not met".',
+        "",
+        "| adjustment | reports with a false verdict (%) |",
+        "|---|---:|",
+        *[f"| {m} | {v:.1f} |" for m, v in family.items()],
+        "",
+        "## Not simulated here",
+        "",
+        "- The raked design's variance (calibration residuals) is computed per group and is "
+        "too slow to replicate tens of thousands of times; it is pinned to R `survey` "
+        "(`rake` + `svymean`, `svyttest`) in `tests/reference/test_design.py` and "
+        "`tests/reference/test_groups.py`, and uses the same interval families as above.",
+        "- Rank, exact and k-group tests of `compare_groups` are not used by the reports; "
+        "they are pinned to R (`tests/reference/test_groups.py`).",
+        "",
+    ]
+    log(f"done in {time.perf_counter() - started:.0f} s")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=20_000)
+    parser.add_argument("--n", type=int, nargs="+", default=[30, 50, 100, 300, 1000])
+    parser.add_argument("--seed", type=int, default=20261129)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "coverage.md")
+    args = parser.parse_args(argv)
+    text = run(args.n, args.reps, args.seed, lambda line: print(line, file=sys.stderr, flush=True))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
