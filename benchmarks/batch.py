@@ -10,9 +10,10 @@ Prints, measured in one run on this machine:
 - **jobs**: the demo batch (``cxresearch report --force``) with ``--jobs 1`` and ``--jobs 2``;
 - **batch**: a batch of synthetic clients (default 30 × 2 runs × 2 analyses), cold and
   warm (nothing changed);
-- **big**: a 1,000,000-response client: ``load_responses`` from CSV and Parquet against
+- **load**: a 1,000,000-response client: ``load_responses`` from CSV and Parquet against
   ``pandas.read_csv(engine="pyarrow")`` and ``pandas.read_parquet`` (peak memory against the
-  frame's own size), a grouped NPS in DuckDB (when installed) against ``metric_by``, the
+  frame's own size); with ``--before REF`` also ``load_responses`` as it was at that ref;
+- **big**: the same client: a grouped NPS in DuckDB (when installed) against ``metric_by``, the
   driver bootstrap (1,000 replicates) at 10,000 to 1,000,000 rows, the benchmarking and
   drivers reports with the kernel's peak memory, and the client's batch cold and warm.
 
@@ -21,6 +22,7 @@ Examples
     .venv/bin/python benchmarks/batch.py                 # everything (about 15 minutes)
     .venv/bin/python benchmarks/batch.py --quick         # 6 clients, 200,000 rows
     .venv/bin/python benchmarks/batch.py --only floor analyses
+    .venv/bin/python benchmarks/batch.py --only load --before 327f57d   # loading, then and now
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SECTIONS = ("floor", "analyses", "jobs", "batch", "big")
+SECTIONS = ("floor", "analyses", "jobs", "batch", "load", "big")
 BOOTSTRAP_ROWS = (10_000, 100_000, 1_000_000)
 
 
@@ -258,9 +260,17 @@ def many_batch(clients: int) -> dict[str, Any]:
 # --- the big client -----------------------------------------------------------------------
 
 
-def _child(kind: str, spec: dict[str, Any], timeout: float = 1_800) -> dict[str, Any]:
-    """Run ``batch.py --child KIND SPEC`` in a fresh interpreter (its peak RSS is its own)."""
+def _child(
+    kind: str, spec: dict[str, Any], timeout: float = 1_800, code: Path | None = None
+) -> dict[str, Any]:
+    """Run ``batch.py --child KIND SPEC`` in a fresh interpreter (its peak RSS is its own).
+
+    ``code``: a folder holding another version of the ``cxresearch`` package, imported
+    instead of this checkout's (``--before REF``).
+    """
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")]).rstrip(":")
     done = subprocess.run(
         [sys.executable, str(Path(__file__)), "--child", kind, json.dumps(spec)],
         capture_output=True,
@@ -385,8 +395,55 @@ def _child_bootstrap(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _package_at(ref: str, folder: Path) -> Path:
+    """The ``cxresearch`` package as it was at git ``ref``, extracted under ``folder``."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", ref, "cxresearch"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def loads(rows: int, before: str | None, repeat: int) -> dict[str, Any]:
+    """``load_responses`` of a ``rows``-row client from CSV and Parquet against the readers.
+
+    Each reader runs ``repeat`` times, alternating, each time in a fresh process; the best
+    run is kept. With ``before``, ``load_responses`` of that git ref is measured too.
+    """
+    from _synthetic import big_client
+
+    out: dict[str, Any] = {"rows": rows, "before": before}
+    with tempfile.TemporaryDirectory(prefix="cxbench-load-") as tmp:
+        started = time.perf_counter()
+        files = big_client(Path(tmp) / "project", rows)
+        out["generate_s"] = time.perf_counter() - started
+        out["csv_mib"] = files["csv"].stat().st_size / 2**20
+        out["parquet_mib"] = files["parquet"].stat().st_size / 2**20
+        code = _package_at(before, Path(tmp)) if before else None
+        cases: list[tuple[str, Path, str, Path | None]] = []
+        for kind, path, peers in (
+            ("csv", files["csv"], (("pandas.read_csv(engine='pyarrow')", "read_csv_pyarrow"),
+                                   ("pandas.read_csv", "read_csv"))),
+            ("parquet", files["parquet"], (("pandas.read_parquet", "read_parquet"),)),
+        ):  # fmt: skip
+            cases.append((f"{kind}: load_responses", path, "load_responses", None))
+            if code is not None:
+                cases.append((f"{kind}: load_responses ({before})", path, "load_responses", code))
+            cases += [(f"{kind}: {label}", path, reader, None) for label, reader in peers]
+        results: dict[str, list[dict[str, Any]]] = {label: [] for label, *_ in cases}
+        for _ in range(repeat):
+            for label, path, reader, package in cases:
+                results[label].append(
+                    _child("load", {"path": str(path), "reader": reader}, code=package)
+                )
+        for label, runs in results.items():
+            good = [r for r in runs if "error" not in r]
+            out[label] = min(good, key=lambda r: r["seconds"]) if good else runs[-1]
+    return out
+
+
 def big(rows: int, boot_rows: Sequence[int]) -> dict[str, Any]:
-    """Everything measured on the big client."""
+    """Everything else measured on the big client (its loading: :func:`loads`)."""
     from _synthetic import big_client
 
     from cxresearch.analyses import analysis
@@ -400,16 +457,6 @@ def big(rows: int, boot_rows: Sequence[int]) -> dict[str, Any]:
         out["generate_s"] = time.perf_counter() - started
         out["csv_mib"] = files["csv"].stat().st_size / 2**20
         out["parquet_mib"] = files["parquet"].stat().st_size / 2**20
-        loads = {}
-        for label, path, reader in (
-            ("csv: load_responses", files["csv"], "load_responses"),
-            ("csv: pandas.read_csv(engine='pyarrow')", files["csv"], "read_csv_pyarrow"),
-            ("csv: pandas.read_csv", files["csv"], "read_csv"),
-            ("parquet: load_responses", files["parquet"], "load_responses"),
-            ("parquet: pandas.read_parquet", files["parquet"], "read_parquet"),
-        ):
-            loads[label] = _child("load", {"path": str(path), "reader": reader})
-        out["loads"] = loads
         grouped = {"cxresearch": _child("grouped", {"engine": "cx", "path": str(files["parquet"])})}
         try:
             version("duckdb")
@@ -493,14 +540,13 @@ def print_floor_and_analyses(
     return lines
 
 
-def print_big(big_result: dict[str, Any], markdown: bool) -> list[str]:
+def print_loads(result: dict[str, Any], markdown: bool) -> list[str]:
     lines = [
-        f"\nBig client: {big_result['rows']:,} rows (CSV {big_result['csv_mib']:.0f} MiB, "
-        f"Parquet {big_result['parquet_mib']:.0f} MiB; "
-        f"generated in {big_result['generate_s']:.0f} s)"
+        f"\nLoading a {result['rows']:,}-row client (CSV {result['csv_mib']:.0f} MiB, "
+        f"Parquet {result['parquet_mib']:.0f} MiB; best of the runs, each in a fresh process)"
     ]
     rows = []
-    loads = big_result["loads"]
+    loads = {k: v for k, v in result.items() if ": " in k}
     peers = {
         "csv": "csv: pandas.read_csv(engine='pyarrow')",
         "parquet": "parquet: pandas.read_parquet",
@@ -520,6 +566,15 @@ def print_big(big_result: dict[str, Any], markdown: bool) -> list[str]:
     headers = ["reader", "s", "CPU s", "x peer", "CPU x peer", "peak - before MiB", "frame MiB"]
     headers += ["(peak - before) / frame"]
     lines.append(table(headers, rows, markdown))
+    return lines
+
+
+def print_big(big_result: dict[str, Any], markdown: bool) -> list[str]:
+    lines = [
+        f"\nBig client: {big_result['rows']:,} rows (CSV {big_result['csv_mib']:.0f} MiB, "
+        f"Parquet {big_result['parquet_mib']:.0f} MiB; "
+        f"generated in {big_result['generate_s']:.0f} s)"
+    ]
     for engine, r in big_result["grouped"].items():
         text = r.get("error") or f"{r['seconds']:.3f} s for {r['groups']} groups"
         if "metric_seconds" in r:
@@ -589,6 +644,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, help="synthetic clients in the batch (default 30)")
     parser.add_argument("--rows", type=int, help="rows of the big client (default 1,000,000)")
     parser.add_argument("--repeat", type=int, help="repeats of the floor, analyses and jobs")
+    parser.add_argument(
+        "--before",
+        metavar="REF",
+        help="also measure load_responses as it was at this git ref (e.g. before a change)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write raw results")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
@@ -616,6 +676,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("analyses", lambda: analyses(max(1, repeat // 2))),
         ("jobs", lambda: jobs_speedup(max(1, repeat // 2))),
         ("batch", lambda: many_batch(clients)),
+        ("load", lambda: loads(rows, args.before, 1 if args.quick else 3)),
         ("big", lambda: big(rows, boot_rows)),
     ]
     failed = []
@@ -654,6 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{cold['cpu'] / cold['reports']:.2f} s per report); warm (nothing changed) "
             f"{warm['wall']:.2f} s"
         )
+    if "load" in results:
+        lines += print_loads(results["load"], args.markdown)
     if "big" in results:
         lines += print_big(results["big"], args.markdown)
     print("\n".join(lines))

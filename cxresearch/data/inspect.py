@@ -337,7 +337,7 @@ def guess_wave(export: Export, proposal: Proposal) -> str:
         return "wave1"
     from cxresearch.data.schema import _datetimes, _Problems
 
-    problems = _Problems(ids=[])
+    problems = _Problems(ids=pd.Series([], dtype="str"))
     stamps = _datetimes(export.data[source].reset_index(drop=True), source, problems)
     latest = stamps.max()
     if pd.isna(latest):

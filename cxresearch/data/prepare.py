@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch.data.cells import is_numeric, number_text, plain_numbers, stripped
 from cxresearch.data.readers import Export
 from cxresearch.data.readers.common import clean_name, closest, keep_rows
 from cxresearch.data.schema import (
@@ -79,9 +80,8 @@ def is_score_column(name: str) -> bool:
 
 
 def _text(series: pd.Series) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
-        values = series.astype("Float64")
-        return values.map(lambda v: "" if pd.isna(v) else f"{v:g}").astype("str")
+    if is_numeric(series):
+        return number_text(series, style="g").fillna("")
     return series.astype("str").str.strip().fillna("")
 
 
@@ -290,8 +290,12 @@ def _recode(
 
 
 def _numbers(series: pd.Series) -> pd.Series:
-    text = _text(series)
-    return pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?\d+(\.\d*)?"), None))
+    """Plain decimals as floats (NaN for anything else), parsed a whole column at a time."""
+    if is_numeric(series):  # Parquet and SPSS numbers: no round trip through text
+        values = series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        return pd.Series(np.where(np.isfinite(values), values, np.nan), index=series.index)
+    values, _ = plain_numbers(stripped(series))
+    return pd.Series(values, index=series.index)
 
 
 def _check_declared(
@@ -332,7 +336,14 @@ def _check_negative(
     low = declared.get(column, (0.0,))[0]
     if low < 0:
         return
-    numbers = _numbers(frame[column])
+    series = frame[column]
+    if not is_numeric(series):
+        # Only cells starting with a minus sign can be negative: parse just those.
+        signed = stripped(series).str.startswith("-").fillna(False).to_numpy(dtype=bool)
+        if not signed.any():
+            return
+        series = series[signed]
+    numbers = _numbers(series)
     negative = numbers[numbers < 0]
     if not len(negative):
         return

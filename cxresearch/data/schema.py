@@ -28,13 +28,22 @@ Rules that are choices rather than facts (documented here and in ``data/demo/REA
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cxresearch.data.cells import (
+    blank_to_missing,
+    is_numeric,
+    number_text,
+    plain_numbers,
+    positions,
+    stripped,
+    value_at,
+)
 from cxresearch.errors import DataError, excerpts
 
 __all__ = [
@@ -75,22 +84,48 @@ _FALSE_TOKENS = frozenset({"false", "0", "0.0", "no", "ei"})
 _DAY_FIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 _SHOW = 5  # offending rows listed per column
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*")
-_PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+
+
+@dataclass
+class _Found:
+    """Rows of one column with one kind of problem; the message is made only for shown rows."""
+
+    positions: np.ndarray
+    message: Callable[[int], str]
 
 
 @dataclass
 class _Problems:
-    """Problems found so far, grouped by column, in the order they were found."""
+    """Problems found so far, grouped by column, in the order the columns were found.
 
-    ids: list[str]
-    by_column: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    Rows are kept as position arrays and messages as functions of the position, so a
+    column where every one of a million cells is wrong costs an array, not a million
+    strings; only the first :data:`_SHOW` rows per column are put into words.
+    """
 
-    def add(self, column: str, position: int, message: str) -> None:
-        self.by_column.setdefault(column, []).append((position, message))
+    ids: pd.Series
+    by_column: dict[str, list[_Found]] = field(default_factory=dict)
+
+    def add(self, column: str, rows: np.ndarray, message: Callable[[int], str]) -> None:
+        if len(rows):
+            found = _Found(np.asarray(rows, dtype=np.int64), message)
+            self.by_column.setdefault(column, []).append(found)
+
+    def rows(self, column: str) -> np.ndarray:
+        found = self.by_column.get(column, [])
+        return np.concatenate([f.positions for f in found]) if found else np.empty(0, np.int64)
 
     def where(self, position: int) -> str:
-        rid = self.ids[position] if position < len(self.ids) else ""
+        rid = self.ids.iloc[position] if position < len(self.ids) else None
+        rid = "" if pd.isna(rid) else str(rid)
         return f"row {position + 1}" + (f" (response_id {rid!r})" if rid else "")
+
+    def _first(self, found: list[_Found]) -> tuple[int, list[tuple[int, str]]]:
+        rows = np.concatenate([f.positions for f in found])
+        owner = np.concatenate([np.full(len(f.positions), i) for i, f in enumerate(found)])
+        # File order; a row with two problems keeps the order they were found in.
+        order = np.lexsort((owner, rows))[:_SHOW]
+        return len(rows), [(int(rows[i]), found[owner[i]].message(int(rows[i]))) for i in order]
 
     def raise_if_any(self, source: str) -> None:
         if not self.by_column:
@@ -99,11 +134,12 @@ class _Problems:
             f"{source}: invalid responses in {len(self.by_column)} column(s) "
             "(rows count from 1 at the first row after the header)"
         ]
-        for column, items in self.by_column.items():
-            lines.append(f"  column {column!r}: {len(items)} problem(s)")
-            lines.extend(f"    {self.where(pos)}: {msg}" for pos, msg in items[:_SHOW])
-            if len(items) > _SHOW:
-                lines.append(f"    ... and {len(items) - _SHOW} more")
+        for column, found in self.by_column.items():
+            count, shown = self._first(found)
+            lines.append(f"  column {column!r}: {count} problem(s)")
+            lines.extend(f"    {self.where(pos)}: {msg}" for pos, msg in shown)
+            if count > _SHOW:
+                lines.append(f"    ... and {count - _SHOW} more")
         raise DataError("\n".join(lines))
 
 
@@ -111,52 +147,55 @@ def _text(series: pd.Series) -> pd.Series:
     """Stripped strings; empty cells become missing. Keeps the index.
 
     Text columns keep tokens such as ``"NA"`` literally (a comment may say "NA"); only empty
-    cells and real missing values are missing.
+    cells and real missing values are missing. Numbers (SPSS and Parquet ids) become their
+    text: 242, not "242.0".
     """
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
-        # SPSS and Parquet ids are numbers: 242, not "242.0".
-        values = series.astype("Float64")
-        whole = bool(((values % 1 == 0) | values.isna()).all())
-        text = values.map(lambda v: None if pd.isna(v) else (f"{v:.0f}" if whole else f"{v!r}"))
-        return text.astype("str")
-    text = series.astype("str").str.strip()
-    return text.mask(text.eq("").fillna(False), None).astype("str")
+    if is_numeric(series):
+        return number_text(series)
+    return blank_to_missing(stripped(series))
 
 
 def _tokens(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Stripped strings of a non-text column and the mask of cells that mean "missing"."""
-    text = series.astype("str").str.strip()
-    missing = text.isna().to_numpy() | text.str.lower().isin(_MISSING_TOKENS).to_numpy()
+    text = stripped(series)
+    lowered = text.str.lower()
+    missing = text.isna().to_numpy() | lowered.isin(_MISSING_TOKENS).to_numpy()
     return text, missing
+
+
+def _number_hint(text: Any) -> str:
+    if isinstance(text, str) and _DECIMAL_COMMA.fullmatch(text):
+        return " (a decimal comma is read only from semicolon-separated files)"
+    if isinstance(text, str) and re.fullmatch(r"[+-]?[\d.]+[eE][+-]?\d+", text):
+        return " (exponent notation is not read as an answer)"
+    return ""
 
 
 def _numbers(series: pd.Series, column: str, problems: _Problems) -> np.ndarray:
     """Float values (NaN = missing); unparseable or infinite cells are reported."""
+    n = len(series)
     if pd.api.types.is_bool_dtype(series.dtype):
-        for pos in range(len(series)):
-            problems.add(column, pos, "a yes/no value, not a number")
-        return np.full(len(series), np.nan)
+        problems.add(column, np.arange(n), lambda pos: "a yes/no value, not a number")
+        return np.full(n, np.nan)
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = pd.to_numeric(series, errors="coerce").astype("Float64")
         out = np.array(values.to_numpy(dtype=float, na_value=np.nan))
         bad = np.isinf(out)
-        raw = series.tolist()
+        shown = series
     else:
-        text, missing = _tokens(series)
         # Plain decimals only: pandas would read "1e1" as 10 and "inf" as infinity, and a
         # score of "1e1" is a typo or a spreadsheet's doing, not an NPS of 10.
-        plain = text.str.fullmatch(_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
-        parsed = pd.to_numeric(text.mask(missing | ~plain, None), errors="coerce")
-        out = np.array(parsed, dtype=float)
-        bad = (~missing & np.isnan(out)) | np.isinf(out)
-        raw = text.tolist()
-    for pos in np.flatnonzero(bad).tolist():
-        hint = ""
-        if isinstance(raw[pos], str) and _DECIMAL_COMMA.fullmatch(raw[pos]):
-            hint = " (a decimal comma is read only from semicolon-separated files)"
-        elif isinstance(raw[pos], str) and re.fullmatch(r"[+-]?[\d.]+[eE][+-]?\d+", raw[pos]):
-            hint = " (exponent notation is not read as an answer)"
-        problems.add(column, pos, f"{raw[pos]!r} is not a number{hint}")
+        text, missing = _tokens(series)
+        out, plain = plain_numbers(text)
+        out[missing] = np.nan
+        bad = (~missing & ~plain) | np.isinf(out)
+        shown = text
+
+    def message(pos: int) -> str:
+        value = value_at(shown, pos)
+        return f"{value!r} is not a number{_number_hint(value)}"
+
+    problems.add(column, positions(bad), message)
     out[bad] = np.nan
     return out
 
@@ -165,53 +204,78 @@ def _score(
     series: pd.Series, column: str, scale: tuple[float, float], problems: _Problems, *, whole: bool
 ) -> np.ndarray:
     """Numbers on a scale; values off the scale are reported (and blanked in the result)."""
-    before = len(problems.by_column.get(column, []))
     values = _numbers(series, column, problems)
     low, high = scale
-    raw = series.tolist()
     valid = ~np.isnan(values)
     fractional = valid & (values != np.floor(values)) if whole else np.zeros(len(values), bool)
     outside = valid & ~fractional & ((values < low) | (values > high))
-    for pos in np.flatnonzero(fractional).tolist():
-        problems.add(column, pos, f"{raw[pos]!r} is not a whole number")
-    for pos in np.flatnonzero(outside).tolist():
-        problems.add(column, pos, f"{raw[pos]!r} is outside the scale {low:g}–{high:g}")
-    if len(problems.by_column.get(column, [])) > before:
-        # Keep problem rows in file order even though they were found in separate passes.
-        problems.by_column[column].sort(key=lambda item: item[0])
+    problems.add(
+        column,
+        positions(fractional),
+        lambda pos: f"{value_at(series, pos)!r} is not a whole number",
+    )
+    problems.add(
+        column,
+        positions(outside),
+        lambda pos: f"{value_at(series, pos)!r} is outside the scale {low:g}–{high:g}",
+    )
     values[fractional | outside] = np.nan
     return values
 
 
 def _check_weights(series: pd.Series, values: np.ndarray, problems: _Problems) -> None:
     # A weight is either given for every row or the column is left out (raking comes later).
-    reported = {pos for pos, _ in problems.by_column.get("weight", [])}
-    raw = series.tolist()
-    for pos in np.flatnonzero(~(values > 0)).tolist():
-        if pos in reported:
-            continue
-        reason = "blank; every row needs a weight" if np.isnan(values[pos]) else "is not positive"
-        problems.add("weight", pos, reason if np.isnan(values[pos]) else f"{raw[pos]!r} {reason}")
-    problems.by_column.get("weight", []).sort(key=lambda item: item[0])
+    reported = np.zeros(len(values), dtype=bool)
+    reported[problems.rows("weight")] = True
+    blank = np.isnan(values) & ~reported
+    negative = ~np.isnan(values) & ~(values > 0) & ~reported
+    problems.add("weight", positions(blank), lambda pos: "blank; every row needs a weight")
+    problems.add(
+        "weight", positions(negative), lambda pos: f"{value_at(series, pos)!r} is not positive"
+    )
 
 
 def _bools(series: pd.Series, column: str, problems: _Problems) -> pd.Series:
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("boolean")
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        # Parquet's nullable yes/no columns arrive as Python True/False/None objects.
+        return series.astype("boolean")
     text, missing = _tokens(series)
     lowered = text.str.lower()
-    is_true = lowered.isin(_TRUE_TOKENS).to_numpy()
-    is_false = lowered.isin(_FALSE_TOKENS).to_numpy()
-    raw = text.tolist()
-    for pos in np.flatnonzero(~missing & ~is_true & ~is_false).tolist():
-        problems.add(
-            column,
-            pos,
-            f"{raw[pos]!r} is not a yes/no value (true/false, 1/0, yes/no, kyllä/ei)",
-        )
+    is_true = lowered.isin(_TRUE_TOKENS).to_numpy(dtype=bool)
+    is_false = lowered.isin(_FALSE_TOKENS).to_numpy(dtype=bool)
+    problems.add(
+        column,
+        positions(~missing & ~is_true & ~is_false),
+        lambda pos: (
+            f"{value_at(text, pos)!r} is not a yes/no value (true/false, 1/0, yes/no, kyllä/ei)"
+        ),
+    )
     values = pd.array(is_true, dtype="boolean")
     values[~(is_true | is_false)] = pd.NA
     return pd.Series(values, index=series.index)
+
+
+# An ISO time followed by a UTC offset: the offset is dropped, keeping the wall-clock time.
+_OFFSET = r"((?:T|\s)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _iso(text: pd.Series) -> pd.Series:
+    try:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError):
+        # Mixed UTC offsets make pandas give up on the whole column. The respondent's
+        # wall-clock time is what is kept, so the offsets are dropped and parsing retried.
+        local = text.str.replace(_OFFSET, r"\1", regex=True)
+        try:
+            parsed = pd.to_datetime(local, format="ISO8601", errors="coerce")
+        except (ValueError, TypeError):
+            parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    if getattr(parsed.dt, "tz", None) is not None:
+        # Keep the wall-clock time the respondent saw; zones are not expected in a survey.
+        parsed = parsed.dt.tz_localize(None)
+    return parsed
 
 
 def _datetimes(series: pd.Series, column: str, problems: _Problems) -> pd.Series:
@@ -220,35 +284,28 @@ def _datetimes(series: pd.Series, column: str, problems: _Problems) -> pd.Series
     else:
         text, missing = _tokens(series)
         kept = text.mask(missing, None)
-        try:
-            parsed = pd.to_datetime(kept, format="ISO8601", errors="coerce")
-        except (ValueError, TypeError):
-            # Mixed UTC offsets make the vectorised parser give up; go cell by cell.
-            parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[us]")
-        if getattr(parsed.dt, "tz", None) is not None:
-            # Keep the wall-clock time the respondent saw; zones are not expected in a survey.
-            parsed = parsed.dt.tz_localize(None)
-        failed = np.flatnonzero(~missing & parsed.isna().to_numpy())
-        raw = text.tolist()
-        for pos in failed.tolist():
-            stamp = _parse_datetime(raw[pos])
-            if stamp is pd.NaT:
-                problems.add(column, pos, f"{raw[pos]!r} is not a date (use ISO 2026-03-31 13:45)")
-            else:
-                parsed.iloc[pos] = stamp
+        parsed = _iso(kept)
+        failed = ~missing & parsed.isna().to_numpy()
+        # Finnish survey tools write day-first dates: each format in turn, on what is left.
+        for fmt in _DAY_FIRST_FORMATS:
+            if not failed.any():
+                break
+            rows = positions(failed)
+            again = pd.to_datetime(kept.iloc[rows], format=fmt, errors="coerce")
+            found = again.notna().to_numpy()
+            if found.any():
+                if parsed.dt.unit != again.dt.unit:
+                    again = again.dt.as_unit(parsed.dt.unit)
+                parsed.iloc[rows[found]] = again[found].to_numpy()
+                failed[rows[found]] = False
+        problems.add(
+            column,
+            positions(failed),
+            lambda pos: f"{value_at(text, pos)!r} is not a date (use ISO 2026-03-31 13:45)",
+        )
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
     return parsed
-
-
-def _parse_datetime(text: str) -> Any:
-    for fmt in ("ISO8601", *_DAY_FIRST_FORMATS):
-        try:
-            stamp = pd.Timestamp(pd.to_datetime(text, format=fmt))
-        except (ValueError, TypeError):
-            continue
-        return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
-    return pd.NaT
 
 
 def _enum(
@@ -256,13 +313,31 @@ def _enum(
 ) -> pd.Series:
     text = _text(series)
     lowered = text.str.lower()
-    for pos, (raw, value) in enumerate(zip(text.tolist(), lowered.tolist(), strict=True)):
-        if pd.isna(value):
-            if not blank_ok:
-                problems.add(column, pos, f"blank; must be one of {', '.join(allowed)}")
-        elif value not in allowed:
-            problems.add(column, pos, f"{raw!r} is not one of {', '.join(allowed)}")
+    blank = lowered.isna().to_numpy()
+    unknown = ~blank & ~lowered.isin(allowed).to_numpy(dtype=bool)
+    choices = ", ".join(allowed)
+    if not blank_ok:
+        problems.add(column, positions(blank), lambda pos: f"blank; must be one of {choices}")
+    problems.add(
+        column,
+        positions(unknown),
+        lambda pos: f"{value_at(text, pos)!r} is not one of {choices}",
+    )
     return lowered
+
+
+def _duplicates(ids: pd.Series, problems: _Problems) -> None:
+    """Each repeated ``response_id`` after its first row, naming that first row."""
+    codes, _ = pd.factorize(ids, use_na_sentinel=True)
+    seen = codes >= 0
+    if not seen.any():
+        return
+    first = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
+    # Positions in reverse: the last write for each id is its first row.
+    order = np.flatnonzero(seen)[::-1]
+    first[codes[order]] = order
+    repeated = positions(seen & (first[np.where(seen, codes, 0)] != np.arange(len(codes))))
+    problems.add("response_id", repeated, lambda pos: f"duplicate of row {first[codes[pos]] + 1}")
 
 
 def _check_scales(
@@ -355,14 +430,16 @@ def validate_responses(
     attr_scales = _check_scales(raw, scales, source)
 
     out = pd.DataFrame(index=raw.index)
-    ids = _text(raw["response_id"])
-    problems = _Problems(ids=[("" if pd.isna(v) else str(v)) for v in ids.tolist()])
+    problems = _Problems(ids=_text(raw["response_id"]))
     for column in raw.columns:
         series = raw[column]
         if column in REQUIRED_COLUMNS:
-            out[column] = _text(series)
-            for pos in np.flatnonzero(out[column].isna().to_numpy()).tolist():
-                problems.add(column, pos, "blank; every response needs one")
+            out[column] = problems.ids if column == "response_id" else _text(series)
+            problems.add(
+                column,
+                positions(out[column].isna().to_numpy()),
+                lambda pos: "blank; every response needs one",
+            )
         elif column in SCORE_SCALES:
             values = _score(series, column, SCORE_SCALES[column], problems, whole=True)
             out[column] = pd.Series(values, index=raw.index).astype("Int64")
@@ -387,16 +464,7 @@ def validate_responses(
         else:
             out[column] = series.copy()
 
-    seen: dict[str, int] = {}
-    for pos, rid in enumerate(problems.ids):
-        if not rid:
-            continue
-        if rid in seen:
-            problems.add("response_id", pos, f"duplicate of row {seen[rid] + 1}")
-        else:
-            seen[rid] = pos
-    if "response_id" in problems.by_column:
-        problems.by_column["response_id"].sort(key=lambda item: item[0])
+    _duplicates(problems.ids, problems)
     problems.raise_if_any(source)
 
     out.index = frame.index
