@@ -194,7 +194,7 @@ def _validate(args: argparse.Namespace) -> int:
             params = check.params
             shape = f"{len(params.runs)} run(s) × {len(params.report.analyses)} analysis(es)"
             where = display_path(check.path, root)
-            print(f"ok      {where}: {params.client}, {shape}, {len(check.frame)} rows")
+            print(f"ok      {where}: {params.client}, {shape}, {check.rows} rows")
             for note in check.notes:
                 print(f"        note: {note}")
         else:
@@ -271,7 +271,7 @@ def _init(args: argparse.Namespace) -> int:
     if not check.ok:
         print(f"wrote {where}, but it does not validate yet:\n{check.error}", file=sys.stderr)
         return EXIT_INVALID
-    print(f"wrote {where}: {len(check.frame)} responses; check the mapping, then run")
+    print(f"wrote {where}: {check.rows} responses; check the mapping, then run")
     print(f"  cxresearch report {where}")
     return 0
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.errors import DataError, ParamsError
-from cxresearch.params import Params, Run, Target, load_params
+from cxresearch.params import Params, Run, Target, load_params, project_root
 from cxresearch.present.escaping import SafeMarkdown
 from cxresearch.present.format import suppress_threshold
 from cxresearch.present.labels import Labels, get_labels
@@ -662,10 +662,20 @@ def _count(rows: list[dict[str, Any]], step: str, description: str, kept: int) -
 
 
 def load_client_data(params: Params) -> pd.DataFrame:
-    """The client's data file(s) read, mapped and validated as the params' ``data:`` says."""
-    from cxresearch.data import load_responses
+    """The client's data file(s) read, mapped and validated as the params' ``data:`` says.
 
-    return load_responses(params.data_paths, **params.data.options())
+    Through the project's validated-data cache (:mod:`cxresearch.data.cache`): the batch's
+    check and every report of the client read the file's validated copy while its bytes and
+    the ``data:`` block are unchanged.
+    """
+    from cxresearch.data.cache import load_validated
+
+    return load_validated(params.data_paths, params.data.options(), cache_dir=cache_folder(params))
+
+
+def cache_folder(params: Params) -> Path:
+    """The project's cache folder, ``<project>/.cache/cxresearch``."""
+    return project_root(params.path) / ".cache" / "cxresearch"
 
 
 def load_counts(frame: pd.DataFrame, labels: Labels) -> list[dict[str, Any]]:

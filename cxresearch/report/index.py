@@ -147,13 +147,31 @@ def headline_metrics(params: Params, frame: Any) -> list[dict[str, Any]]:
 
 
 def _headline_html(check: ClientCheck, labels: Labels) -> str:
+    if check.headline:  # computed when the client was checked (the batch keeps no rows)
+        return check.headline
+    if check.params is None or check.frame is None:
+        return ""
+    return headline_html(check.params, check.frame, labels)
+
+
+def client_labels(language: str) -> Labels:
+    """The labels a client's section of the index is written in."""
+    from cxresearch.present.labels import LANGUAGES, get_labels
+
+    return get_labels(language if language in LANGUAGES else "en")
+
+
+def headline_html(params: Params, frame: Any, labels: Labels | None = None) -> str:
+    """A client's headline on the index (:func:`headline_metrics` worded), as HTML.
+
+    Computed when the client is validated, so that a batch need not keep every client's
+    data until the index is written.
+    """
     from cxresearch.present.format import format_estimate, format_number, metric_decimals
 
-    params = check.params
-    if params is None or check.frame is None:
-        return ""
+    labels = labels if labels is not None else client_labels(params.language)
     try:
-        found = headline_metrics(params, check.frame)
+        found = headline_metrics(params, frame)
     except (CxError, KeyError, ValueError) as exc:
         reason = reader_message(exc, names=params.privacy.names, limit=300)
         return f"<p>{_e(_w(labels, 'not_available', reason=reason))}</p>"
@@ -250,8 +268,6 @@ def build_index(output: str | Path, *, checks: Sequence[ClientCheck], root: str 
         for p in sorted(output.glob(f"*/{mf.MANIFEST_NAME}"))
         if (m := mf.read_manifest(p)) is not None
     }
-    from cxresearch.present.labels import LANGUAGES, get_labels
-
     sections = []
     for client in sorted(set(manifests) | set(by_client)):
         manifest = manifests.get(client, {})
@@ -262,7 +278,7 @@ def build_index(output: str | Path, *, checks: Sequence[ClientCheck], root: str 
         params = check.params if check is not None else None
         title = params.title if params is not None else manifest.get("title", client)
         language = params.language if params is not None else manifest.get("language", "")
-        labels = get_labels(language if language in LANGUAGES else "en")
+        labels = client_labels(language)
         parts = [
             f'<section class="cx-client" id="client-{_e(client)}" lang="{_e(labels.language)}">',
             f"<h2>{_e(title)}</h2>",

@@ -27,6 +27,8 @@ manifest errors) has personal data masked (:func:`cxresearch.errors.reader_messa
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
 import threading
@@ -69,8 +71,10 @@ class ClientCheck:
 
     path: Path
     params: Params | None = None
-    frame: Any = None  # the client's rows (after data.filter), kept for the index page
+    frame: Any = None  # the client's rows (after data.filter), when asked to keep them
     data_sha256: str = ""
+    rows: int = 0  # the client's rows after data.filter
+    headline: str = ""  # the index page's headline (HTML), computed from the rows
     error: str | None = None
     notes: list[str] = field(default_factory=list)  # columns ignored and why
 
@@ -148,7 +152,11 @@ def default_params(root: str | Path) -> list[Path]:
 
 
 def validate_client(
-    path: str | Path, *, root: str | Path, data_root: str | Path | None = None
+    path: str | Path,
+    *,
+    root: str | Path,
+    data_root: str | Path | None = None,
+    keep_frame: bool = True,
 ) -> ClientCheck:
     """Validate one params file and its data; never raises for bad input.
 
@@ -159,12 +167,15 @@ def validate_client(
     value that never occurs is an error), checks that every run has answers in the current
     wave, that each analysis has its notebook and that a ``report.min_base`` the params set
     is not larger than the client's data. The first problem becomes ``error``, with
-    personal data masked.
+    personal data masked. The index page's headline is computed here; the client's rows
+    are kept in ``frame`` only with ``keep_frame`` (a batch keeps none of them).
     """
     from cxresearch.consistency import check_against_data
     from cxresearch.data import select_rows
+    from cxresearch.data.cache import recall, remember
     from cxresearch.present.format import suppress_threshold
-    from cxresearch.session import load_client_data
+    from cxresearch.report.index import headline_html
+    from cxresearch.session import cache_folder, load_client_data
 
     check = ClientCheck(path=Path(path))
     root = Path(root).resolve()
@@ -173,6 +184,15 @@ def validate_client(
         # which must not depend on the working directory (the batch changes it).
         params = load_params(Path(path).resolve(), data_root=data_root)
         check.params = params
+        key = None if keep_frame else _check_key(params)
+        known = recall(cache_folder(params), str(params.path), key) if key else None
+        if known is not None:
+            # The same params checked against the same bytes by the same code: only what
+            # is outside the data is looked at again (notebooks and side files may be gone).
+            check_analyses(params, None, root=root)
+            check.notes, check.rows = list(known["notes"]), int(known["rows"])
+            check.headline, check.data_sha256 = str(known["headline"]), str(known["data_sha256"])
+            return check
         frame = load_client_data(params)
         check.notes = list(frame.attrs.get("ignored_columns") or [])
         params.check_columns(list(frame.columns))
@@ -200,14 +220,42 @@ def validate_client(
                 f"client's data ({len(frame)} rows): every result would be hidden or flagged; "
                 f"results under n = {suppress_threshold(params.report.min_base):g} are not shown"
             )
-        check.frame = frame
+        check.rows = len(frame)
+        check.headline = headline_html(params, frame)
+        check.frame = frame if keep_frame else None
         check.data_sha256 = str(frame.attrs.get("source_sha256") or "") or mf.data_sha256(params)
+        if key:
+            fields = ("notes", "rows", "headline", "data_sha256")
+            remember(
+                cache_folder(params), str(params.path), key, {f: getattr(check, f) for f in fields}
+            )
     except CxError as exc:
         check.error = _reader_error(str(exc), root, check.params)
     except Exception as exc:  # a bug or an unforeseen file problem: report it, go on
         text = f"{path}: unexpected {type(exc).__name__}: {exc}"
         check.error = _reader_error(text, root, check.params)
     return check
+
+
+def _check_key(params: Params) -> str | None:
+    """Key of a successful check: the data's cache key, the params' bytes, the side files.
+
+    None when the data cache is off or a data file cannot be read.
+    """
+    from cxresearch.data.cache import data_key
+
+    found = data_key(params.data_paths, params.data.options())
+    if found is None:
+        return None
+    inputs = {
+        name: {
+            item: mf.file_sha256(path) if path.is_file() else "missing"
+            for item, path in analysis(name).inputs(params).items()
+        }
+        for name in params.report.analyses
+    }
+    payload = {"data": found[0], "params": params.sha256, "inputs": inputs}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _reader_error(message: str, root: Path, params: Params | None) -> str:
@@ -231,8 +279,12 @@ def check_analyses(params: Params, frame: Any, *, root: Path) -> None:
             if not path.is_file():
                 raise ParamsError(f"{params.path}: {key}: file {path} does not exist")
         spec.check(params, root)  # e.g. the codebook's own validation
-        if spec.needs_scores and not any(
-            column in frame.columns and frame[column].notna().any() for column in SCORE_COLUMNS
+        if (
+            frame is not None
+            and spec.needs_scores
+            and not any(
+                column in frame.columns and frame[column].notna().any() for column in SCORE_COLUMNS
+            )
         ):
             raise ParamsError(
                 f"{where} lists {name!r}, which needs answers to at least one of "
@@ -247,10 +299,20 @@ def _relative_to(message: str, root: Path) -> str:
 
 
 def validate_clients(
-    paths: Sequence[str | Path], *, root: str | Path, data_root: str | Path | None = None
+    paths: Sequence[str | Path],
+    *,
+    root: str | Path,
+    data_root: str | Path | None = None,
+    keep_frames: bool = False,
 ) -> list[ClientCheck]:
-    """Validate every params file; a client name used twice is an error for the later file."""
-    checks = [validate_client(p, root=root, data_root=data_root) for p in paths]
+    """Validate every params file; a client name used twice is an error for the later file.
+
+    Each client's rows are dropped once checked (``keep_frames`` keeps them): a batch of
+    many big clients holds one client's data at a time.
+    """
+    checks = [
+        validate_client(p, root=root, data_root=data_root, keep_frame=keep_frames) for p in paths
+    ]
     seen: dict[str, Path] = {}
     for check in checks:
         if check.params is None or not check.ok:
