@@ -773,9 +773,7 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
         frame = client_rows
     params.check_one_client(frame)
     check_against_data(params, frame)
-    raked = None
-    if params.weighting is not None:
-        raked = _rake(params, frame)
+    raked = _rake(params, frame) if params.weighting is not None else None
     if selected_run.filter:
         frame = select_rows(
             frame, selected_run.filter, source=f"{params.path}: runs[{selected_run.name}].filter"
@@ -803,6 +801,33 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
         data_sha256=data_sha256,
         missing=missing,
     )
+
+
+def client_weights(params: Params, frame: pd.DataFrame) -> pd.Series | None:
+    """The weights every report of the client uses, indexed like ``frame``'s params waves.
+
+    ``frame`` is the client's rows after ``data.filter`` (before any run filter). With
+    params ``weighting`` the rows of the params' waves are raked within each wave (the
+    Series keeps its calibration, so estimates use the raked-design variance); otherwise a
+    ``weight`` column is used as it is; without either, None. The reports
+    (:attr:`RunSession.weights`) and the index's headline use this one rule, so the index
+    shows the numbers the reports print.
+
+    Examples
+    --------
+    >>> params = load_params("params/kotiposti.yaml")  # doctest: +SKIP
+    >>> frame = select_rows(load_client_data(params), params.data.filter)  # doctest: +SKIP
+    >>> client_weights(params, frame).groupby(frame["wave"]).mean()  # doctest: +SKIP
+    wave
+    2026Q1    1.0
+    2026Q2    1.0
+    2026Q3    1.0
+    """
+    if params.weighting is not None:
+        return _rake(params, frame)
+    if "weight" in frame.columns:
+        return frame["weight"]
+    return None
 
 
 def _rake(params: Params, frame: pd.DataFrame) -> pd.Series:

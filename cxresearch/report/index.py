@@ -56,18 +56,20 @@ def headline_nps(params: Params, frame: Any) -> Estimate:
 
     Notes
     -----
-    Uses the ``weight`` column when the data has one. Raking to ``weighting.margins`` is
-    not applied here, so a report that rakes may show a slightly different headline.
+    Weighted as the reports are (:func:`~cxresearch.session.client_weights`: raked to
+    ``weighting.margins``, or the data's ``weight`` column), so it equals the report's NPS.
     """
     from cxresearch.data import select_rows
+    from cxresearch.session import client_weights
     from cxresearch.stats.metrics import nps
 
     run = params.run(headline_run(params))
     source = f"{params.path}: runs ({run.name})"
+    all_weights = client_weights(params, frame)
     rows = select_rows(frame, run.filter, source=source)
     if "wave" in rows.columns:
         rows = select_rows(rows, {"wave": params.waves.current}, source=f"{source}, waves.current")
-    weights = rows["weight"] if "weight" in rows.columns else None
+    weights = None if all_weights is None else all_weights.loc[rows.index]
     return nps(rows["nps"], weights=weights, confidence=params.report.confidence)
 
 
@@ -82,15 +84,17 @@ def headline_metrics(params: Params, frame: Any) -> list[dict[str, Any]]:
     One row per metric among NPS, CSAT and CES that has answers: ``metric``, ``estimate``
     (Estimate) and ``change`` (a row of :func:`~cxresearch.stats.families.adjusted_family`:
     NPS tested alone, the others adjusted with the params' method, as the reports do), or
-    None without an earlier wave. The ``weight`` column is used when the data has one;
-    raking to ``weighting.margins`` is not applied here.
+    None without an earlier wave. Weighted as the reports are
+    (:func:`~cxresearch.session.client_weights`), so the index shows the reports' numbers.
     """
     from cxresearch.data import select_rows
+    from cxresearch.session import client_weights
     from cxresearch.stats.benchmark import SCORE_COLUMNS, metric_estimate
     from cxresearch.stats.families import adjusted_family
     from cxresearch.stats.inference import compare_samples
 
     run = params.run(headline_run(params))
+    all_weights = client_weights(params, frame)
     rows = select_rows(frame, run.filter, source=f"{params.path}: runs ({run.name})")
     current = rows[rows["wave"] == params.waves.current]
     earlier = [w for w in params.waves.previous if rows["wave"].eq(w).any()]
@@ -103,7 +107,7 @@ def headline_metrics(params: Params, frame: Any) -> list[dict[str, Any]]:
     ]
 
     def weights(part: Any) -> Any:
-        return part["weight"] if "weight" in part.columns else None
+        return None if all_weights is None else all_weights.loc[part.index]
 
     def compute(level: float) -> dict[str, Any]:
         out: dict[str, Any] = {}

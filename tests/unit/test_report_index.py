@@ -152,3 +152,29 @@ def test_client_known_only_from_its_manifest_is_listed(project: Path) -> None:
 def test_empty_reports_folder(tmp_path: Path) -> None:
     page = build_index(tmp_path / "reports", checks=[], root=tmp_path)
     assert "No reports yet." in page and "Ei vielä raportteja." in page
+
+
+def test_index_headline_is_the_reports_weighted_headline() -> None:
+    # The demo clients are raked to population margins: the index must show the reports'
+    # (raked) NPS, CSAT and CES and their changes, not the unweighted ones.
+    from cxresearch.data import select_rows
+    from cxresearch.report.index import headline_metrics
+    from cxresearch.session import load_client_data, open_run
+
+    path = Path(__file__).resolve().parents[2] / "params" / "northwind.yaml"
+    session = open_run(path)
+    assert session.params.weighting is not None
+    params = session.params
+    frame = select_rows(load_client_data(params), params.data.filter)
+    found = {item["metric"]: item for item in headline_metrics(params, frame)}
+    report = session.headline()
+    changes = session.headline_changes().set_index("key")
+    for metric, estimate in report.items():
+        shown = found[metric]["estimate"]
+        assert (shown.value, shown.ci_low, shown.ci_high, shown.n_effective) == pytest.approx(
+            (estimate.value, estimate.ci_low, estimate.ci_high, estimate.n_effective), abs=1e-9
+        )
+        assert found[metric]["change"]["pvalue_adjusted"] == pytest.approx(
+            changes.loc[metric, "pvalue_adjusted"], abs=1e-12
+        )
+    assert headline_nps(params, frame).value == pytest.approx(report["nps"].value, abs=1e-9)
