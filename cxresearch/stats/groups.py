@@ -403,23 +403,49 @@ def _metric_groups(
     omnibus = _wald(spec.score(x), codes, k, design)
     pairs = _registry_pairs(spec, s, common, confidence, adjust)
     why = reason or f"metric {spec.name!r} in {k} groups"
+    return _wald_f_result(
+        spec.name,
+        omnibus,
+        common,
+        confidence=confidence,
+        design=s.design,
+        n_effective=float(s.n_effective.sum()),
+        estimates=estimates,
+        reason=why + f"; pairs: {pairs['test'].iloc[0]}, {adjust}-adjusted",
+        posthoc=pairs,
+    )
+
+
+def _wald_f_result(
+    metric: str,
+    omnibus: gt.OmnibusTest,
+    common: dict[str, Any],
+    *,
+    confidence: float,
+    design: str,
+    n_effective: float,
+    estimates: tuple[float, ...],
+    reason: str,
+    posthoc: pd.DataFrame,
+) -> GroupComparison:
+    """k groups under a design: the design-based Wald F test and its adjusted pairs."""
     return _result(
-        metric=spec.name,
+        metric=metric,
         statistic=omnibus.statistic,
         pvalue=omnibus.pvalue,
         test="design-based Wald F test",
         effect_size=omnibus.effect,
         effect_size_name=omnibus.effect_name,
-        **_k_fields(common, k),
+        **_k_fields(common, len(common["n"])),
         confidence=confidence,
         df=omnibus.df,
         df2=omnibus.df2,
-        design=s.design,
-        n_effective_a=float(s.n_effective.sum()),
+        design=design,
+        n_effective_a=n_effective,
         **common,
         estimates=estimates,
-        reason=why + f"; pairs: {pairs['test'].iloc[0]}, {adjust}-adjusted",
-        posthoc=pairs,
+        reason=reason,
+        posthoc=posthoc,
     )
 
 
@@ -592,20 +618,13 @@ def _design_based(
     table = _adjusted(
         lambda level: [pair(i, j, level, "two-sided") for i, j in pairs], confidence, adjust
     )
-    return _result(
-        metric=metric_.name,
-        statistic=omnibus.statistic,
-        pvalue=omnibus.pvalue,
-        test="design-based Wald F test",
-        effect_size=omnibus.effect,
-        effect_size_name=omnibus.effect_name,
-        **_k_fields(common, k),
+    return _wald_f_result(
+        metric_.name,
+        omnibus,
+        common,
         confidence=confidence,
-        df=omnibus.df,
-        df2=omnibus.df2,
         design=design.kind,
-        n_effective_a=design.n_effective,
-        **common,
+        n_effective=design.n_effective,
         estimates=estimates,
         reason=reason + f"; pairs: design-based t tests, {adjust}-adjusted",
         posthoc=table,
