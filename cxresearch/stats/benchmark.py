@@ -29,7 +29,7 @@ Statistician* 70(4), 365–372.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -211,11 +211,29 @@ def _rows_weights(rows: pd.DataFrame, weights: Any) -> Any:
     return aligned
 
 
-def _adjusted(
-    records: list[dict[str, Any]], adjust: str, confidence: float
-) -> tuple[np.ndarray, float]:
+def _adjusted_table(
+    table: Callable[[float], list[dict[str, Any]]], adjust: str, confidence: float
+) -> pd.DataFrame | None:
+    """The records of ``table`` adjusted as one family, intervals at the matching level.
+
+    ``table(level)`` computes every record at a two-sided level; it is called again at the
+    adjusted level when that differs, so each interval agrees with its adjusted verdict.
+    None when there are no records.
+    """
+    records = table(confidence)
+    if not records:
+        return None
     pvalues = np.array([r["pvalue"] for r in records], dtype="float64")
-    return adjust_pvalues(pvalues, adjust), adjusted_confidence(pvalues, adjust, confidence)
+    adjusted = adjust_pvalues(pvalues, adjust)
+    level = adjusted_confidence(pvalues, adjust, confidence)
+    if level != confidence:
+        records = table(level)
+    out = pd.DataFrame(records)
+    out["pvalue_adjusted"] = adjusted
+    out["adjust"] = adjust
+    out["interval_level"] = level
+    out["significant"] = adjusted < 1.0 - confidence
+    return out
 
 
 def target_results(
@@ -314,18 +332,10 @@ def target_results(
             records.append(record)
         return records
 
-    records = table(confidence)
-    if not records:
+    out = _adjusted_table(table, adjust, confidence)
+    if out is None:
         return pd.DataFrame(columns=TARGET_COLUMNS)
-    adjusted, level = _adjusted(records, adjust, confidence)
-    if level != confidence:
-        records = table(level)
-    out = pd.DataFrame(records)
-    out["pvalue_adjusted"] = adjusted
-    out["adjust"] = adjust
-    out["interval_level"] = level
-    significant = adjusted < 1.0 - confidence
-    out["significant"] = significant
+    significant = out["significant"].to_numpy()
     tested = out["status"] == "tested"
     # A target on a metric where lower is better (a handling time) is met below it.
     lower = np.array([t.get("direction") == "lower" for t in targets], dtype=bool)
@@ -652,15 +662,7 @@ def benchmark_results(
             records.append(record)
         return records
 
-    records = table(confidence)
-    if not records:
+    out = _adjusted_table(table, adjust, confidence)
+    if out is None:
         return pd.DataFrame(columns=BENCHMARK_COLUMNS)
-    adjusted, level = _adjusted(records, adjust, confidence)
-    if level != confidence:
-        records = table(level)
-    out = pd.DataFrame(records)
-    out["pvalue_adjusted"] = adjusted
-    out["adjust"] = adjust
-    out["interval_level"] = level
-    out["significant"] = adjusted < 1.0 - confidence
     return out.reindex(columns=BENCHMARK_COLUMNS)
