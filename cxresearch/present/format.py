@@ -181,6 +181,32 @@ def format_base(
     return labels.get("number.base").format(n=count)
 
 
+def is_weighted_frame(frame: object) -> bool:
+    """Whether a results frame's bases are weighted (an effective n differs from its n)."""
+    columns = getattr(frame, "columns", ())
+    if "n_effective" not in columns or "n" not in columns:
+        return False
+    gap = (frame["n_effective"] - frame["n"]).abs()  # type: ignore[index]
+    return bool(gap.gt(1e-9).any())
+
+
+def base_cell(n: float, n_effective: float, labels: Labels, *, weighted: bool) -> str:
+    """A table's base cell: "412", or under weights "412 (380)" with the effective n.
+
+    The column header is ``labels.column("n_with_effective")`` when ``weighted``.
+
+    Examples
+    --------
+    >>> from cxresearch.present.labels import get_labels
+    >>> base_cell(412, 380.4, get_labels("en"), weighted=True)
+    '412 (380)'
+    """
+    base = format_number(n, labels)
+    if weighted and not is_missing(n_effective):
+        base += f" ({format_number(n_effective, labels)})"
+    return base
+
+
 def format_pvalue(pvalue: float | None, labels: Labels) -> str:
     """ "p = 0,032" / "p < 0,001" (three decimals, as APA style)."""
     if is_missing(pvalue):

@@ -23,6 +23,7 @@ from cxresearch.journey.model import ModelMetric
 from cxresearch.present.escaping import SafeMarkdown, md
 from cxresearch.present.format import (
     LOW_BASE_FLAG,
+    base_cell,
     base_status,
     format_ci_label,
     format_interval,
@@ -30,6 +31,7 @@ from cxresearch.present.format import (
     format_number,
     format_percent,
     is_missing,
+    is_weighted_frame,
 )
 from cxresearch.present.labels import Labels, fill_plain
 from cxresearch.present.tables import Table, p_cell
@@ -162,6 +164,7 @@ def scorecard_table(
     by_name = {m.name: m for m in metrics}
     has_change = "difference" in card.columns
     missing = labels.get("number.missing")
+    weighted = is_weighted_frame(card)
     rows, muted = [], []
     for row in card.to_dict("records"):
         m = by_name[row["name"]]
@@ -170,7 +173,7 @@ def scorecard_table(
             jplain(labels, "columns.level"): labels.get(f"journey.levels.{row['level']}"),
             jplain(labels, "columns.metric"): metric_label(m, labels, short=True),
             jplain(labels, "columns.result", ci=ci_label(confidence, labels)): cell,
-            labels.column("n"): format_number(row["n"], labels),
+            **_base(row, labels, weighted),
         }
         if has_change:
             show = status not in ("empty", "suppressed") and not is_missing(row["difference"])
@@ -202,12 +205,21 @@ def scorecard_table(
     return make_table(pd.DataFrame(rows), notes, muted, left=2)
 
 
+def _base(row: Mapping[Any, Any], labels: Labels, weighted: bool) -> dict[str, str]:
+    """The base column of a row: {"n": "412"}, or under weights {"n (effective n)": "412 (380)"}."""
+    header = labels.column("n_with_effective" if weighted else "n")
+    return {
+        header: base_cell(row["n"], row.get("n_effective", math.nan), labels, weighted=weighted)
+    }
+
+
 def target_table(
     targets: pd.DataFrame, metrics: Sequence[ModelMetric], labels: Labels, *, min_base: float
 ) -> Table:
     """Every journey target: measure, target group × touchpoint, result, target, status."""
     by_name = {m.name: m for m in metrics}
     level = float(targets["interval_level"].iloc[0]) if len(targets) else 0.95
+    weighted = is_weighted_frame(targets)
     rows = []
     muted = []
     for row in targets.to_dict("records"):
@@ -218,7 +230,7 @@ def target_table(
                 jplain(labels, "columns.metric"): metric_label(m, labels),
                 labels.column("target_for"): row["label"],
                 jplain(labels, "columns.result", ci=ci_label(level, labels)): cell,
-                labels.column("n"): format_number(row["n"], labels),
+                **_base(row, labels, weighted),
                 jplain(labels, "columns.target"): value_text(m, row["target"], labels),
                 labels.column("pvalue_adjusted"): p_cell(row.get("pvalue_adjusted"), labels),
                 jplain(labels, "columns.status"): labels.status(str(row["status"])),
@@ -283,6 +295,9 @@ def versus_table(
     ordered = frame.assign(_order=frame["name"].map({m.name: i for i, m in enumerate(metrics)}))
     ordered = ordered.sort_values(["group", "_order"], kind="stable")
     rows, muted, previous = [], [], None
+    weighted = "group_n" in frame.columns and is_weighted_frame(
+        frame.rename(columns={"group_n": "n", "group_n_effective": "n_effective"})
+    )
     for row in ordered.to_dict("records"):
         m = by_name[row["name"]]
         group = {str(k)[6:]: v for k, v in row.items() if str(k).startswith("group_")}
@@ -295,7 +310,7 @@ def versus_table(
                 else labels.value(column, row["group"]),
                 jplain(labels, "columns.metric"): metric_label(m, labels, short=True),
                 jplain(labels, "columns.result", ci=ci_label(confidence, labels)): cell,
-                labels.column("n"): format_number(group["n"], labels),
+                **_base(group, labels, weighted),
                 jplain(labels, "columns.versus_rest", ci=ci_label(level, labels)):
                     missing if hidden else _difference_cell(m, row, labels),
                 labels.column("pvalue_adjusted"):

@@ -28,6 +28,7 @@ from pandas.io.formats.style import Styler
 from cxresearch.present.format import (
     LOW_BASE_FLAG,
     NARROW_FLAG,
+    base_cell,
     base_status,
     format_ci_label,
     format_interval,
@@ -35,6 +36,7 @@ from cxresearch.present.format import (
     format_pvalue,
     is_missing,
     is_narrow,
+    is_weighted_frame,
     metric_decimals,
     suppress_threshold,
 )
@@ -301,10 +303,8 @@ def _group_base(first: pd.DataFrame, key: Any, labels: Labels, *, weighted: bool
     """A breakdown row's base: n, and "n (effective n)" under weights."""
     if key not in first.index:
         return format_number(0, labels)
-    base = format_number(first.loc[key, "n"], labels)
-    if weighted:
-        base += f" ({format_number(first.loc[key, 'n_effective'], labels)})"
-    return base
+    row = first.loc[key]
+    return base_cell(row["n"], row.get("n_effective", math.nan), labels, weighted=weighted)
 
 
 def breakdown_table(
@@ -357,9 +357,7 @@ def breakdown_table(
     ci = format_ci_label(confidence, labels)
     # One base column: the group's responses to the first metric, and under weights its
     # effective base beside them ("n (effective n)").
-    weighted = "n_effective" in frame and bool(
-        (frame["n_effective"] - frame["n"]).abs().gt(1e-9).any()
-    )
+    weighted = is_weighted_frame(frame)
     out: dict[str, list[str]] = {
         labels.column(str(group)): [labels.value(str(group), k) for k in keys],
         labels.column("n_with_effective" if weighted else "n"): [
