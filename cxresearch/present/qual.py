@@ -18,11 +18,13 @@ import pandas as pd
 
 from cxresearch.present.escaping import SafeMarkdown, md
 from cxresearch.present.format import (
+    format_base,
     format_ci_label,
     format_interval,
     format_number,
     format_pvalue,
     is_missing,
+    is_weighted_frame,
 )
 from cxresearch.present.labels import Labels
 from cxresearch.present.tables import Table
@@ -224,11 +226,17 @@ def prevalence_table(frame: pd.DataFrame, book: Codebook, labels: Labels) -> Tab
         qual_plain(labels, "col_mentions"),
         qual_plain(labels, "col_share"),
     ]
-    return Table(
-        pd.DataFrame(rows, columns=columns),
-        (qual_plain(labels, "prevalence_note", n=format_number(n, labels)),),
-        left=1,
-    )
+    if len(frame) and is_weighted_frame(frame):
+        # Weighted shares: the base note gives the effective n as well as the comments.
+        note = qual_plain(
+            labels,
+            "prevalence_note_weighted",
+            n=format_number(n, labels),
+            n_effective=format_number(frame["n_effective"].iloc[0], labels),
+        )
+    else:
+        note = qual_plain(labels, "prevalence_note", n=format_number(n, labels))
+    return Table(pd.DataFrame(rows, columns=columns), (note,), left=1)
 
 
 def prevalence_matrix(
@@ -237,12 +245,15 @@ def prevalence_matrix(
     """Themes × groups of ``by``: share with interval per cell, n in the header."""
     groups = list(dict.fromkeys(frame[by].tolist()))
     sizes = frame.groupby(by, sort=False)["n"].first()
+    weighted = is_weighted_frame(frame)
+    effective = frame.groupby(by, sort=False)["n_effective"].first() if weighted else sizes
     out: dict[str, list[str]] = {qual_plain(labels, "col_theme"): []}
     headers = {}
     for g in groups:
         name = labels.value(by, g)
-        flag = "†" if sizes[g] < min_base else ""
-        headers[g] = f"{name}{flag} (n = {format_number(sizes[g], labels)})"
+        flag = "†" if effective[g] < min_base else ""  # the effective base, as base_status
+        base = format_base(sizes[g], labels, n_effective=effective[g], weighted=weighted)
+        headers[g] = f"{name}{flag} ({base})"
         out[headers[g]] = []
     for code in book.themes:
         out[qual_plain(labels, "col_theme")].append(theme_label(book, code, labels))
@@ -250,7 +261,7 @@ def prevalence_matrix(
             r = frame[(frame[by] == g) & (frame["code"] == code)].iloc[0]
             out[headers[g]].append(_pct_ci(r["share"], r["ci_low"], r["ci_high"], labels))
     notes = [qual_plain(labels, "matrix_note", by=labels.column(by))]
-    if (sizes < min_base).any():
+    if (effective < min_base).any():
         notes.append(
             labels.plain("low_base_note", flag="†", min_base=format_number(min_base, labels))
         )
