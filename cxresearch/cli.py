@@ -1,4 +1,5 @@
-"""The ``cxresearch`` command: ``report``, ``validate``, ``inspect``, ``init``, ``demo``, ``loop``.
+"""The ``cxresearch`` command: ``report``, ``validate``, ``inspect``, ``init``, ``demo``, ``loop``,
+``coding``.
 
 ``make report`` runs ``cxresearch report --jobs 2``. Errors in the user's input (CxError)
 end in one clean paragraph on stderr and exit code 2, never a traceback: a consultant
@@ -143,7 +144,89 @@ def build_parser() -> argparse.ArgumentParser:
         "--params", type=Path, default=None, metavar="PARAMS",
         help="the client's params file (default: params/<client>.yaml after the list)",
     )  # fmt: skip
+    _coding_parser(commands)
     return parser
+
+
+def _coding_parser(commands: argparse._SubParsersAction) -> None:
+    coding = commands.add_parser(
+        "coding",
+        help="coder sheets: export blind sheets, import filled ones, adjudicate",
+        description="The human coding round trip of the qualitative report. Paths given here "
+        "must be inside the project of the params and outside reports/.",
+    )
+    actions = coding.add_subparsers(dest="coding_command", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export", help="write one blind sheet per coder with the same seeded sample (masked)"
+    )
+    export.add_argument("params", type=Path, metavar="PARAMS", help="the client's params file")
+    export.add_argument(
+        "--coders",
+        nargs="+",
+        required=True,
+        metavar="NAME",
+        help="coder names (the sheets' file names)",
+    )
+    export.add_argument("--run", default="all", metavar="RUN", help="whose comments (default all)")
+    export.add_argument(
+        "--sample",
+        type=_positive_int,
+        default=200,
+        metavar="N",
+        help="comments per coder (default 200)",
+    )
+    export.add_argument(
+        "--seed",
+        type=int,
+        default=20261123,
+        metavar="N",
+        help="seed of the sample and each coder's order",
+    )
+    export.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=("xlsx", "csv"),
+        metavar="FORMAT",
+        help="xlsx (default) or csv; repeat for both",
+    )
+    export.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the sheets go (default: coding/<client>)",
+    )
+    export.add_argument("--force", action="store_true", help="replace existing sheets")
+    imported = actions.add_parser(
+        "import", help="validate filled sheets, agreement per theme, list disagreements"
+    )
+    imported.add_argument("params", type=Path, metavar="PARAMS", help="the client's params file")
+    imported.add_argument("sheets", nargs="+", type=Path, metavar="SHEET", help="filled sheets")
+    imported.add_argument(
+        "--force", action="store_true", help="replace a disagreements.csv that holds decisions"
+    )
+    adjudicated = actions.add_parser(
+        "adjudicate", help="final codes by majority and decisions, as a reference coding"
+    )
+    adjudicated.add_argument("params", type=Path, metavar="PARAMS", help="the client's params")
+    adjudicated.add_argument("sheets", nargs="+", type=Path, metavar="SHEET", help="filled sheets")
+    adjudicated.add_argument(
+        "--decisions",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="filled disagreements.csv (default: beside the sheets)",
+    )
+    adjudicated.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="reference coding to write (default: adjudicated.csv)",
+    )
+    adjudicated.add_argument("--force", action="store_true", help="replace the output file")
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -305,6 +388,61 @@ def _loop(args: argparse.Namespace) -> int:
     return 0
 
 
+def _coding(args: argparse.Namespace) -> int:
+    from cxresearch.qual import roundtrip
+
+    if args.coding_command == "export":
+        result = roundtrip.export_sheets(
+            args.params,
+            args.coders,
+            run=args.run,
+            folder=args.folder,
+            sample=args.sample,
+            seed=args.seed,
+            formats=args.formats or ["xlsx"],
+            force=args.force,
+        )
+        for paths in result.sheets.values():
+            for path in paths:
+                print(f"wrote {path}")
+        sampled = f"{result.sampled} of {result.comments} comments, seed {args.seed}"
+        print(f"wrote {result.sample}: {sampled}")
+        return 0
+    if args.coding_command == "import":
+        found = roundtrip.import_sheets(args.params, args.sheets, force=args.force)
+        for coder, row in found.coders.iterrows():
+            extra = f"; ignored columns: {row['ignored_columns']}" if row["ignored_columns"] else ""
+            print(
+                f"{coder}: {row['coded']} coded, {row['not_coded']} not coded yet, "
+                f"{row['notes']} note(s){extra}"
+            )
+        if found.agreement is not None:
+            print("agreement per theme (Krippendorff's alpha, nominal; 95 % bootstrap interval):")
+            for code, row in found.agreement.iterrows():
+                units = int(row["units"])
+                if not units:
+                    print(f"  {code}: no comment coded by two coders yet")
+                    continue
+                print(
+                    f"  {code}: alpha {row['alpha']:.2f} [{row['alpha_ci_low']:.2f}, "
+                    f"{row['alpha_ci_high']:.2f}], agreement {row['agreement']:.0%}, "
+                    f"{units} comments"
+                )
+            print(
+                f"{found.disagreements} disagreement(s) listed in {found.written}; "
+                "fill its decision column, then run `cxresearch coding adjudicate`"
+            )
+        return 0
+    path, comments = roundtrip.adjudicate_sheets(
+        args.params, args.sheets, decisions=args.decisions, output=args.output, force=args.force
+    )
+    print(
+        f"wrote {path}: final codes of {comments} comments; name it as coding.reference "
+        "in the params to measure the auto-coder against it"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cxresearch`` command; returns the exit code."""
     # Progress lines use "…" and messages quote Finnish text; a console without UTF-8
@@ -320,6 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "init": _init,
         "demo": _demo,
         "loop": _loop,
+        "coding": _coding,
     }
     command = commands[args.command]
     try:

@@ -37,6 +37,8 @@ from cxresearch.qual.coding import Coding, codes_from_lists
 
 __all__ = [
     "CODE_PREFIX",
+    "NO_MARKS",
+    "YES_MARKS",
     "CoderSheet",
     "adjudicate",
     "auto_sheet",
@@ -51,8 +53,9 @@ __all__ = [
 CODE_PREFIX = "code:"
 _BASE_COLUMNS = ("response_id", "comment")
 _TRAILING = ("no_code", "note")
-_TRUE = {"1", "x", "yes", "y", "true", "kyllä", "k", "✓", "✔", "1.0"}
-_FALSE = {"", "0", "no", "n", "false", "ei", "e", "0.0", "nan", "none"}
+#: Cell values read as a mark (the code applies) and as no mark, case-folded.
+YES_MARKS = {"1", "x", "yes", "y", "true", "kyllä", "k", "✓", "✔", "1.0"}
+NO_MARKS = {"", "0", "no", "n", "false", "ei", "e", "0.0", "nan", "none"}
 
 
 @dataclass(frozen=True)
@@ -262,13 +265,13 @@ def read_sheet(
     marks: dict[str, np.ndarray] = {}
     for column in [*code_columns, *(["no_code"] if "no_code" in columns else [])]:
         cells = table[column].str.strip().str.casefold()
-        bad = ~cells.isin(_TRUE | _FALSE)
+        bad = ~cells.isin(YES_MARKS | NO_MARKS)
         if bad.any():
             raise DataError(
                 f"{path}: column {column!r} has unreadable mark(s) {sorted(set(cells[bad]))[:5]} "
                 f"on row(s) {_rows(bad)}; use 1 or x for yes and leave the cell empty for no"
             )
-        marks[column] = cells.isin(_TRUE).to_numpy()
+        marks[column] = cells.isin(YES_MARKS).to_numpy()
     code_marks = np.column_stack([marks[c] for c in code_columns]) if code_columns else None
     any_code = code_marks.any(axis=1) if code_marks is not None else np.zeros(len(ids), bool)
     no_code = marks.get("no_code", np.zeros(len(ids), bool))
