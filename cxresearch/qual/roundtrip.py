@@ -10,8 +10,8 @@ The command-line face of :mod:`cxresearch.qual.sheets`, working from a client's 
 2. :func:`import_sheets` (``cxresearch coding import PARAMS SHEET ...``) validates the
    filled sheets against the codebook and the sample (errors name the file, column and
    rows), counts what each coder did, measures their agreement per theme, and writes
-   ``disagreements.csv`` beside the sheets with an empty ``decision`` column for the
-   adjudicator.
+   ``disagreements.csv`` beside the sheets (id, code, who marked it, who did not, the
+   masked comment) with an empty ``decision`` column for the adjudicator.
 3. :func:`adjudicate_sheets` (``cxresearch coding adjudicate PARAMS SHEET ...``) merges
    the sheets by majority, applies the decisions (``1``/``x`` = the code applies, ``0`` =
    it does not), refuses ties left undecided, and writes the final codes as a reference
@@ -212,7 +212,7 @@ def import_sheets(
     """Validate filled coder sheets, measure agreement and list disagreements.
 
     With two sheets or more, ``disagreements.csv`` (``response_id, code, yes, no,
-    decision``) is written beside the first sheet for the adjudicator; one that already
+    comment, decision``) is written beside the first sheet for the adjudicator; one that already
     holds decisions is not replaced unless ``force``.
 
     Raises
@@ -250,6 +250,10 @@ def import_sheets(
             f"{out} already holds decisions; adjudicate with it, or move it away (or use "
             "--force) to list the disagreements again"
         )
+    texts: dict[str, str] = {}
+    for sheet in read:  # the comment as the first sheet holding it shows it
+        texts = {**sheet.comments, **texts}
+    table["comment"] = table["response_id"].map(texts).fillna("")
     table.assign(decision="").to_csv(out, index=False, lineterminator="\n")
     return ImportResult(counts, agreement, len(table), out)
 

@@ -77,6 +77,8 @@ class CoderSheet:
         The coder's notes by id (non-empty only).
     source
         The file read.
+    comments
+        The comment text by id, as the sheet shows it (for the adjudicator's list).
     """
 
     coder: str
@@ -85,6 +87,7 @@ class CoderSheet:
     ignored_columns: tuple[str, ...] = ()
     notes: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
+    comments: Mapping[str, str] = field(default_factory=dict)
 
 
 def sample_for_coding(ids: Sequence[Any], *, size: int, seed: int) -> list[str]:
@@ -293,6 +296,9 @@ def read_sheet(
     notes = {}
     if "note" in columns:
         notes = {i: n for i, n in zip(ids, table["note"].str.strip(), strict=True) if n}
+    comments = {}
+    if "comment" in columns:
+        comments = dict(zip(ids, table["comment"], strict=True))
     return CoderSheet(
         coder=coder or path.stem,
         codes=codes,
@@ -300,6 +306,7 @@ def read_sheet(
         ignored_columns=ignored,
         notes=notes,
         source=str(path),
+        comments=comments,
     )
 
 

@@ -122,6 +122,9 @@ def test_round_trip_import_and_adjudicate(project, capsys):
     assert set(listed.loc[listed["code"] == "service", "response_id"]) == set(serv)
     assert set(listed["code"]) <= {"service"} and (listed["yes"] == "anna").all()
     assert (listed["decision"] == "").all() and len(listed) == len(serv) > 0
+    by_id = frame.set_index("response_id")["comment"]
+    assert listed["comment"].tolist() == by_id[listed["response_id"]].tolist()
+    assert listed.columns.tolist() == ["response_id", "code", "yes", "no", "comment", "decision"]
     assert f"{len(listed)} disagreement(s)" in out
 
     # Two coders who disagree are a tie: refused until decided, naming the file.
@@ -215,3 +218,23 @@ def test_params_without_coding_section(project, capsys):
     )
     assert run("coding", "export", params, "--coders", "anna") == 2
     assert "'coding:' section" in capsys.readouterr().err
+
+
+def test_unreadable_or_unknown_decisions_are_refused(project, capsys):
+    params, anna, ville = export_and_fill(project, capsys)
+    assert run("coding", "import", params, anna, ville) == 0
+    listed = anna.parent / "disagreements.csv"
+    table = pd.read_csv(listed, dtype=str, keep_default_na=False)
+    table.loc[1, "decision"] = "maybe"
+    other = project / "coding" / "my-decisions.csv"
+    table.to_csv(other, index=False)
+    capsys.readouterr()
+    assert run("coding", "adjudicate", params, anna, ville, "--decisions", other) == 2
+    err = capsys.readouterr().err
+    assert "my-decisions.csv" in err and "'maybe'" in err and "row(s) [3]" in err
+    table["decision"] = "1"
+    table.loc[0, "response_id"] = "KP-UNKNOWN"
+    table.to_csv(other, index=False)
+    assert run("coding", "adjudicate", params, anna, ville, "--decisions", other) == 2
+    assert "KP-UNKNOWN" in capsys.readouterr().err
+    assert not (anna.parent / "adjudicated.csv").exists()
