@@ -40,6 +40,9 @@ def _write_params(root: Path, base: str, client: str, data: str, **changes: Any)
     # The journey report's side files (operational data, contacts, invitations) are keyed
     # to the demo clients' response ids; synthetic clients get benchmarking and drivers.
     params.pop("journey", None)
+    # Raking margins are set for the demo clients' own samples; another seed's sample may
+    # not reach them within the trim bounds (a refused report, not a measurement).
+    params.pop("weighting", None)
     params["report"]["analyses"] = [
         a for a in params["report"]["analyses"] if a in ("benchmarking", "drivers")
     ]
