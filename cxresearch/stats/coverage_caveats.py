@@ -13,7 +13,7 @@
   to n = 100 anywhere and up to n = 1,000 near the ends (CES easy 96 %: 93.0 %) (flagged:
   near the ends under n = 300 or with a design effect ≥ 2; otherwise with a design effect
   ≥ 2 under n = 1,000);
-* **NPS** with weights and a design effect ≥ 2: 88.7–93.2 % up to n = 300 (flagged under
+* **NPS** with weights and a design effect ≥ 2: 89.9–93.3 % up to n = 300 (flagged under
   n = 1,000).
 
 Unweighted NPS and share intervals meet the aim (Wilson and adjusted Wald are, if

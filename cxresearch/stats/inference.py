@@ -8,7 +8,8 @@ Every metric goes through the registry (:mod:`cxresearch.stats.registry`), which
 each interval with the test whose inversion it is, so a verdict can never contradict the
 interval beside it:
 
-* NPS: adjusted-Wald z test and interval (Rocks 2016) on the design's effective n;
+* NPS against a target: adjusted-Wald t test and interval (Rocks 2016; t on the design's
+  df as R survey's ``svyciprop``) on the design's effective n; between samples: z;
 * shares against a target: score test and Wilson interval (R ``prop.test(correct =
   FALSE)`` when unweighted); between samples: Agresti–Caffo z test and interval;
 * means: t test and interval with the design SE (one sample: R ``t.test``; two samples:
@@ -124,7 +125,7 @@ def target_test(
         s, target, confidence=confidence, method=method, alternative=alternative
     )
     name = {
-        "nps": "one-sample z test, adjusted Wald (Rocks 2016)",
+        "nps": "one-sample t test, adjusted Wald (Rocks 2016)",
         "share": "one-sample score test, Wilson interval",
         "mean": "one-sample t test",
     }.get(metric.family, f"one-sample test ({metric.family})")
@@ -135,7 +136,7 @@ def target_test(
         float(stat[0]),
         float(pvalue[0]),
         float(metric.factor * np.sqrt(s.var[0])),
-        float(s.df[0]) if metric.family == "mean" else float("inf"),
+        float(s.df[0]) if metric.family in ("mean", "nps") else float("inf"),
         name,
     )
 
@@ -175,7 +176,7 @@ def compare_to_target(
     Comparison
         ``n_b`` is 0, ``estimate_b`` the target. The interval is the metric's own interval
         minus the target and the test is its inversion (see the module docstring): NPS
-        adjusted-Wald z, shares the score test (Wilson), means the t test. Effect sizes:
+        adjusted-Wald t (design df), shares the score test (Wilson), means the t test. Effect sizes:
         Cohen's d (NPS on the ±100 coding, means), Cohen's h (shares).
 
     Examples

@@ -88,7 +88,11 @@ def nps_interval(
     confidence: float = 0.95,
     method: str = "adjusted-wald",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Confidence interval of the NPS on the −100..100 scale.
+    """Confidence interval of the NPS on the −100..100 scale, in Rocks' z form.
+
+    The reports' intervals and target tests (:mod:`cxresearch.stats.registry`) use the same
+    pivot (:func:`nps_pivot`) referred to t on the design's degrees of freedom instead of
+    z; this function is Rocks' (2016) and his R package's form.
 
     Parameters
     ----------

@@ -267,11 +267,12 @@ def nps(
     confidence : float
         Two-sided confidence level.
     method : {"adjusted-wald", "wald"}
-        Interval method, see :func:`cxresearch.stats.intervals.nps_interval`. The
+        Interval method, see :func:`cxresearch.stats.intervals.nps_interval`; the
+        quantile is t on the design's df (n − 1 unweighted; see
+        :mod:`cxresearch.stats.registry`), so a single answer has no interval. The
         adjusted-Wald interval is centred on the adjusted score, so it is not symmetric
-        around ``value`` and, with a handful of answers all at one end, may not even
-        contain it (one detractor: value −100, interval −98.5 to 48.5); such bases are
-        flagged as low by :func:`metric_by`. Both are clipped to [−100, 100].
+        around ``value``; small bases are flagged as low by :func:`metric_by`. Both are
+        clipped to [−100, 100].
 
     Returns
     -------

@@ -5,9 +5,10 @@ of the size it returns gives an interval no wider than ``±margin`` at the expec
 answers (tests/reference/test_planning.py checks this by computing the interval):
 
 * NPS (adjusted Wald, Rocks 2016): ``n = z² s² / d² − 3`` with ``s² = p + q − (p − q)²``
-  for promoter and detractor shares ``p``, ``q`` (Lewis & Sauro 2021); unknown shares
-  give the worst case ``s² = 1``; a known NPS alone the worst case for that NPS, no
-  passives, ``s² = 1 − NPS²``.
+  for promoter and detractor shares ``p``, ``q`` (Lewis & Sauro 2021), then walked up
+  until the interval printed (its t(n − 1) quantile) fits; unknown shares give the worst
+  case ``s² = 1``; a known NPS alone the worst case for that NPS, no passives,
+  ``s² = 1 − NPS²``.
 * Shares (Wilson): ``n = z² p(1 − p) / d²`` (Cochran 1977, eq. 4.2), ``p = 0.5`` unless
   given; the Wilson interval at that n is never wider than the Wald one it is planned on
   for ``0.5``-centred shares, and the function checks the Wilson width and adds answers
@@ -113,9 +114,9 @@ def sample_size(
     >>> sample_size("csat", margin=5)
     385
     >>> sample_size("nps", margin=10)
-    382
+    383
     >>> sample_size("nps", margin=5, expected=(40, 20))
-    858
+    860
     """
     spec = get_metric(metric)
     confidence = check_confidence(confidence)
@@ -132,7 +133,13 @@ def sample_size(
         shares = _nps_shares(expected)
         variance = shares[0] + shares[1] - (shares[0] - shares[1]) ** 2
         planned = math.ceil(max(z**2 * variance / (d / 100.0) ** 2 - 3.0, 1.0) - 1e-9)
-        n = _fit(planned, lambda m: z * float(nps_pivot(*shares, m)[1]), d / 100.0)
+        # The printed interval refers the adjusted Wald to t(n − 1) (stats/registry.py).
+        level = 0.5 + confidence / 2.0
+        n = _fit(
+            max(planned, 2),
+            lambda m: float(stats.t.ppf(level, m - 1)) * float(nps_pivot(*shares, m)[1]),
+            d / 100.0,
+        )
     elif spec.family == "share":
         if d > 50:
             raise ValueError(f"margin for a percentage must be at most 50 points, got {margin!r}")

@@ -63,7 +63,7 @@ def test_benchmark_results_match_r() -> None:
     hearsay = norms.loc["NPS hearsay"]
     # Without n the norm is a fixed value: the one-sample adjusted-Wald test, as a target.
     assert hearsay["norm_kind"] == "fixed" and hearsay["difference"] == pytest.approx(5.0)
-    assert hearsay["test"] == "one-sample z test, adjusted Wald (Rocks 2016)"
+    assert hearsay["test"] == "one-sample t test, adjusted Wald (Rocks 2016)"
     # With BH over the three norms, none significant: intervals at 1 − 0.05/3.
     adjusted = benchmark_results(answers(), NORMS).set_index("name")
     assert adjusted["interval_level"].iloc[0] == pytest.approx(1 - 0.05 / 3)

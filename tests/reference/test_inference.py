@@ -173,12 +173,15 @@ def test_two_sample_nps_is_the_adjusted_wald_pair():
 
 
 def test_one_sample_nps_is_the_adjusted_wald_pair():
-    # R: z1 <- (a[1] - .30) / a[2] -> 1.8702205289901268; 2 * pnorm(-abs(z1))
-    #    -> 0.0614532000566879
+    # Against a target the pivot is referred to t on the design's df, n − 1 = 99
+    # (stats/registry.py; was pnorm: 0.0614532000566879).
+    # R: t1 <- (a[1] - .30) / a[2] -> 1.870220528990127; 2 * pt(-abs(t1), 99)
+    #    -> 0.06440756824305652
     res = compare_to_target(NPS_A, 30)
     assert res.difference == pytest.approx(15.0, abs=1e-10)
     assert res.statistic == pytest.approx(1.8702205289901268, abs=1e-9)
-    assert res.pvalue == pytest.approx(0.0614532000566879, abs=1e-12)
+    assert res.pvalue == pytest.approx(0.06440756824305652, abs=1e-12)
+    assert res.df == 99.0
     assert res.n_b == 0 and res.estimate_b == 30
 
 

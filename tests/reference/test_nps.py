@@ -1,5 +1,8 @@
 """NPS and its intervals pinned to hand formulas, Rocks' own R code and R survey.
 
+The reports (the registry) refer Rocks' adjusted-Wald pivot to t on the design's df;
+``nps_interval`` keeps his package's z form.
+
 Rocks' R package NPS (github.com/brendan-r/NPS, commit cd9473e) was sourced into R 4.2
 from its files R/nps_global.R, R/nps.R, R/nps_interval_estimators.R and R/nps_tests.R:
 
@@ -21,60 +24,93 @@ from cxresearch.stats.intervals import nps_interval
 from cxresearch.stats.metrics import nps
 from cxresearch.stats.weighting import kish_effective_n
 
-Z95 = 1.959963984540054  # qnorm(0.975)
 
 # 60 promoters (10), 25 passives (7), 15 detractors (0): n = 100
 SCORES_100 = [10] * 60 + [7] * 25 + [0] * 15
 
 
+T99 = 1.984216951586417  # qt(0.975, 99): the reports refer NPS to t on the design's df
+
+# R for the t-referred values below (Rocks' pivot, quantile qt(.975, n − 1)):
+#   adj <- function(d, pa, pr) { n <- d + pa + pr; p <- (pr + .75)/(n + 3)
+#     q <- (d + .75)/(n + 3); c(c = p - q, se = sqrt((p + q - (p - q)^2)/(n + 3))) }
+#   aw <- function(d, pa, pr) { n <- d + pa + pr; x <- adj(d, pa, pr)
+#     100 * (x[1] + c(-1, 1) * qt(.975, n - 1) * x[2]) }
+
+
 def test_wald_hand_formula():
     # NPS = 60% − 15% = 45; var = p + q − (p − q)² = .60 + .15 − .45² = .5475
-    # SE = sqrt(.5475 / 100); interval = 45 ± 100 · z · SE
+    # SE = sqrt(.5475 / 100); interval = 45 ± 100 · t(99) · SE (the registry's t, see
+    # stats/registry.py; Rocks' package uses z, pinned on nps_interval below)
     se = math.sqrt((0.60 + 0.15 - 0.45**2) / 100)
     est = nps(SCORES_100, method="wald")
     assert est.value == pytest.approx(45.0, abs=1e-10)
-    assert est.ci_low == pytest.approx(100 * (0.45 - Z95 * se), abs=1e-10)
-    assert est.ci_high == pytest.approx(100 * (0.45 + Z95 * se), abs=1e-10)
-    assert (est.n, est.n_effective, est.weighted) == (100, 100.0, False)
-    # R: nps_test_(c(15, 25, 60), test = "wald")$int -> 0.30497590874858 0.59502409125142
-    assert est.ci_low == pytest.approx(30.497590874858, abs=1e-9)
-    assert est.ci_high == pytest.approx(59.502409125142, abs=1e-9)
+    assert est.ci_low == pytest.approx(100 * (0.45 - T99 * se), abs=1e-10)
+    assert est.ci_high == pytest.approx(100 * (0.45 + T99 * se), abs=1e-10)
+    assert (est.n, est.n_effective, est.weighted, est.df) == (100, 100.0, False, 99.0)
+    # R: 100 * (.45 + c(-1, 1) * qt(.975, 99) * sqrt(.5475 / 100))
+    #    -> 30.318135306602969 59.681864693397038. (R survey's
+    #    confint(svymean(~z, d), df = degf(d)) has the same quantile on the n − 1 variance:
+    #    30.244170784616887 59.755829215383116.)
+    assert est.ci_low == pytest.approx(30.318135306602969, abs=1e-9)
+    assert est.ci_high == pytest.approx(59.681864693397038, abs=1e-9)
+
+
+def test_rocks_package_z_form_is_nps_interval():
+    # nps_interval keeps Rocks' own z form. R: nps_test_(c(15, 25, 60), test = "wald")$int
+    # -> 0.30497590874858 0.59502409125142; test = "adjusted.wald"
+    # -> 0.293431112017341 0.580355295749649
+    low, high = nps_interval(0.60, 0.15, 100, method="wald")
+    assert float(low) == pytest.approx(30.497590874858, abs=1e-9)
+    assert float(high) == pytest.approx(59.502409125142, abs=1e-9)
+    low, high = nps_interval(0.60, 0.15, 100)
+    assert float(low) == pytest.approx(29.3431112017341, abs=1e-9)
+    assert float(high) == pytest.approx(58.0355295749649, abs=1e-9)
+    # R: nps_test_(c(2, 2, 6), test = "adjusted.wald")$int -> -0.125855799688081 0.741240415072696
+    low, high = nps_interval(0.6, 0.2, 10)
+    assert float(low) == pytest.approx(-12.5855799688081, abs=1e-9)
+    assert float(high) == pytest.approx(74.1240415072696, abs=1e-9)
 
 
 def test_adjusted_wald_hand_formula():
     # Rocks (2016): add 0.75 promoters, 1.5 passives, 0.75 detractors, n + 3 = 103;
-    # p = 60.75/103, q = 15.75/103, interval = 100·[(p − q) ± z·sqrt((p + q − (p − q)²)/103)]
+    # p = 60.75/103, q = 15.75/103, interval = 100·[(p − q) ± t(99)·sqrt((p + q − (p − q)²)/103)]
     p, q = 60.75 / 103, 15.75 / 103
-    half = Z95 * math.sqrt((p + q - (p - q) ** 2) / 103)
+    half = T99 * math.sqrt((p + q - (p - q) ** 2) / 103)
     est = nps(SCORES_100)  # adjusted-Wald is the default
     assert est.method == "adjusted-wald"
     assert est.value == pytest.approx(45.0, abs=1e-10)  # the point estimate is not adjusted
     assert est.ci_low == pytest.approx(100 * (p - q - half), abs=1e-10)
     assert est.ci_high == pytest.approx(100 * (p - q + half), abs=1e-10)
-    # R: nps_test_(c(15, 25, 60), test = "adjusted.wald")$int
-    #    -> 0.293431112017341 0.580355295749649
-    assert est.ci_low == pytest.approx(29.3431112017341, abs=1e-9)
-    assert est.ci_high == pytest.approx(58.0355295749649, abs=1e-9)
+    # R: aw(15, 25, 60) -> 29.165588481221004 58.213052295478022
+    assert est.ci_low == pytest.approx(29.165588481221004, abs=1e-9)
+    assert est.ci_high == pytest.approx(58.213052295478022, abs=1e-9)
 
 
-def test_adjusted_wald_small_sample_matches_rocks_package():
+def test_adjusted_wald_small_sample():
     # 6 promoters, 2 passives, 2 detractors (n = 10)
     scores = [9, 10, 10, 3, 7, 8, 9, 10, 6, 10]
     est = nps(scores)
     assert est.value == pytest.approx(40.0, abs=1e-10)
-    # R: nps_test_(c(2, 2, 6), test = "adjusted.wald")$int
-    #    -> -0.125855799688081  0.741240415072696
-    assert est.ci_low == pytest.approx(-12.5855799688081, abs=1e-9)
-    assert est.ci_high == pytest.approx(74.1240415072696, abs=1e-9)
+    # R: aw(2, 2, 6) -> -19.270155886045249 80.808617424506792 (t(9); Rocks' z form above)
+    assert est.ci_low == pytest.approx(-19.270155886045249, abs=1e-9)
+    assert est.ci_high == pytest.approx(80.808617424506792, abs=1e-9)
 
 
 def test_adjusted_wald_is_clipped_at_100():
-    # R: nps_test_(c(0, 0, 12), test = "adjusted.wald")$int
-    #    -> 0.541958750922716 1.058041249077284; the upper bound exceeds 100 and is clipped.
+    # R: aw(0, 0, 12) -> 51.022683866107243 108.977316133892742; the upper bound exceeds
+    # 100 and is clipped.
     est = nps([10] * 12)
     assert est.value == pytest.approx(100.0, abs=1e-10)
-    assert est.ci_low == pytest.approx(54.1958750922716, abs=1e-9)
+    assert est.ci_low == pytest.approx(51.022683866107243, abs=1e-9)
     assert est.ci_high == 100.0
+
+
+def test_a_single_answer_has_no_interval():
+    # t on n − 1 = 0 degrees of freedom does not exist (as R t.test refuses one value).
+    est = nps([0])
+    assert est.value == -100.0 and est.n == 1
+    assert math.isnan(est.ci_low) and math.isnan(est.ci_high)
 
 
 def test_interval_at_other_confidence_uses_the_right_quantile():
@@ -84,6 +120,9 @@ def test_interval_at_other_confidence_uses_the_right_quantile():
     low, high = nps_interval(0.60, 0.15, 100, confidence=0.90, method="wald")
     assert float(low) == pytest.approx(100 * (0.45 - z90 * se), abs=1e-10)
     assert float(high) == pytest.approx(100 * (0.45 + z90 * se), abs=1e-10)
+    # the registry's: R qt(0.95, 99) = 1.660391156016991
+    est = nps(SCORES_100, method="wald", confidence=0.90)
+    assert est.ci_low == pytest.approx(100 * (0.45 - 1.660391156016991 * se), abs=1e-10)
 
 
 # 20 weighted answers used for the survey reference values
@@ -117,7 +156,9 @@ def test_weighted_nps_reports_kish_n_and_uses_the_design_effective_n():
     p = w[s >= 9].sum() / w.sum()
     q = w[s <= 6].sum() / w.sum()
     n_star = 20 * (p + q - (p - q) ** 2) / (19 * v)
-    half = Z95 * math.sqrt((p + q - (p - q) ** 2) / n_star)
+    # quantile on the design's df, n − 1 = 19 (R: qt(.975, 19) = 2.093024054408309)
+    half = 2.093024054408309 * math.sqrt((p + q - (p - q) ** 2) / n_star)
+    assert est.df == 19.0
     assert est.ci_low == pytest.approx(100 * (p - q - half), abs=1e-8)
     assert est.ci_high == pytest.approx(100 * (p - q + half), abs=1e-8)
     assert est.se == pytest.approx(100 * math.sqrt(v), rel=1e-12)

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import cxresearch as cx
 from cxresearch.stats.intervals import nps_pivot
@@ -25,24 +26,34 @@ def test_share_is_cochran_385() -> None:
 
 
 @pytest.mark.parametrize(
-    ("margin", "expected", "planned"),
+    ("margin", "expected", "planned", "needed"),
     [
-        # Lewis & Sauro (2021): n = z² s² / d² − 3. R: z^2 / .1^2 - 3 = 381.145882069412
-        (10, None, 381.145882069412),
-        # R: z^2 / .05^2 - 3 = 1533.583528277649
-        (5, None, 1533.583528277649),
-        # s² = p + q − (p − q)² = 0.6 − 0.04; R: z^2 * 0.56 / 0.05^2 - 3 = 857.486775835483
-        (5, (40, 20), 857.486775835483),
+        # Lewis & Sauro (2021): n = z² s² / d² − 3. R: z^2 / .1^2 - 3 = 381.145882069412.
+        # The printed interval uses t(n − 1) (stats/registry.py), so the walk goes on:
+        # hw <- function(n, p, q) { pa <- (p*n + .75)/(n + 3); qa <- (q*n + .75)/(n + 3);
+        #   100 * qt(.975, n - 1) * sqrt((pa + qa - (pa - qa)^2)/(n + 3)) }
+        # hw(382, .5, .5) 10.001193615472598, hw(383, .5, .5) 9.988197585836932 -> 383
+        (10, None, 381.145882069412, 383),
+        # R: z^2 / .05^2 - 3 = 1533.583528277649; hw(1534, .5, .5) 5.000830763263139,
+        # hw(1535, .5, .5) 4.999203753820385 -> 1535
+        (5, None, 1533.583528277649, 1535),
+        # s² = p + q − (p − q)² = 0.6 − 0.04; R: z^2 * 0.56 / 0.05^2 - 3 = 857.486775835483;
+        # hw(859, .4, .2) 5.002353288620248, hw(860, .4, .2) 4.999446357354465 -> 860
+        (5, (40, 20), 857.486775835483, 860),
     ],
 )
-def test_nps_is_the_adjusted_wald_formula(margin: float, expected: object, planned: float) -> None:
+def test_nps_is_the_adjusted_wald_formula(
+    margin: float, expected: object, planned: float, needed: int
+) -> None:
     n = cx.sample_size("nps", margin=margin, expected=expected)
-    assert n == math.ceil(planned)
+    assert n == needed
+    assert math.ceil(planned) <= n <= math.ceil(planned) + 3  # the t quantile adds a few
     p, q = (0.5, 0.5) if expected is None else (0.4, 0.2)
-    # The adjusted-Wald interval the report prints is then at most ±margin (and one answer
-    # fewer would not be, up to the 3/4 pseudo-answers' rounding).
-    _, se = nps_pivot(p, q, n)
-    assert 100 * Z * float(se) <= margin + 1e-9
+    # The adjusted-Wald interval the report prints is then at most ±margin, and one answer
+    # fewer would not be.
+    for base, fits in ((n, True), (n - 1, False)):
+        _, se = nps_pivot(p, q, base)
+        assert bool(100 * stats.t.ppf(0.975, base - 1) * float(se) <= margin + 1e-9) is fits
 
 
 def test_mean_uses_the_t_quantile() -> None:

@@ -38,7 +38,12 @@ def test_tiny_run_writes_every_table(coverage: ModuleType, tmp_path: Path) -> No
     ):
         assert heading in text, heading
     rows = [r for r in text.splitlines() if r.startswith("| NPS 0.5/0.3/0.2 |")]
-    assert len(rows) == 2  # the unweighted coverage and type-I tables
+    # the unweighted coverage and type-I tables, then the target-table row (one per
+    # distribution since the study split the Holm family error by metric and side)
+    assert len(rows) == 3
+    family = [float(v) for v in re.findall(r"\| (\d+\.\d) ", rows[2] + " ")]
+    assert len(family) == 5 and family[1] <= family[0]  # Holm never rejects more than none
+    rows = rows[:2]
     values = [float(v) for r in rows for v in re.findall(r"\| (\d+\.\d) ", r + " ")]
     assert len(values) == 4 and all(0 <= v <= 100 for v in values)
     assert values[0] > 80 and values[2] < 20  # coverage near 95, type-I near 5

@@ -171,7 +171,7 @@ def _targets(statuses: list[str]) -> pd.DataFrame:
             dict(label=f"target {i}", metric="nps", touchpoint="delivery" if i == 0 else "web",
                  target=35.0, value=35.0 + gap, difference=gap, diff_ci_low=gap - 12,
                  diff_ci_high=gap + 12, interval_level=0.977, status=status, adjust="bh",
-                 test="one-sample z test, adjusted Wald (Rocks 2016)")
+                 test="one-sample t test, adjusted Wald (Rocks 2016)")
         )  # fmt: skip
     return pd.DataFrame(rows)
 
