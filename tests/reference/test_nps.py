@@ -24,7 +24,6 @@ from cxresearch.stats.intervals import nps_interval
 from cxresearch.stats.metrics import nps
 from cxresearch.stats.weighting import kish_effective_n
 
-
 # 60 promoters (10), 25 passives (7), 15 detractors (0): n = 100
 SCORES_100 = [10] * 60 + [7] * 25 + [0] * 15
 
