@@ -96,7 +96,7 @@ def sample_for_coding(ids: Sequence[Any], *, size: int, seed: int) -> list[str]:
     Examples
     --------
     >>> sample_for_coding(["a", "b", "c", "d"], size=2, seed=1)
-    ['b', 'd']
+    ['b', 'c']
     """
     if size < 1:
         raise ValueError(f"size must be at least 1, got {size}")

@@ -125,7 +125,7 @@ def mann_whitney(
     Examples
     --------
     >>> round(mann_whitney(np.array([1., 2, 3, 4]), np.array([3., 4, 5, 6])).pvalue, 4)
-    0.1093
+    0.1081
     """
     na, nb = a.size, b.size
     ranks = stats.rankdata(np.concatenate([a, b]))
@@ -155,7 +155,7 @@ def welch_anova(groups: list[np.ndarray]) -> OmnibusTest:
     --------
     >>> res = welch_anova([np.array([1., 2, 3]), np.array([2., 4, 6]), np.array([5., 6, 8])])
     >>> round(res.statistic, 4), round(res.df2, 4)
-    (5.5814, 3.9259)
+    (7.2918, 3.6978)
     """
     k = len(groups)
     n = np.array([g.size for g in groups], dtype="float64")

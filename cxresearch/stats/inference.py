@@ -285,7 +285,7 @@ def compare_nps(
     --------
     >>> cmp = compare_nps([10, 9, 9, 7] * 25, [10, 6, 3, 7] * 25)
     >>> cmp.difference, cmp.significant
-    (50.0, True)
+    (100.0, True)
     """
     return compare_samples(
         a,
@@ -321,7 +321,7 @@ def hedges_g(
     Examples
     --------
     >>> round(hedges_g([1, 2, 3, 4], [2, 3, 4, 5]).value, 3)
-    -0.686
+    -0.674
 
     References
     ----------

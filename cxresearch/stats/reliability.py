@@ -286,7 +286,7 @@ def fleiss_kappa(
     Examples
     --------
     >>> round(fleiss_kappa([[3, 0], [0, 3], [2, 1], [3, 0]], bootstrap=0).value, 3)
-    0.5
+    0.625
     """
     confidence = check_confidence(confidence)
     bootstrap = _check_bootstrap(bootstrap)
