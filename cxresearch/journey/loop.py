@@ -32,6 +32,7 @@ from cxresearch.journey.spec import LoopSpec
 from cxresearch.params import Params, load_params, project_root
 from cxresearch.qual.masking import mask_personal_data
 from cxresearch.stats.journey import followup_rows
+from cxresearch.xlsx import write_frames
 
 __all__ = [
     "ITEM_COLUMNS",
@@ -234,9 +235,8 @@ def export_list(params_path: str | Path) -> list[Path]:
         out.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
     written.append(csv_path)
     xlsx_path = files.export(tag, ".xlsx")
-    with _atomic(xlsx_path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        out.to_excel(writer, sheet_name="followup", index=False)
-        _instructions(params).to_excel(writer, sheet_name="instructions", index=False)
+    with _atomic(xlsx_path) as tmp:
+        write_frames(tmp, {"followup": out, "instructions": _instructions(params)})
     written.append(xlsx_path)
     return written
 

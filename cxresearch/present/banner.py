@@ -33,6 +33,7 @@ from cxresearch.present.labels import Labels
 from cxresearch.present.tables import Table, _styled
 from cxresearch.stats.crosstab import Banner
 from cxresearch.stats.planning import sample_size
+from cxresearch.xlsx import as_text
 
 __all__ = [
     "banner_intro",
@@ -301,11 +302,7 @@ def _saved(wb: Any) -> bytes:
     openpyxl stores a string starting with "=" as a formula; names of segments come from
     client data, so every string cell is forced back to text (no formula injection).
     """
-    for sheet in wb.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.data_type != "s":
-                    cell.data_type = "s"
+    as_text(wb)
     wb.properties.creator = "cxresearch"
     wb.properties.created = _EPOCH
     wb.properties.modified = _EPOCH

@@ -34,6 +34,7 @@ import pandas as pd
 from cxresearch.errors import DataError
 from cxresearch.qual.codebook import Codebook
 from cxresearch.qual.coding import Coding, codes_from_lists
+from cxresearch.xlsx import write_frames
 
 __all__ = [
     "CODE_PREFIX",
@@ -120,7 +121,7 @@ def _sheet_frame(ids: list[str], texts: Mapping[str, str], book: Codebook) -> pd
 def _write(frame: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".xlsx":
-        frame.to_excel(path, index=False, sheet_name="coding")
+        write_frames(path, {"coding": frame})
     elif path.suffix == ".csv":
         frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     else:
