@@ -328,18 +328,8 @@ _PAIR_SHEET = (
     "confidence",
     "test",
 )
-_PAIR_NUMBERS = (
-    "estimate_a",
-    "estimate_b",
-    "difference",
-    "ci_low",
-    "ci_high",
-    "pvalue",
-    "pvalue_adjusted",
-    "significant",
-    "strict",
-    "confidence",
-)
+# The numeric columns of the pair sheet: from the estimates to the interval level.
+_PAIR_NUMBERS = _PAIR_SHEET[_PAIR_SHEET.index("estimate_a") : _PAIR_SHEET.index("test")]
 
 
 def _excel_number(value: Any) -> Any:
