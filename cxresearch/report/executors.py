@@ -38,6 +38,7 @@ from cxresearch.report.cancel import Cancellation
 from cxresearch.report.execute import import_execution_modules
 from cxresearch.report.job import Rendered, RenderTask, failed_result, render_task
 from cxresearch.report.kernels import KernelStarter
+from cxresearch.report.render_pool import RenderPool
 
 __all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
 
@@ -72,6 +73,10 @@ def _cancelled(task: RenderTask) -> Rendered:
 class LocalExecutor:
     """``jobs`` notebooks at a time in threads of this process (each kernel is a process).
 
+    Their HTML and PDF are rendered in ``jobs`` worker processes
+    (:class:`~cxresearch.report.render_pool.RenderPool`; ``render_processes=False``
+    renders them in the threads, as before).
+
     With ``prestart`` the kernel of the report that is next in line is started, with its
     notebook's imports, while the current ones run
     (:class:`~cxresearch.report.kernels.KernelStarter`). It is off by default: in one run
@@ -81,11 +86,14 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, jobs: int = 1, *, prestart: bool = False) -> None:
+    def __init__(
+        self, jobs: int = 1, *, prestart: bool = False, render_processes: bool = True
+    ) -> None:
         if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
             raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
         self.jobs = jobs
         self.prestart = prestart
+        self.render_processes = render_processes
 
     def run(
         self,
@@ -96,6 +104,11 @@ class LocalExecutor:
         cancellation: Cancellation,
     ) -> None:
         import_execution_modules()  # once, before any thread imports them
+        # HTML and PDF in worker processes: in this process's threads two reports'
+        # rendering would take turns on one interpreter lock (render_pool).
+        pages = None
+        if self.render_processes and tasks:
+            pages = RenderPool(min(self.jobs, len(tasks)), cancellation=cancellation)
         starter = None
         if self.prestart and tasks:
             starter = KernelStarter(cwd=tasks[0].root, cancellation=cancellation)
@@ -118,7 +131,11 @@ class LocalExecutor:
                 # file that a later batch removes if this one is killed.
                 with mf.temporary_beside(task.final) as scratch:
                     return render_task(
-                        task, cancellation=cancellation, scratch=scratch, kernel_manager=kernel
+                        task,
+                        cancellation=cancellation,
+                        scratch=scratch,
+                        kernel_manager=kernel,
+                        renderer=pages.render if pages is not None else None,
                     )
             except Exception as exc:  # a bug or a disk problem: this report fails alone
                 return failed_result(task, exc, cancellation)
@@ -147,6 +164,8 @@ class LocalExecutor:
             pool.shutdown(wait=not cancellation.requested, cancel_futures=True)
             if starter is not None:
                 starter.close()
+            if pages is not None:
+                pages.close()
 
 
 def _dask_render(task: RenderTask, index: int, stop_event: str, start_topic: str) -> Rendered:

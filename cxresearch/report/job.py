@@ -19,6 +19,7 @@ import os
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,16 @@ from cxresearch.report.render import render_html, render_pdf
 if TYPE_CHECKING:
     from cxresearch.report.cancel import Cancellation
 
-__all__ = ["RenderTask", "Rendered", "commit", "failed_result", "notebook_bytes", "render_task"]
+__all__ = [
+    "PageRenderer",
+    "RenderTask",
+    "Rendered",
+    "commit",
+    "failed_result",
+    "notebook_bytes",
+    "render_pages",
+    "render_task",
+]
 
 
 @dataclass(frozen=True)
@@ -129,12 +139,39 @@ def _final_export_paths(nb: Any, renamed: dict[str, str]) -> None:
                 cell.source = cell.source.replace(old, new)
 
 
+#: Renders an executed notebook's bytes to HTML and PDF bytes somewhere else (a worker
+#: process: :class:`~cxresearch.report.render_pool.RenderPool`); raises ReportError.
+PageRenderer = Callable[..., tuple[bytes, bytes | None]]
+
+
+def render_pages(
+    notebook: bytes, *, title: str, language: str, pdf: bool
+) -> tuple[bytes, bytes | None]:
+    """A report's HTML (UTF-8) and PDF (None unless ``pdf``) from its executed notebook.
+
+    The notebook arrives as the bytes that are kept as ``<analysis>.ipynb``
+    (:func:`notebook_bytes`), so the pages are rendered from exactly what is kept, in
+    whichever process does it.
+
+    Raises
+    ------
+    ReportError
+        If nbconvert or WeasyPrint fails.
+    """
+    import nbformat
+
+    nb = nbformat.reads(notebook.decode("utf-8"), as_version=4)
+    page = render_html(nb, title=title, language=language)
+    return page.encode("utf-8"), render_pdf(page) if pdf else None
+
+
 def render_task(
     task: RenderTask,
     *,
     cancellation: Cancellation | None = None,
     scratch: Path | None = None,
     kernel_manager: Any | None = None,
+    renderer: PageRenderer | None = None,
 ) -> Rendered:
     """Execute and render one report in this process; the reports stay untouched.
 
@@ -146,6 +183,8 @@ def render_task(
     one is killed); by default it is one in this machine's temporary folder.
     ``kernel_manager`` is a kernel started ahead for this task
     (:class:`~cxresearch.report.kernels.KernelStarter`); by default papermill starts one.
+    ``renderer`` renders the pages elsewhere (called like :func:`render_pages`); by
+    default they are rendered in this process.
     """
     started = time.perf_counter()
     if not task.root.is_dir() or not task.notebook.is_file():
@@ -195,15 +234,20 @@ def render_task(
         }
         _final_export_paths(nb, final)
     html = pdf = None
+    kept = notebook_bytes(nb) if nb is not None else None
     if failure is None:
         try:
-            page = render_html(nb, title=task.title, language=task.language)
-            html = page.encode("utf-8")
-            pdf = render_pdf(page) if task.pdf else None
+            if renderer is not None and kept is not None:
+                html, pdf = renderer(kept, title=task.title, language=task.language, pdf=task.pdf)
+            else:
+                page = render_html(nb, title=task.title, language=task.language)
+                html = page.encode("utf-8")
+                pdf = render_pdf(page) if task.pdf else None
         except CxError as exc:
             failure = ExecutionFailure(None, "", type(exc).__name__, str(exc))
+        if cancellation is not None and cancellation.requested:
+            return Rendered(task.label, "cancelled", time.perf_counter() - started)
     seconds = time.perf_counter() - started
-    kept = notebook_bytes(nb) if nb is not None else None
     if failure is not None:
         masked = failure.masked(names=task.privacy_names)
         return Rendered(task.label, "failed", seconds, masked, notebook=kept)
