@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -219,13 +219,16 @@ class RefusedURL(Exception):
     """A URL the report tried to load while printing; the report is not printed."""
 
 
-def offline_url_fetcher(folder: str | Path | None = None) -> Any:
+def offline_url_fetcher(
+    folder: str | Path | None = None, *, files: Iterable[str | Path] = ()
+) -> Any:
     """A WeasyPrint URL fetcher that loads only what belongs to the report itself.
 
-    ``data:`` URIs (the report's inlined charts and fonts) are decoded by WeasyPrint's
-    own fetcher. ``file:`` URLs are read only when ``folder`` is given and the file
-    resolves (after symlinks) inside it. Every other URL (``http``, ``https``, ``ftp``,
-    ``file`` elsewhere, ...) raises :class:`RefusedURL` and is recorded in the fetcher's
+    ``data:`` URIs (the report's inlined charts) are decoded by WeasyPrint's own fetcher.
+    ``file:`` URLs are read only when the file resolves (after symlinks) to one of
+    ``files`` (the pinned fonts, :mod:`cxresearch.report.pdf_fonts`) or, when ``folder``
+    is given, to a file inside it. Every other URL (``http``, ``https``, ``ftp``, ``file``
+    elsewhere, ...) raises :class:`RefusedURL` and is recorded in the fetcher's
     ``refused`` list, so that no request leaves the machine and no file is attached.
     """
     from urllib.parse import unquote, urlsplit
@@ -233,6 +236,7 @@ def offline_url_fetcher(folder: str | Path | None = None) -> Any:
     from weasyprint import urls
 
     allowed = Path(folder).resolve() if folder is not None else None
+    named = {Path(f).resolve() for f in files}
     refused: list[str] = []
 
     def permitted(url: str) -> str | None:
@@ -240,9 +244,10 @@ def offline_url_fetcher(folder: str | Path | None = None) -> Any:
         scheme = parts.scheme.lower()
         if scheme == "data":
             return url
-        if scheme == "file" and allowed is not None and parts.netloc in ("", "localhost"):
+        if scheme == "file" and parts.netloc in ("", "localhost"):
             target = Path(unquote(parts.path)).resolve()
-            if target.is_relative_to(allowed) and target.is_file():
+            inside = allowed is not None and target.is_relative_to(allowed)
+            if (target in named or inside) and target.is_file():
                 return target.as_uri()
         refused.append(url)
         return None
@@ -281,8 +286,8 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     same PDF bytes whatever else is installed. The provenance section becomes an appendix
     on its own pages (:func:`mark_appendix`).
 
-    Nothing is fetched from the network or from files outside ``base_url``'s folder
-    (:func:`offline_url_fetcher`); a page that tries is not printed.
+    Nothing is fetched from the network or from files outside ``base_url``'s folder but
+    the pinned fonts (:func:`offline_url_fetcher`); a page that tries is not printed.
 
     Parameters
     ----------
@@ -300,9 +305,9 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from cxresearch.report.pdf_fonts import font_css
+    from cxresearch.report.pdf_fonts import font_css, font_files
 
-    fetcher = offline_url_fetcher(base_url)
+    fetcher = offline_url_fetcher(base_url, files=font_files().values())
     base = Path(base_url).resolve().as_uri() + "/" if base_url is not None else None
     try:
         with _PDF_LOCK, _reproducible_weasyprint():

@@ -522,3 +522,14 @@ def test_chart_labels_from_data_are_not_mathtext() -> None:
     frame = pd.DataFrame({"touchpoint": ["$\\frac$"] * 40 + ["web"] * 40, "nps": [9, 3] * 40})
     figure = breakdown_plot(metric_by(frame, "nps", by="touchpoint"), get_labels("en"))
     assert figure._repr_png_()[0].startswith(b"\x89PNG")
+
+
+def test_pdf_reads_the_pinned_fonts_but_no_other_file_beside_them() -> None:
+    from cxresearch.report.pdf_fonts import font_files
+
+    font = next(iter(font_files().values()))
+    neighbour = next(p for p in sorted(font.parent.iterdir()) if p not in font_files().values())
+    # The fonts themselves are how every report prints (pdf_fonts.font_css).
+    assert render_pdf(f'<html><body><img src="{font.as_uri()}"><p>x</p></body></html>')
+    with pytest.raises(Exception, match="reports print offline"):
+        render_pdf(f'<html><body><img src="{neighbour.as_uri()}"><p>x</p></body></html>')
