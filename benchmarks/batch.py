@@ -212,16 +212,43 @@ def analyses(repeat: int) -> dict[str, dict[str, float]]:
 # --- batches through the command line --------------------------------------------------
 
 
-def cli_batch(root: Path, *args: str) -> dict[str, float]:
-    """``cxresearch report ARGS`` in ``root``: wall seconds, CPU seconds of it and its kernels."""
+_RUSAGE_TAG = "CXBENCH-RUSAGE "
+# `cxresearch report` in this interpreter, then its own CPU seconds and its children's
+# (reaped kernels and render workers) as the last line of stderr.
+_CLI_WITH_RUSAGE = f"""
+import json, resource, sys
+from cxresearch.cli import main
+sys.argv[0] = "cxresearch"
+try:
+    code = main(sys.argv[1:])
+finally:
+    cpu = {{}}
+    for key, who in (("self", resource.RUSAGE_SELF), ("children", resource.RUSAGE_CHILDREN)):
+        usage = resource.getrusage(who)
+        cpu[key] = usage.ru_utime + usage.ru_stime
+    print("{_RUSAGE_TAG}" + json.dumps(cpu), file=sys.stderr, flush=True)
+sys.exit(code)
+"""
+
+
+def cli_batch(root: Path, *args: str, code: Path | None = None) -> dict[str, float]:
+    """``cxresearch report ARGS`` in ``root``: wall seconds, CPU seconds of it and its kernels.
+
+    ``code``: a folder holding another version of the ``cxresearch`` package, run instead
+    of this checkout's (``--before REF``).
+    """
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")]).rstrip(":")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "cxresearch.cli", "report", *args],
+        [sys.executable, "-c", _CLI_WITH_RUSAGE, "report", *args],
         cwd=root,
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -235,7 +262,17 @@ def cli_batch(root: Path, *args: str) -> dict[str, float]:
     if failed:  # timed all the same; the table says how many failed
         print(f" ({failed} report(s) failed: {summary[-3:]})", end="", flush=True)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": wall, "cpu": cpu, "reports": float(reports), "failed": float(failed)}
+    own = json.loads(done.stderr.strip().splitlines()[-1].removeprefix(_RUSAGE_TAG))
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        # The batch's own process (papermill's client side, and HTML/PDF when it renders
+        # them) against its children (kernels, and render workers when there are some).
+        "parent_cpu": own["self"],
+        "children_cpu": own["children"],
+        "reports": float(reports),
+        "failed": float(failed),
+    }
 
 
 def _drop_data_cache(root: Path) -> None:
@@ -244,16 +281,33 @@ def _drop_data_cache(root: Path) -> None:
         shutil.rmtree(root / ".cache" / "cxresearch" / folder, ignore_errors=True)
 
 
-def jobs_speedup(repeat: int) -> dict[str, Any]:
-    """The demo batch, forced, with --jobs 1 and --jobs 2 alternately; medians."""
+def jobs_speedup(repeat: int, before: str | None = None) -> dict[str, Any]:
+    """The demo batch, forced, with --jobs 1 and --jobs 2 alternately; medians.
+
+    With ``before``, the same batches also run with the ``cxresearch`` package of that git
+    ref, alternating with this checkout's (``before_jobs1``, ``before_jobs2``).
+    """
     with tempfile.TemporaryDirectory(prefix="cxbench-jobs-") as tmp:
-        runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+        code = _package_at(before, Path(tmp) / "code") if before else None
+        output = Path(tmp) / "reports"
+        variants = [("", None)] + ([("before_", code)] if code is not None else [])
+        runs: dict[str, list[dict[str, float]]] = {}
         for _ in range(repeat):
-            for jobs in (1, 2):
-                _drop_data_cache(REPO)
-                runs[jobs].append(cli_batch(REPO, "--force", "--jobs", str(jobs), "--output", tmp))
-    one, two = _median(runs[1]), _median(runs[2])
-    return {"jobs1": one, "jobs2": two, "speedup": one["wall"] / two["wall"]}
+            for prefix, package in variants:
+                for jobs in (1, 2):
+                    _drop_data_cache(REPO)
+                    runs.setdefault(f"{prefix}jobs{jobs}", []).append(
+                        cli_batch(
+                            REPO, "--force", "--jobs", str(jobs), "--output", str(output),
+                            code=package,
+                        )
+                    )  # fmt: skip
+    out: dict[str, Any] = {key: _median(value) for key, value in runs.items()}
+    out["speedup"] = out["jobs1"]["wall"] / out["jobs2"]["wall"]
+    if before:
+        out["before"] = before
+        out["before_speedup"] = out["before_jobs1"]["wall"] / out["before_jobs2"]["wall"]
+    return out
 
 
 def many_batch(clients: int) -> dict[str, Any]:
@@ -411,6 +465,7 @@ def _package_at(ref: str, folder: Path) -> Path:
     archive = subprocess.run(
         ["git", "-C", str(REPO), "archive", ref, "cxresearch"], capture_output=True, check=True
     ).stdout
+    folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
 
@@ -552,6 +607,25 @@ def print_floor_and_analyses(
     return lines
 
 
+def print_jobs(j: dict[str, Any]) -> list[str]:
+    lines = []
+    for prefix, name in (("", "this checkout"), ("before_", j.get("before"))):
+        if f"{prefix}jobs1" not in j:
+            continue
+        one, two = j[f"{prefix}jobs1"], j[f"{prefix}jobs2"]
+        n = one["reports"]
+        lines.append(
+            f"\nDemo batch ({name}; {n:.0f} reports, --force): --jobs 1 {one['wall']:.1f} s, "
+            f"--jobs 2 {two['wall']:.1f} s: speed-up {j[prefix + 'speedup']:.2f}x; CPU s per "
+            f"report {one['cpu'] / n:.2f} / {two['cpu'] / n:.2f} (batch process "
+            f"{one['parent_cpu'] / n:.2f} / {two['parent_cpu'] / n:.2f}, its children — "
+            f"kernels and render workers — {one['children_cpu'] / n:.2f} / "
+            f"{two['children_cpu'] / n:.2f}); wall s per report {one['wall'] / n:.2f} / "
+            f"{two['wall'] / n:.2f}"
+        )
+    return lines
+
+
 def print_loads(result: dict[str, Any], markdown: bool) -> list[str]:
     lines = [
         f"\nLoading a {result['rows']:,}-row client (CSV {result['csv_mib']:.0f} MiB, "
@@ -659,7 +733,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--before",
         metavar="REF",
-        help="also measure load_responses as it was at this git ref (e.g. before a change)",
+        help=(
+            "also measure load_responses and the demo batch (jobs) with the package as it "
+            "was at this git ref (e.g. before a change)"
+        ),
     )
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write raw results")
@@ -686,7 +763,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("floor", lambda: floor(repeat)),
         ("analyses", lambda: analyses(max(1, repeat // 2))),
-        ("jobs", lambda: jobs_speedup(max(1, repeat // 2))),
+        ("jobs", lambda: jobs_speedup(max(1, repeat // 2), args.before)),
         ("batch", lambda: many_batch(clients)),
         ("load", lambda: loads(rows, args.before, 1 if args.quick else 3)),
         ("big", lambda: big(rows, boot_rows)),
@@ -709,13 +786,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.get("floor"), results.get("analyses", {}), args.markdown
     )
     if "jobs" in results:
-        j = results["jobs"]
-        n = j["jobs1"]["reports"]
-        lines.append(
-            f"\nDemo batch ({n:.0f} reports, --force): --jobs 1 {j['jobs1']['wall']:.1f} s, "
-            f"--jobs 2 {j['jobs2']['wall']:.1f} s: speed-up {j['speedup']:.2f}x; CPU s per report "
-            f"{j['jobs1']['cpu'] / n:.2f} / {j['jobs2']['cpu'] / n:.2f}"
-        )
+        lines += print_jobs(results["jobs"])
     if "batch" in results:
         b = results["batch"]
         cold, warm = b["cold"], b["warm"]
