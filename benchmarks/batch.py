@@ -216,9 +216,15 @@ _RUSAGE_TAG = "CXBENCH-RUSAGE "
 # `cxresearch report` in this interpreter, then its own CPU seconds and its children's
 # (reaped kernels and render workers) as the last line of stderr.
 _CLI_WITH_RUSAGE = f"""
-import json, resource, sys
+import json, os, resource, sys
 from cxresearch.cli import main
 sys.argv[0] = "cxresearch"
+if os.environ.get("CXBENCH_PRESTART") == "1":  # kernels started ahead (not a CLI option)
+    import cxresearch.report.executors as ex
+    default = ex.make_executor
+    ex.make_executor = lambda name, **kw: (
+        ex.LocalExecutor(kw["jobs"], prestart=True) if name == "local" else default(name, **kw)
+    )
 try:
     code = main(sys.argv[1:])
 finally:
@@ -231,13 +237,16 @@ sys.exit(code)
 """
 
 
-def cli_batch(root: Path, *args: str, code: Path | None = None) -> dict[str, float]:
+def cli_batch(
+    root: Path, *args: str, code: Path | None = None, prestart: bool = False
+) -> dict[str, float]:
     """``cxresearch report ARGS`` in ``root``: wall seconds, CPU seconds of it and its kernels.
 
     ``code``: a folder holding another version of the ``cxresearch`` package, run instead
-    of this checkout's (``--before REF``).
+    of this checkout's (``--before REF``). ``prestart``: the local executor starts each
+    report's kernel ahead (``LocalExecutor(prestart=True)``).
     """
-    env = dict(os.environ)
+    env = dict(os.environ, CXBENCH_PRESTART="1" if prestart else "0")
     if code is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")]).rstrip(":")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -281,32 +290,37 @@ def _drop_data_cache(root: Path) -> None:
         shutil.rmtree(root / ".cache" / "cxresearch" / folder, ignore_errors=True)
 
 
-def jobs_speedup(repeat: int, before: str | None = None) -> dict[str, Any]:
+def jobs_speedup(repeat: int, before: str | None = None, prestart: bool = False) -> dict[str, Any]:
     """The demo batch, forced, with --jobs 1 and --jobs 2 alternately; medians.
 
     With ``before``, the same batches also run with the ``cxresearch`` package of that git
-    ref, alternating with this checkout's (``before_jobs1``, ``before_jobs2``).
+    ref, alternating with this checkout's (``before_jobs1``, ``before_jobs2``); with
+    ``prestart``, also with kernels started ahead (``prestart_jobs1``, ...).
     """
     with tempfile.TemporaryDirectory(prefix="cxbench-jobs-") as tmp:
         code = _package_at(before, Path(tmp) / "code") if before else None
         output = Path(tmp) / "reports"
-        variants = [("", None)] + ([("before_", code)] if code is not None else [])
+        variants: list[tuple[str, Path | None, bool]] = [("", None, False)]
+        if code is not None:
+            variants.append(("before_", code, False))
+        if prestart:
+            variants.append(("prestart_", None, True))
         runs: dict[str, list[dict[str, float]]] = {}
         for _ in range(repeat):
-            for prefix, package in variants:
+            for prefix, package, ahead in variants:
                 for jobs in (1, 2):
                     _drop_data_cache(REPO)
                     runs.setdefault(f"{prefix}jobs{jobs}", []).append(
                         cli_batch(
                             REPO, "--force", "--jobs", str(jobs), "--output", str(output),
-                            code=package,
+                            code=package, prestart=ahead,
                         )
                     )  # fmt: skip
     out: dict[str, Any] = {key: _median(value) for key, value in runs.items()}
-    out["speedup"] = out["jobs1"]["wall"] / out["jobs2"]["wall"]
+    for prefix, _, _ in variants:
+        out[f"{prefix}speedup"] = out[f"{prefix}jobs1"]["wall"] / out[f"{prefix}jobs2"]["wall"]
     if before:
         out["before"] = before
-        out["before_speedup"] = out["before_jobs1"]["wall"] / out["before_jobs2"]["wall"]
     return out
 
 
@@ -609,7 +623,12 @@ def print_floor_and_analyses(
 
 def print_jobs(j: dict[str, Any]) -> list[str]:
     lines = []
-    for prefix, name in (("", "this checkout"), ("before_", j.get("before"))):
+    variants = (
+        ("", "this checkout"),
+        ("before_", j.get("before")),
+        ("prestart_", "this checkout, kernels started ahead"),
+    )
+    for prefix, name in variants:
         if f"{prefix}jobs1" not in j:
             continue
         one, two = j[f"{prefix}jobs1"], j[f"{prefix}jobs2"]
@@ -738,6 +757,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "was at this git ref (e.g. before a change)"
         ),
     )
+    parser.add_argument(
+        "--prestart",
+        action="store_true",
+        help="also run the demo batch (jobs) with kernels started ahead",
+    )
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write raw results")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
@@ -763,7 +787,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("floor", lambda: floor(repeat)),
         ("analyses", lambda: analyses(max(1, repeat // 2))),
-        ("jobs", lambda: jobs_speedup(max(1, repeat // 2), args.before)),
+        ("jobs", lambda: jobs_speedup(max(1, repeat // 2), args.before, args.prestart)),
         ("batch", lambda: many_batch(clients)),
         ("load", lambda: loads(rows, args.before, 1 if args.quick else 3)),
         ("big", lambda: big(rows, boot_rows)),
