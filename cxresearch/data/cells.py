@@ -17,6 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch.data.arrow_text import (
+    blank_cells,
+    decimal_numbers,
+    maybe_padded,
+    text_chunks,
+    with_blanks_missing,
+)
+
 __all__ = [
     "PLAIN_NUMBER",
     "blank_to_missing",
@@ -57,6 +65,9 @@ def stripped(series: pd.Series) -> pd.Series:
     The column is returned as it is (no copy) when no cell has whitespace to remove.
     """
     text = series if series.dtype == "str" else series.astype("str")
+    chunks = text_chunks(text)
+    if chunks is not None and not maybe_padded(chunks):
+        return text
     trimmed = text.str.strip()
     # Stripping only removes characters: equal byte counts mean nothing was removed.
     if _utf8_bytes(trimmed) == _utf8_bytes(text):
@@ -85,6 +96,12 @@ def _utf8_bytes(text: pd.Series) -> int:
 
 def blank_to_missing(text: pd.Series) -> pd.Series:
     """Empty strings become missing (``str`` dtype in, ``str`` dtype out)."""
+    chunks = text_chunks(text)
+    if chunks is not None:
+        blank = blank_cells(chunks)
+        if int(blank.sum()) == int(text.isna().sum()):
+            return text
+        return with_blanks_missing(text, chunks, blank)
     empty = text.eq("").fillna(False).to_numpy(dtype=bool)
     return text.mask(empty, None) if empty.any() else text
 
@@ -144,6 +161,10 @@ def plain_numbers(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ``parsed`` marks the cells that are plain decimals. Exponents (``1e1``), ``inf`` and
     ``nan`` are not plain decimals.
     """
+    chunks = text_chunks(text)
+    simple = decimal_numbers(chunks) if chunks is not None else None
+    if simple is not None:  # every cell "123", "123.45" or blank
+        return simple, ~np.isnan(simple)
     plain = _digits(text)
     blank = text.isna().to_numpy(dtype=bool) | text.eq("").fillna(False).to_numpy(dtype=bool)
     if not (plain | blank).all():  # more than whole numbers and blanks: the full pattern

@@ -19,9 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from cxresearch.data.arrow_text import memory_returned
 from cxresearch.data.prepare import export_to_raw, is_score_column
 from cxresearch.data.readers import read_export
-from cxresearch.data.schema import FLOAT_COLUMNS, validate_responses
+from cxresearch.data.schema import FLOAT_COLUMNS, validate_handed
 from cxresearch.errors import DataError
 
 __all__ = ["load_responses"]
@@ -99,6 +100,27 @@ def load_responses(
     paths = [Path(p) for p in ([path] if isinstance(path, str | PathLike) else path)]
     if not paths:
         raise DataError("no data files given")
+    with memory_returned():
+        return _load(paths, mapping, scales, sheet, format, header_rows, encoding, delimiter,
+                     constants, id, recode, missing, exclude, keep)  # fmt: skip
+
+
+def _load(
+    paths: list[Path],
+    mapping: Mapping[str, str] | None,
+    scales: Mapping[str, Sequence[float]] | None,
+    sheet: str | int | None,
+    format: str,
+    header_rows: int | None,
+    encoding: str | None,
+    delimiter: str | None,
+    constants: Mapping[str, Any] | None,
+    id: str | None,
+    recode: Mapping[str, Mapping[Any, Any]] | None,
+    missing: Sequence[Any] | Mapping[str, Sequence[Any]] | None,
+    exclude: Mapping[str, Any] | None,
+    keep: Collection[str],
+) -> pd.DataFrame:
     frames, steps, files = [], [], []
     missing_codes: dict[str, dict[str, int]] = {}
     ignored: list[str] = []
@@ -145,14 +167,18 @@ def load_responses(
                 **{k: v for k, v in export.details.items() if k != "notes"},
             }
         )
-    raw = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    del export  # the raw frames share its columns; they are let go while validating
+    raw = frames.pop() if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    frames.clear()
     source = str(paths[0]) if len(paths) == 1 else ", ".join(str(p) for p in paths)
     attr_scales = {
         str(k): (float(v[0]), float(v[1]))
         for k, v in (scales or {}).items()
         if str(k).startswith("attr_")
     }
-    frame = validate_responses(raw.reset_index(drop=True), source=source, scales=attr_scales)
+    handed = [raw.reset_index(drop=True)]
+    del raw
+    frame = validate_handed(handed, source=source, scales=attr_scales)
     ignored += _refuse_empty_scores(frame, sources, source)
     digest = (
         files[0]["sha256"]

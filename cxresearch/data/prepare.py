@@ -291,6 +291,9 @@ def _recode(
 
 def _numbers(series: pd.Series) -> pd.Series:
     """Plain decimals as floats (NaN for anything else), parsed a whole column at a time."""
+    if series.dtype == np.float64:
+        values = series.to_numpy(dtype=float)
+        return pd.Series(np.where(np.isfinite(values), values, np.nan), index=series.index)
     if is_numeric(series):  # Parquet and SPSS numbers: no round trip through text
         values = series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         return pd.Series(np.where(np.isfinite(values), values, np.nan), index=series.index)

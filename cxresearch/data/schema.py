@@ -35,6 +35,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch.data.arrow_text import (
+    codes,
+    decimal_numbers,
+    fixed_datetimes,
+    member_codes,
+    text_chunks,
+)
 from cxresearch.data.cells import (
     blank_to_missing,
     is_numeric,
@@ -80,6 +87,8 @@ _ENUMS: dict[str, tuple[str, ...]] = {
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none"})
 _TRUE_TOKENS = frozenset({"true", "1", "1.0", "yes", "kyllä"})
 _FALSE_TOKENS = frozenset({"false", "0", "0.0", "no", "ei"})
+# The same tokens in a fixed order (true, false, missing) for the whole-column fast path.
+_BOOL_ORDER = (*sorted(_TRUE_TOKENS), *sorted(_FALSE_TOKENS), *sorted(_MISSING_TOKENS))
 # Finnish survey tools export day-first dates; ISO 8601 is tried first.
 _DAY_FIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 _SHOW = 5  # offending rows listed per column
@@ -171,17 +180,30 @@ def _number_hint(text: Any) -> str:
     return ""
 
 
+def _decimal_cells(series: pd.Series) -> np.ndarray | None:
+    chunks = text_chunks(series)
+    return decimal_numbers(chunks) if chunks is not None else None
+
+
 def _numbers(series: pd.Series, column: str, problems: _Problems) -> np.ndarray:
     """Float values (NaN = missing); unparseable or infinite cells are reported."""
     n = len(series)
     if pd.api.types.is_bool_dtype(series.dtype):
         problems.add(column, np.arange(n), lambda pos: "a yes/no value, not a number")
         return np.full(n, np.nan)
-    if pd.api.types.is_numeric_dtype(series.dtype):
+    if series.dtype == np.float64:  # Parquet's and SPSS's numbers: NaN is already missing
+        out = series.to_numpy(dtype=float, copy=True)
+        bad = np.isinf(out)
+        shown = series
+    elif pd.api.types.is_numeric_dtype(series.dtype):
         values = pd.to_numeric(series, errors="coerce").astype("Float64")
         out = np.array(values.to_numpy(dtype=float, na_value=np.nan))
         bad = np.isinf(out)
         shown = series
+    elif (whole := _decimal_cells(series)) is not None:
+        # Every cell "123" or "123.45" or blank: nothing to strip, no missing-value token,
+        # no exponent possible, so the column needs no text steps.
+        out, bad, shown = whole, np.isinf(whole), series
     else:
         # Plain decimals only: pandas would read "1e1" as 10 and "inf" as infinity, and a
         # score of "1e1" is a typo or a spreadsheet's doing, not an NPS of 10.
@@ -241,6 +263,12 @@ def _bools(series: pd.Series, column: str, problems: _Problems) -> pd.Series:
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
         # Parquet's nullable yes/no columns arrive as Python True/False/None objects.
         return series.astype("boolean")
+    chunks = text_chunks(series)
+    codes = member_codes(chunks, _BOOL_ORDER) if chunks is not None else None
+    if codes is not None:  # every cell exactly one of the tokens: nothing to report
+        is_true = (codes >= 0) & (codes < len(_TRUE_TOKENS))
+        is_false = (codes >= len(_TRUE_TOKENS)) & (codes < len(_TRUE_TOKENS) + len(_FALSE_TOKENS))
+        return _boolean(is_true, is_false, series.index)
     text, missing = _tokens(series)
     lowered = text.str.lower()
     is_true = lowered.isin(_TRUE_TOKENS).to_numpy(dtype=bool)
@@ -252,9 +280,13 @@ def _bools(series: pd.Series, column: str, problems: _Problems) -> pd.Series:
             f"{value_at(text, pos)!r} is not a yes/no value (true/false, 1/0, yes/no, kyllä/ei)"
         ),
     )
+    return _boolean(is_true, is_false, series.index)
+
+
+def _boolean(is_true: np.ndarray, is_false: np.ndarray, index: pd.Index) -> pd.Series:
     values = pd.array(is_true, dtype="boolean")
     values[~(is_true | is_false)] = pd.NA
-    return pd.Series(values, index=series.index)
+    return pd.Series(values, index=index)
 
 
 # An ISO time followed by a UTC offset: the offset is dropped, keeping the wall-clock time.
@@ -279,8 +311,12 @@ def _iso(text: pd.Series) -> pd.Series:
 
 
 def _datetimes(series: pd.Series, column: str, problems: _Problems) -> pd.Series:
+    chunks = text_chunks(series)
+    stamps = fixed_datetimes(chunks) if chunks is not None else None
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         parsed = pd.Series(series, copy=True)
+    elif stamps is not None:  # every cell "YYYY-MM-DD HH:MM[:SS]" and a real time, or blank
+        parsed = pd.Series(stamps, index=series.index)
     else:
         text, missing = _tokens(series)
         kept = text.mask(missing, None)
@@ -312,9 +348,14 @@ def _enum(
     series: pd.Series, column: str, allowed: tuple[str, ...], problems: _Problems, *, blank_ok: bool
 ) -> pd.Series:
     text = _text(series)
-    lowered = text.str.lower()
-    blank = lowered.isna().to_numpy()
-    unknown = ~blank & ~lowered.isin(allowed).to_numpy(dtype=bool)
+    chunks = text_chunks(text)
+    codes = member_codes(chunks, allowed) if chunks is not None else None
+    if codes is not None:  # every cell already one of the allowed values, or blank
+        lowered, blank, unknown = text, codes < 0, np.zeros(len(codes), dtype=bool)
+    else:
+        lowered = text.str.lower()
+        blank = lowered.isna().to_numpy()
+        unknown = ~blank & ~lowered.isin(allowed).to_numpy(dtype=bool)
     choices = ", ".join(allowed)
     if not blank_ok:
         problems.add(column, positions(blank), lambda pos: f"blank; must be one of {choices}")
@@ -328,16 +369,33 @@ def _enum(
 
 def _duplicates(ids: pd.Series, problems: _Problems) -> None:
     """Each repeated ``response_id`` after its first row, naming that first row."""
-    codes, _ = pd.factorize(ids, use_na_sentinel=True)
-    seen = codes >= 0
+    chunks = text_chunks(ids)
+    if chunks:
+        found = codes(chunks)
+    else:
+        found, _ = pd.factorize(ids, use_na_sentinel=True)
+    seen = found >= 0
     if not seen.any():
         return
-    first = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
+    first = np.full(int(found.max(initial=-1)) + 1, -1, dtype=np.int64)
     # Positions in reverse: the last write for each id is its first row.
     order = np.flatnonzero(seen)[::-1]
-    first[codes[order]] = order
-    repeated = positions(seen & (first[np.where(seen, codes, 0)] != np.arange(len(codes))))
-    problems.add("response_id", repeated, lambda pos: f"duplicate of row {first[codes[pos]] + 1}")
+    first[found[order]] = order
+    repeated = positions(seen & (first[np.where(seen, found, 0)] != np.arange(len(found))))
+    problems.add("response_id", repeated, lambda pos: f"duplicate of row {first[found[pos]] + 1}")
+
+
+def _release_arrow_memory() -> None:
+    """Hand the memory Arrow freed (raw text columns) back to the system.
+
+    Arrow's allocator keeps freed pages for reuse, but the typed columns that follow are
+    numpy's: without this, the freed text would still count in the process's memory.
+    """
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return
+    pa.default_memory_pool().release_unused()
 
 
 def _check_scales(
@@ -412,6 +470,22 @@ def validate_responses(
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    return validate_handed([frame], source=source, scales=scales)
+
+
+def validate_handed(
+    handed: list[pd.DataFrame],
+    *,
+    source: str = "<frame>",
+    scales: Mapping[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
+    """:func:`validate_responses` of the one frame in ``handed``, which it empties.
+
+    Each raw column is let go as soon as its typed column is made, so when the caller
+    keeps no other reference to the frame (``load_responses``), a million-row export's
+    text is not held beside the whole typed frame.
+    """
+    frame = handed.pop()
     columns = [str(c) for c in frame.columns]
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
@@ -420,7 +494,9 @@ def validate_responses(
         )
     # Work on positions: a concatenated frame may repeat index labels, which would break
     # column assignment; the caller's index is restored at the end.
+    index, attrs = frame.index, dict(frame.attrs)
     raw = frame.reset_index(drop=True)
+    del frame
     raw.columns = pd.Index(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
@@ -431,8 +507,8 @@ def validate_responses(
 
     out = pd.DataFrame(index=raw.index)
     problems = _Problems(ids=_text(raw["response_id"]))
-    for column in raw.columns:
-        series = raw[column]
+    for column in list(raw.columns):
+        series = raw.pop(column)
         if column in REQUIRED_COLUMNS:
             out[column] = problems.ids if column == "response_id" else _text(series)
             problems.add(
@@ -464,11 +540,14 @@ def validate_responses(
         else:
             out[column] = series.copy()
 
+        del series
+        _release_arrow_memory()
+
     _duplicates(problems.ids, problems)
     problems.raise_if_any(source)
 
-    out.index = frame.index
-    out.attrs = dict(frame.attrs)
+    out.index = index
+    out.attrs = attrs
     if "customer_type" not in out.columns:
         out["customer_type"] = pd.Series(CUSTOMER_TYPES[0], index=out.index, dtype="str")
         out.attrs["defaults_filled"] = {"customer_type": CUSTOMER_TYPES[0]}

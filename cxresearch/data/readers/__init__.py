@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from os import PathLike
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -21,6 +22,7 @@ from cxresearch.data.readers import google_forms as gf
 from cxresearch.data.readers import qualtrics as qx
 from cxresearch.data.readers import surveymonkey as sm
 from cxresearch.data.readers.common import (
+    TEXT_DTYPE,
     clean_name,
     count_blank_rows,
     drop_unnamed_empty,
@@ -32,6 +34,7 @@ from cxresearch.errors import DataError
 
 __all__ = ["FORMATS", "Export", "read_export"]
 
+T = TypeVar("T")
 _TEXT = frozenset({".csv", ".txt", ".tsv"})
 _EXCEL = frozenset({".xlsx", ".xlsm"})
 _SPSS = frozenset({".sav", ".zsav", ".por"})
@@ -169,44 +172,45 @@ def read_export(
 ) -> Export:
     """Read a survey export as the tool wrote it.
 
-    Parameters
-    ----------
-    path : str or path-like
-        ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm``, ``.sav``/``.zsav``/``.por`` or
-        ``.parquet``.
-    format : str, optional
-        ``"auto"`` (default) detects Qualtrics (current and legacy), SurveyMonkey and
-        Google Forms from the header rows, else reads a plain table; or one of
-        :data:`FORMATS` to insist (a mismatch is an error).
-    sheet : str or int, optional
-        Excel sheet name or 0-based position (the first by default).
-    header_rows : int, optional
-        Rows above the data in a plain export (Webropol, Questback, Typeform, …): the first
-        gives the column names, the second (if any) the question texts. Setting it turns
-        tool detection off.
-    encoding, delimiter : str, optional
-        Force the text encoding or the delimiter; both are detected from the file otherwise.
-    keep : collection of str, optional
-        Qualtrics rows to keep rather than exclude: any of ``"preview"``, ``"test"``,
-        ``"spam"``, ``"unfinished"``.
+        Parameters
+        ----------
+        path : str or path-like
+            ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm``, ``.sav``/``.zsav``/``.por`` or
+            ``.parquet``.
+        format : str, optional
+            ``"auto"`` (default) detects Qualtrics (current and legacy), SurveyMonkey and
+            Google Forms from the header rows, else reads a plain table; or one of
+            :data:`FORMATS` to insist (a mismatch is an error).
+        sheet : str or int, optional
+            Excel sheet name or 0-based position (the first by default).
+        header_rows : int, optional
+            Rows above the data in a plain export (Webropol, Questback, Typeform, …): the first
+            gives the column names, the second (if any) the question texts. Setting it turns
+            tool detection off.
+        encoding, delimiter : str, optional
+            Force the text encoding or the delimiter; both are detected from the file otherwise.
+        keep : collection of str, optional
+            Qualtrics rows to keep rather than exclude: any of ``"preview"``, ``"test"``,
+            ``"spam"``, ``"unfinished"``.
 
-    Returns
-    -------
-    Export
+        Returns
+        -------
+        Export
 
-    Raises
-    ------
-    DataError
-        The file is missing, unreadable, of an unknown type or not the format asked for;
-        see :mod:`cxresearch.data.readers.text` for what makes delimited text refused.
+        Raises
+        ------
+        DataError
+            The file is missing, unreadable, of an unknown type or not the format asked for;
+            see :mod:`cxresearch.data.readers.text` for what makes delimited text refused.
 
-    Examples
-    --------
-    >>> from pathlib import Path
-    >>> folder = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "exports"
-    >>> export = read_export(folder / "qualtrics.csv")  # doctest: +SKIP
-    >>> export.format, export.excluded  # doctest: +SKIP
-    ('qualtrics', {'preview': 2, 'test': 1, 'unfinished': 3})
+        Examples
+        --------
+        >>> from pathlib import Path
+    from typing import TypeVar
+        >>> folder = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "exports"
+        >>> export = read_export(folder / "qualtrics.csv")  # doctest: +SKIP
+        >>> export.format, export.excluded  # doctest: +SKIP
+        ('qualtrics', {'preview': 2, 'test': 1, 'unfinished': 3})
     """
     file = Path(path)
     suffix = file.suffix.lower()
@@ -223,12 +227,24 @@ def read_export(
         raise DataError(f"{file}: unsupported file type {suffix or '(none)'!r}; use {names}")
     if sheet is not None and suffix not in _EXCEL:
         raise ValueError(f"sheet={sheet!r} applies to Excel files only, not {file}")
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{file}: file not found") from None
-    except OSError as error:
-        raise DataError(f"{file}: cannot read the file: {error.strerror or error}") from None
+    if suffix in _TEXT:
+        from cxresearch.data.readers.text import read_text_file, scan_file
+
+        # Text is hashed in one streaming pass and parsed from the file: a million-row
+        # export is not held in memory as bytes beside the table parsed from it.
+        scan = _read(file, scan_file)
+        export = Export(data=pd.DataFrame(), source=str(file), sha256=scan.sha256)
+        table = read_text_file(file, scan, encoding=encoding, delimiter=delimiter)
+        export.details.update(
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            ends_with_newline=table.ends_with_newline,
+        )
+        handed = [table.records]
+        del table
+        export = _tabular(export, handed, header_rows=header_rows, keep=keep, plain_format="csv")
+        return _check_format(export, format, file)
+    data = _read(file, Path.read_bytes)
     export = Export(data=pd.DataFrame(), source=str(file), sha256=hashlib.sha256(data).hexdigest())
     if suffix in _SPSS:
         from cxresearch.data.readers.spss import read_spss
@@ -244,32 +260,55 @@ def read_export(
             export.data, counts = qx.exclude_by_status(export.data, {}, file, keep=keep)
             export.excluded.update(counts)
     elif suffix in _PARQUET:
-        try:
-            frame = pd.read_parquet(io.BytesIO(data))
-        except Exception as error:  # pyarrow raises ArrowInvalid and OSError variants
-            raise DataError(f"{file}: cannot read as Parquet: {type(error).__name__}") from None
+        file_bytes = [data]
+        del data
+        frame = _parquet_frame(file_bytes, file)
         export.format = "parquet"
         export.details["rows"] = len(frame)
         export = _finish(export, [clean_name(c) for c in frame.columns], frame, [])
-    elif suffix in _EXCEL:
+    else:
         records, chosen = _excel_records(data, file, sheet)
         export.details["sheet"] = chosen
         export = _tabular(
             export, [records], header_rows=header_rows, keep=keep, plain_format="excel"
         )
-    else:
-        from cxresearch.data.readers.text import read_records
+    return _check_format(export, format, file)
 
-        table = read_records(data, file, encoding=encoding, delimiter=delimiter)
-        del data  # the parsed table holds the text now; do not keep the file twice
-        export.details.update(
-            encoding=table.encoding,
-            delimiter=table.delimiter,
-            ends_with_newline=table.ends_with_newline,
-        )
-        handed = [table.records]
-        del table
-        export = _tabular(export, handed, header_rows=header_rows, keep=keep, plain_format="csv")
+
+def _parquet_frame(handed: list[bytes], file: Path) -> pd.DataFrame:
+    """The Parquet file's table as pandas, each column freed from Arrow once converted.
+
+    Text becomes pandas' Arrow-backed ``str``; yes/no columns become nullable ``boolean``
+    (``pd.read_parquet`` makes a column with a missing cell Python objects, 33 MiB per
+    million rows and slower to check). Index columns stored by pandas are restored as
+    ``pd.read_parquet`` does (pyarrow reads pandas' metadata).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def mapped(arrow_type: pa.DataType) -> object:
+        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            return TEXT_DTYPE
+        return pd.BooleanDtype() if pa.types.is_boolean(arrow_type) else None
+
+    try:
+        table = pq.read_table(pa.py_buffer(handed.pop()))
+        return table.to_pandas(types_mapper=mapped, self_destruct=True, split_blocks=True)
+    except Exception as error:  # pyarrow raises ArrowInvalid and OSError variants
+        raise DataError(f"{file}: cannot read as Parquet: {type(error).__name__}") from None
+
+
+def _read(file: Path, read: Callable[[Path], T]) -> T:
+    """``read(file)`` with a missing or unreadable file as a DataError naming it."""
+    try:
+        return read(file)
+    except FileNotFoundError:
+        raise DataError(f"{file}: file not found") from None
+    except OSError as error:
+        raise DataError(f"{file}: cannot read the file: {error.strerror or error}") from None
+
+
+def _check_format(export: Export, format: str, file: Path) -> Export:
     if format != "auto" and export.format != format:
         raise DataError(
             f"{file}: data.format is {format!r} but the file looks like {export.format!r} "

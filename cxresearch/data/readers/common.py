@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch.data.arrow_text import blank_cells, maybe_padded, text_chunks
 from cxresearch.errors import DataError, excerpt
 
 __all__ = [
@@ -100,6 +101,9 @@ def refuse_duplicates(names: Sequence[str], path: Any, *, hint: str = "") -> Non
 
 
 def _blank(series: pd.Series) -> np.ndarray:
+    chunks = text_chunks(series)
+    if chunks is not None and not maybe_padded(chunks):  # no strip needed: read the offsets
+        return blank_cells(chunks)
     if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
         text = series.astype("str").str.strip()
         return np.asarray(text.isna() | text.eq(""), dtype=bool)

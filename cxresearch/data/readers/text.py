@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -33,7 +34,15 @@ import pandas as pd
 from cxresearch.data.readers.common import TEXT_DTYPE
 from cxresearch.errors import DataError
 
-__all__ = ["TextTable", "decode_to_utf8", "read_records", "sniff_delimiter"]
+__all__ = [
+    "FileScan",
+    "TextTable",
+    "decode_to_utf8",
+    "read_records",
+    "read_text_file",
+    "scan_file",
+    "sniff_delimiter",
+]
 
 _CHUNK = 1 << 24
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
@@ -49,6 +58,40 @@ class TextTable:
     encoding: str
     delimiter: str
     ends_with_newline: bool
+
+
+@dataclass
+class FileScan:
+    """What one streaming pass over a text file learns without keeping the file in memory."""
+
+    sha256: str
+    head: bytes  # the first MiB
+    quotes: int  # number of '"' bytes in the whole file
+    ends_with_newline: bool | None  # None: the file ends with 4 KiB or more of NUL bytes
+
+
+def scan_file(path: Path) -> FileScan:
+    """Digest, first MiB, quote count and last byte of ``path``, reading 16 MiB at a time.
+
+    Raises ``OSError`` (``FileNotFoundError``) as :func:`open` does.
+    """
+    digest, quotes, head, tail, total = hashlib.sha256(), 0, b"", b"", 0
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
+    with path.open("rb") as handle:
+        while size := handle.readinto(buffer):
+            digest.update(view[:size])
+            quotes += buffer.count(b'"', 0, size)
+            total += size
+            if not head:
+                head = bytes(view[: min(size, 1 << 20)])
+            tail = (tail + bytes(view[max(0, size - 4096) : size]))[-4096:]
+    # As read_records decides it: the last byte that is not NUL is a line break.
+    kept = tail.rstrip(b"\x00")
+    ends: bool | None = kept.endswith((b"\n", b"\r"))
+    if not kept and total > len(tail):
+        ends = None  # 4 KiB of NUL at the end: read_records looks at the whole file
+    return FileScan(digest.hexdigest(), head, quotes, ends)
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -250,14 +293,18 @@ def _string_dtype(arrow_type: object) -> object:
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def _parse(utf8: bytes, delimiter: str, width: int, *, check_utf8: bool) -> Any:
-    """Arrow's CSV parser, every column as text; raises ArrowInvalid on a wrong row."""
+def _parse(utf8: bytes | Path, delimiter: str, width: int, *, check_utf8: bool) -> Any:
+    """Arrow's CSV parser, every column as text; raises ArrowInvalid on a wrong row.
+
+    ``utf8`` is the text, or the path of a file that is UTF-8 without a byte-order mark
+    (Arrow then reads it in blocks, so the file is never held whole beside the table).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [f"f{i}" for i in range(width)]
     return pacsv.read_csv(
-        pa.py_buffer(utf8),
+        pa.OSFile(str(utf8)) if isinstance(utf8, Path) else pa.py_buffer(utf8),
         # Blocks of 4 MiB let both cores parse (16 MiB blocks left one idle on 2 cores).
         read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
         parse_options=pacsv.ParseOptions(
@@ -342,3 +389,55 @@ def read_records(
         delimiter=chosen,
         ends_with_newline=data.rstrip(b"\x00").endswith((b"\n", b"\r")),
     )
+
+
+def read_text_file(
+    path: Path,
+    scan: FileScan,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> TextTable:
+    """:func:`read_records` of the file at ``path``, without holding the whole file.
+
+    The common case, a UTF-8 file without a byte-order mark whose quotes pair up, is parsed
+    by Arrow straight from the file (it checks the UTF-8 as it parses), so memory holds the
+    parsed table and not the file's bytes besides. Anything else -- another encoding, a
+    byte-order mark, NUL bytes, an odd number of quotes, a row Arrow refuses -- is read by
+    :func:`read_records` from the file's bytes, which decides and names the problem exactly
+    as before.
+
+    Parameters
+    ----------
+    path : Path
+        The file (also named in error messages).
+    scan : FileScan
+        :func:`scan_file` of that file.
+    encoding, delimiter : str, optional
+        As for :func:`read_records`.
+    """
+    import pyarrow as pa
+
+    head = scan.head
+    plain = (
+        encoding is None
+        and not head.startswith(_BOMS)
+        and b"\x00" not in head[:4096]
+        and scan.quotes % 2 == 0
+        and scan.ends_with_newline is not None
+        and bool(head.strip())
+    )
+    text = head.decode("utf-8", errors="ignore")
+    chosen = delimiter or sniff_delimiter(text)
+    first = _first_records(text, chosen, 1) if plain else []
+    if first:
+        try:
+            table = _parse(path, chosen, len(first[0]), check_utf8=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            table = None  # another encoding or a bad row: the exact path names it
+        if table is not None:
+            records = table.to_pandas(types_mapper=_string_dtype, self_destruct=True)
+            del table
+            records.columns = pd.RangeIndex(len(first[0]))
+            return TextTable(records, "utf-8", chosen, bool(scan.ends_with_newline))
+    return read_records(path.read_bytes(), path, encoding=encoding, delimiter=delimiter)

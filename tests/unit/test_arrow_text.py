@@ -1,0 +1,205 @@
+"""The fast paths of ``cxresearch.data.arrow_text`` change the time, never the result.
+
+Each test validates the same frame twice: as loaded (Arrow-backed text, fast paths on) and
+with every fast path switched off (``text_chunks`` answering None, so the exact path of
+before runs), and requires the same typed frame or the same error message. The reader's
+file path is compared with its bytes path the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxresearch.data import arrow_text, cells, schema
+from cxresearch.data.arrow_text import (
+    blank_cells,
+    decimal_numbers,
+    fixed_datetimes,
+    maybe_padded,
+    member_codes,
+    text_chunks,
+)
+from cxresearch.data.cells import PLAIN_NUMBER
+from cxresearch.data.readers import common
+from cxresearch.data.readers.text import read_records, read_text_file, scan_file
+from cxresearch.errors import DataError
+
+SPACES = [" ", "\t", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85", "\u202f", "\ufeff"]
+NUMBERS = ["7", "10", "0", "007", "7.0", "7.5", "455.55", "-1", "+3", ".5", "5.", "1e1",
+           "inf", "nan", "NA", "n/a", "", " 7", "7 ", "1.2.3", "٣", "x", "9999", "3,5"]  # fmt: skip
+BOOLS = ["true", "false", "1", "0", "1.0", "yes", "no", "kyllä", "ei", "", "NA", "TRUE",
+         "Yes", " true", "maybe", "none"]  # fmt: skip
+STAGES = ["awareness", "purchase", "usage", "", "Usage", " usage", "bogus", "renewal"]
+DATES = ["2026-01-13 15:27", "2026-01-13T15:27", "2026-01-13 15:27:59", "2024-02-29 00:00",
+         "2025-02-29 10:00", "2026-04-31 10:00", "2026-13-01 10:00", "2026-01-01 24:00",
+         "2026-01-01 23:60", "13.01.2026 15:27", "2026-01-13", "", "NA", "1899-12-31 10:00",
+         "2026-1-13 15:27", "2026-01-13 15:27+02:00", "2026-01-13 15:27:07.5"]  # fmt: skip
+# The tokens of a clean export, where every fast path is taken.
+CLEAN = {
+    "numbers": ["7", "10", "0", "007", "7.0", "455.55", "3", ""],
+    "bools": ["true", "false", "1", "0", "yes", "ei", ""],
+    "stages": ["awareness", "purchase", "usage", ""],
+    "dates": ["2026-01-13 15:27", "2024-02-29T00:00", "2026-12-31 23:59", ""],
+}
+TEXT = ["hyvä", "ok", "", "  padded ", "tab\t", "\u00a0nbsp", "é", "kiitos!", "NA"]
+
+
+def _exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fast path off: the modules see no Arrow chunks."""
+    for module in (arrow_text, cells, schema, common):
+        monkeypatch.setattr(module, "text_chunks", lambda text: None)
+
+
+def _outcome(frame: pd.DataFrame) -> pd.DataFrame | str:
+    try:
+        return schema.validate_responses(frame, source="f.csv")
+    except DataError as error:
+        return str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_validation_with_fast_paths_equals_the_exact_path(data: st.DataObject) -> None:
+    rows = data.draw(st.integers(1, 12))
+
+    def column(pool: list[str], clean: str) -> pd.Series:
+        chosen = CLEAN[clean] if clean and data.draw(st.booleans()) else pool
+        cells_ = data.draw(st.lists(st.sampled_from(chosen), min_size=rows, max_size=rows))
+        return pd.Series(cells_, dtype="str")
+
+    frame = pd.DataFrame(
+        {"response_id": [f"r{i}" for i in range(rows)], "client": "c", "wave": "w"}
+    )
+    frame = frame.astype("str")
+    for name, pool, clean in (
+        ("nps", NUMBERS, "numbers"), ("attr_ease", NUMBERS, "numbers"),
+        ("clv", NUMBERS, "numbers"), ("retained", BOOLS, "bools"),
+        ("journey_stage", STAGES, "stages"), ("submitted_at", DATES, "dates"),
+        ("comment", TEXT, ""),
+    ):  # fmt: skip
+        if data.draw(st.booleans()):
+            frame[name] = column(pool, clean)
+    fast = _outcome(frame)
+    with pytest.MonkeyPatch.context() as patch:
+        _exact(patch)
+        exact = _outcome(frame)
+    if isinstance(exact, str) or isinstance(fast, str):
+        assert fast == exact
+    else:
+        pd.testing.assert_frame_equal(fast, exact, check_exact=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=["a", "ä", "1", *SPACES], max_size=4), min_size=1, max_size=20))
+def test_a_column_not_maybe_padded_has_nothing_to_strip(cells_: list[str]) -> None:
+    text = pd.Series(cells_ + [None], dtype="str")
+    chunks = text_chunks(text)
+    assert chunks is not None
+    if not maybe_padded(chunks):
+        assert text.str.strip().equals(text)
+        assert all(c == c.strip() for c in cells_)
+    assert blank_cells(chunks).tolist() == [c == "" for c in cells_] + [True]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet=["0", "1", "9", ".", "-", "+", "e", " "], max_size=5), max_size=20)
+)
+def test_decimal_numbers_accept_only_plain_decimals(cells_: list[str]) -> None:
+    values = decimal_numbers(text_chunks(pd.Series(cells_, dtype="str")) or [])
+    if values is None:
+        return
+    for cell, value in zip(cells_, values.tolist(), strict=True):
+        if cell == "":
+            assert np.isnan(value)
+        else:
+            assert re.fullmatch(PLAIN_NUMBER, cell, flags=re.ASCII), cell
+            assert value == float(cell)
+
+
+def test_member_codes_decline_a_cell_outside_the_values() -> None:
+    chunks = text_chunks(pd.Series(["a", None, "b"], dtype="str"))
+    assert chunks is not None
+    assert member_codes(chunks, ("b", "a")).tolist() == [1, -1, 0]
+    assert member_codes(chunks, ("a",)) is None
+
+
+@pytest.mark.parametrize(
+    "cells_",
+    [
+        ["2026-01-13 15:27", "", "2024-02-29T23:59"],
+        ["2026-01-13 15:27:07", None],
+        ["2026-04-31 10:00"],  # no 31 April: left to the exact parser, which reports it
+        ["2026-01-13 15:27", "2026-01-13 15:27:07"],  # two layouts: declined
+        ["", None],  # no date at all: declined
+    ],
+)
+def test_fixed_datetimes_agree_with_pandas_or_decline(cells_: list[str | None]) -> None:
+    stamps = fixed_datetimes(text_chunks(pd.Series(cells_, dtype="str")) or [])
+    valid = {"2026-01-13 15:27", "2024-02-29T23:59", "2026-01-13 15:27:07", "", None}
+    lengths = {len(c) for c in cells_ if c}
+    if not set(cells_) <= valid or len(lengths) != 1:
+        assert stamps is None
+        return
+    assert stamps is not None
+    expected = pd.to_datetime(pd.Series([c or None for c in cells_]), format="ISO8601")
+    assert stamps.dtype == expected.dtype
+    assert pd.Series(stamps).equals(expected)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'id,nps,comment\n1,7,"two\nlines"\n2,8,"a ""quote"""\n',
+        b"id,nps\n1,7\n2,8",  # no final line break
+        b"id;nps\n1;7\n",
+        "id,kommentti\n1,hyvä\n".encode(),
+        "id,kommentti\n1,hyvä\n".encode("cp1252"),  # another encoding: the bytes path
+        b"\xef\xbb\xbfid,nps\n1,7\n",  # a byte-order mark: the bytes path
+        b"id,nps\n" + b"1,7\n" * 2000 + b"\x00" * 5000,  # NUL bytes after the first 4 KiB
+        b"id,nps\n" + b"1,7\n" * 2000 + b"2,\x00\n",
+    ],
+)
+def test_reading_from_the_file_equals_reading_its_bytes(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    scan = scan_file(path)
+    assert scan.sha256 == hashlib.sha256(content).hexdigest()
+    try:
+        from_bytes = read_records(content, path)
+    except DataError as error:
+        with pytest.raises(DataError) as same:
+            read_text_file(path, scan)
+        assert str(same.value) == str(error)
+        return
+    from_file = read_text_file(path, scan)
+    pd.testing.assert_frame_equal(from_file.records, from_bytes.records)
+    assert (from_file.encoding, from_file.delimiter, from_file.ends_with_newline) == (
+        from_bytes.encoding,
+        from_bytes.delimiter,
+        from_bytes.ends_with_newline,
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"id,nps\n1,7\n2,8,9\n", b'id,nps\n1,"7\n', b"id,nps\n1,7\n2\n"],
+)
+def test_a_bad_file_gets_the_same_error_from_the_file_as_from_its_bytes(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as from_bytes:
+        read_records(content, path)
+    with pytest.raises(DataError) as from_file:
+        read_text_file(path, scan_file(path))
+    assert str(from_file.value) == str(from_bytes.value)
