@@ -107,6 +107,17 @@ def _layout(chunk: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return offsets, data, valid
 
 
+def _one_chunk(chunks: list[Any]) -> list[Any]:
+    """The column as one chunk: a column about to be converted is copied once (a few MiB)
+    rather than checked in ~200 pieces of a few thousand cells, each paying numpy's and
+    Arrow's per-call cost."""
+    import pyarrow as pa
+
+    if len(chunks) <= 1:
+        return chunks
+    return [pa.chunked_array(chunks, type=chunks[0].type).combine_chunks()]
+
+
 def _present(offsets: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     """Cells that hold at least one byte (valid and not empty)."""
     filled = offsets[1:] > offsets[:-1]
@@ -140,20 +151,8 @@ def with_blanks_missing(text: pd.Series, chunks: list[Any], blank: np.ndarray) -
 
     out, start = [], 0
     for chunk in chunks:
-        n = len(chunk)
-        keep = ~blank[start : start + n]
-        start += n
-        bits = np.packbits(np.concatenate([np.zeros(chunk.offset, bool), keep]), bitorder="little")
-        buffers = chunk.buffers()
-        out.append(
-            pa.Array.from_buffers(
-                chunk.type,
-                n,
-                [pa.py_buffer(bits), buffers[1], buffers[2]],
-                null_count=int(n - keep.sum()),
-                offset=chunk.offset,
-            )
-        )
+        out.append(_with_validity(chunk, ~blank[start : start + len(chunk)]))
+        start += len(chunk)
     array = pa.chunked_array(out, type=chunks[0].type if chunks else pa.large_string())
     if not pa.types.is_large_string(array.type):
         array = array.cast(pa.large_string())
@@ -171,7 +170,7 @@ def decimal_numbers(chunks: list[Any]) -> np.ndarray | None:
     import pyarrow.compute as pc
 
     parts = []
-    for chunk in chunks:
+    for chunk in _one_chunk(chunks):
         offsets, data, valid = _layout(chunk)
         present = _present(offsets, valid)
         used = data[offsets[0] : offsets[-1]]
@@ -185,38 +184,49 @@ def decimal_numbers(chunks: list[Any]) -> np.ndarray | None:
             points = np.concatenate([[0], np.cumsum(data == ord("."))])
             if (points[ends] - points[starts] > 1).any():
                 return None
-        if not present.all():
-            bits = np.packbits(
-                np.concatenate([np.zeros(chunk.offset, bool), present]), bitorder="little"
-            )
-            buffers = chunk.buffers()
-            chunk = pa.Array.from_buffers(
-                chunk.type, len(chunk), [pa.py_buffer(bits), buffers[1], buffers[2]],
-                offset=chunk.offset,
-            )  # fmt: skip
-        try:
-            parsed = pc.cast(chunk, pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # the exact path decides
-            return None
-        parts.append(np.asarray(parsed.to_numpy(zero_copy_only=False), dtype=float))
-    return np.concatenate(parts) if parts else np.zeros(0)
+        parts.append(chunk if present.all() else _with_validity(chunk, present))
+    if not parts:
+        return np.zeros(0)
+    try:  # one call for the whole column: the per-call cost of ~200 chunks adds up
+        parsed = pc.cast(pa.chunked_array(parts, type=parts[0].type), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # the exact path decides
+        return None
+    return np.array(parsed.to_numpy(), dtype=float)  # writable: callers blank bad cells
 
 
-def codes(chunks: list[Any]) -> np.ndarray:
+def _with_validity(chunk: Any, valid: np.ndarray) -> Any:
+    """``chunk`` with the cells where ``valid`` is False missing (buffers shared)."""
+    import pyarrow as pa
+
+    bits = np.packbits(np.concatenate([np.zeros(chunk.offset, bool), valid]), bitorder="little")
+    buffers = chunk.buffers()
+    return pa.Array.from_buffers(
+        chunk.type,
+        len(chunk),
+        [pa.py_buffer(bits), buffers[1], buffers[2]],
+        null_count=int(len(valid) - valid.sum()),
+        offset=chunk.offset,
+    )
+
+
+def codes(chunks: list[Any]) -> np.ndarray | None:
     """Equal cells get equal codes (0, 1, ... in order of first appearance); missing -1.
 
-    Arrow's hash table over all chunks at once, about twice as fast as ``pd.factorize``
-    of the same column (which encodes the same way and then converts).
+    None when no two present cells are equal (nothing is repeated). Arrow's hash table
+    over all chunks at once, about twice as fast as ``pd.factorize`` of the same column.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=chunks[0].type))
+    present = sum(len(c) - c.null_count for c in chunks)
+    if not encoded.chunks or len(encoded.chunks[-1].dictionary) == present:
+        return None
     parts = [
         np.asarray(pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
         for c in encoded.chunks
     ]
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    return np.concatenate(parts)
 
 
 def member_codes(chunks: list[Any], values: tuple[str, ...]) -> np.ndarray | None:
@@ -227,14 +237,14 @@ def member_codes(chunks: list[Any], values: tuple[str, ...]) -> np.ndarray | Non
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = []
-    value_set = pa.array(list(values), type=pa.large_string())
-    for chunk in chunks:
-        found = pc.index_in(chunk.cast(pa.large_string()), value_set=value_set)
-        if found.null_count != chunk.null_count:
-            return None
-        parts.append(np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False)))
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+    array = pa.chunked_array(chunks, type=chunks[0].type) if chunks else None
+    if array is None:
+        return np.zeros(0, np.int64)
+    value_set = pa.array(list(values), type=array.type)
+    found = pc.index_in(array, value_set=value_set)
+    if found.null_count != array.null_count:
+        return None
+    return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.int64)
 
 
 # "2026-03-31 13:45" and "2026-03-31 13:45:07" (also with "T"): the layouts survey tools
@@ -252,40 +262,53 @@ def fixed_datetimes(chunks: list[Any]) -> np.ndarray | None:
     None when any present cell has another layout or an impossible value (31 April, hour
     24, a year outside 1900–2199): the exact parser then decides, and reports.
     """
-    parts, any_present = [], False
-    for chunk in chunks:
+    parts, widths = [], set()
+    for chunk in _one_chunk(chunks):
         offsets, data, valid = _layout(chunk)
         present = _present(offsets, valid)
-        any_present = any_present or bool(present.any())
         starts = offsets[:-1][present]
         lengths = offsets[1:][present] - starts
         out = np.full(len(chunk), np.datetime64("NaT", "us"))
         if len(starts):
-            width = int(lengths[0])
-            if width not in _STAMPS or not (lengths == width).all():
+            widths.add(int(lengths[0]))
+            if len(widths) > 1 or not (lengths == lengths[0]).all():
                 return None
-            # One byte position at a time: a gather of (cells × width) would hold
-            # width × 8 bytes of indices per cell.
-            fields, separators = _STAMPS[width]
-            for at, allowed in separators.items():
-                if not np.isin(data[starts + at], np.frombuffer(allowed, np.uint8)).all():
-                    return None
-            numbers = []
-            for begin, end in zip(fields[::2], fields[1::2], strict=True):
-                value = np.zeros(len(starts), dtype=np.int64)
-                for at in range(begin, end):
-                    byte = data[starts + at]
-                    if not _DIGIT[byte].all():
-                        return None
-                    value = value * 10 + (byte.astype(np.int64) - ord("0"))
-                numbers.append(value)
-            stamp = _to_datetime(*numbers)
+            stamp = _stamps(data, starts, int(lengths[0]), offsets)
             if stamp is None:
                 return None
             out[present] = stamp
         parts.append(out)
     # A column without a single date is left to the exact parser (it decides the unit).
-    return np.concatenate(parts) if any_present else None
+    return np.concatenate(parts) if widths else None
+
+
+def _stamps(data: np.ndarray, starts: np.ndarray, width: int, offsets: np.ndarray) -> Any:
+    """The cells of ``width`` bytes at ``starts`` as ``datetime64[us]``, or None."""
+    if width not in _STAMPS:
+        return None
+    fields, separators = _STAMPS[width]
+    if offsets[-1] - offsets[0] == width * len(starts):
+        # Present cells back to back (blank ones hold no bytes): a (cells × width) view.
+        cells = data[offsets[0] : offsets[-1]].reshape(-1, width)
+    else:
+        cells = np.stack([data[starts + at] for at in range(width)], axis=1)
+    for at, allowed in separators.items():
+        found = cells[:, at]
+        ok = (
+            found == allowed[0]
+            if len(allowed) == 1
+            else (found == allowed[0]) | (found == allowed[1])
+        )
+        if not ok.all():
+            return None
+    numbers = []
+    for begin, end in zip(fields[::2], fields[1::2], strict=True):
+        digits = cells[:, begin:end]
+        if not _DIGIT[digits].all():
+            return None
+        place = 10 ** np.arange(end - begin - 1, -1, -1, dtype=np.int64)
+        numbers.append((digits.astype(np.int64) - ord("0")) @ place)
+    return _to_datetime(*numbers)
 
 
 def _to_datetime(

@@ -340,6 +340,8 @@ def _check_negative(
     if low < 0:
         return
     series = frame[column]
+    if series.dtype == np.float64 and not (series.to_numpy() < 0).any():
+        return  # numbers, none below zero (NaN compares false)
     if not is_numeric(series):
         # Only cells starting with a minus sign can be negative: parse just those.
         signed = stripped(series).str.startswith("-").fillna(False).to_numpy(dtype=bool)

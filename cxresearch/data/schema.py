@@ -367,22 +367,25 @@ def _enum(
     return lowered
 
 
-def _duplicates(ids: pd.Series, problems: _Problems) -> None:
-    """Each repeated ``response_id`` after its first row, naming that first row."""
+def _duplicates(ids: pd.Series) -> tuple[np.ndarray, Callable[[int], str]] | None:
+    """Rows of each repeated ``response_id`` after its first row, and their message."""
     chunks = text_chunks(ids)
     if chunks:
-        found = codes(chunks)
+        repeated_codes = codes(chunks)
+        if repeated_codes is None:  # every id differs from every other
+            return None
+        found = repeated_codes
     else:
         found, _ = pd.factorize(ids, use_na_sentinel=True)
     seen = found >= 0
     if not seen.any():
-        return
+        return None
     first = np.full(int(found.max(initial=-1)) + 1, -1, dtype=np.int64)
     # Positions in reverse: the last write for each id is its first row.
     order = np.flatnonzero(seen)[::-1]
     first[found[order]] = order
     repeated = positions(seen & (first[np.where(seen, found, 0)] != np.arange(len(found))))
-    problems.add("response_id", repeated, lambda pos: f"duplicate of row {first[found[pos]] + 1}")
+    return repeated, lambda pos: f"duplicate of row {first[found[pos]] + 1}"
 
 
 def _release_arrow_memory() -> None:
@@ -543,7 +546,9 @@ def validate_handed(
         del series
         _release_arrow_memory()
 
-    _duplicates(problems.ids, problems)
+    duplicates = _duplicates(problems.ids)
+    if duplicates is not None:
+        problems.add("response_id", *duplicates)
     problems.raise_if_any(source)
 
     out.index = index

@@ -75,9 +75,12 @@ def test_validation_with_fast_paths_equals_the_exact_path(data: st.DataObject) -
         cells_ = data.draw(st.lists(st.sampled_from(chosen), min_size=rows, max_size=rows))
         return pd.Series(cells_, dtype="str")
 
-    frame = pd.DataFrame(
-        {"response_id": [f"r{i}" for i in range(rows)], "client": "c", "wave": "w"}
-    )
+    ids = [f"r{i}" for i in range(rows)]
+    if data.draw(st.booleans()):  # repeated and blank ids
+        ids = data.draw(
+            st.lists(st.sampled_from(["r1", "r2", "r3", ""]), min_size=rows, max_size=rows)
+        )
+    frame = pd.DataFrame({"response_id": ids, "client": "c", "wave": "w"})
     frame = frame.astype("str")
     for name, pool, clean in (
         ("nps", NUMBERS, "numbers"), ("attr_ease", NUMBERS, "numbers"),
