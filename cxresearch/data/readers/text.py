@@ -24,6 +24,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,9 +77,10 @@ def scan_file(path: Path) -> FileScan:
     Raises ``OSError`` (``FileNotFoundError``) as :func:`open` does.
     """
     digest, quotes, head, tail, total = hashlib.sha256(), 0, b"", b"", 0
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
     with path.open("rb") as handle:
+        # A small file gets a small buffer (a zeroed 16 MiB would cost more than the file).
+        buffer = bytearray(max(1, min(_CHUNK, os.fstat(handle.fileno()).st_size + 1)))
+        view = memoryview(buffer)
         while size := handle.readinto(buffer):
             digest.update(view[:size])
             quotes += buffer.count(b'"', 0, size)
