@@ -218,7 +218,13 @@ def codes(chunks: list[Any]) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=chunks[0].type))
+    array = pa.chunked_array(chunks, type=chunks[0].type)
+    # Ids in increasing order (exports numbered as they arrive) are all distinct: one
+    # comparison of neighbours instead of a hash table of every id.
+    increasing = len(array) > 1 and not array.null_count
+    if increasing and not pc.any(pc.less_equal(array[1:], array[:-1])).as_py():
+        return None
+    encoded = pc.dictionary_encode(array)
     present = sum(len(c) - c.null_count for c in chunks)
     if not encoded.chunks or len(encoded.chunks[-1].dictionary) == present:
         return None

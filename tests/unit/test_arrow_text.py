@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from cxresearch.data import arrow_text, cells, schema
 from cxresearch.data.arrow_text import (
     blank_cells,
+    codes,
     decimal_numbers,
     fixed_datetimes,
     maybe_padded,
@@ -206,3 +207,20 @@ def test_a_bad_file_gets_the_same_error_from_the_file_as_from_its_bytes(
     with pytest.raises(DataError) as from_file:
         read_text_file(path, scan_file(path))
     assert str(from_file.value) == str(from_bytes.value)
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["a1", "a2", "b1"], None),  # increasing: distinct without a hash table
+        (["b1", "a2", "a1"], None),  # distinct, in no order
+        (["a1", "a1"], [0, 0]),
+        (["b", "a", None, "b", "a"], [0, 1, -1, 0, 1]),
+        (["a", "b", "b"], [0, 1, 1]),  # not strictly increasing
+    ],
+)
+def test_codes_are_none_only_when_every_id_is_distinct(
+    ids: list[str | None], expected: list[int] | None
+) -> None:
+    found = codes(text_chunks(pd.Series(ids, dtype="str")) or [])
+    assert (found if found is None else found.tolist()) == expected

@@ -32,10 +32,12 @@ from cxresearch.data.readers.common import (
 from cxresearch.data.readers.export import FORMATS, Export
 from cxresearch.errors import DataError
 
-__all__ = ["FORMATS", "Export", "read_export"]
+__all__ = ["FORMATS", "TEXT_SUFFIXES", "Export", "read_export"]
 
 T = TypeVar("T")
-_TEXT = frozenset({".csv", ".txt", ".tsv"})
+#: File suffixes read as delimited text.
+TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+_TEXT = TEXT_SUFFIXES
 _EXCEL = frozenset({".xlsx", ".xlsm"})
 _SPSS = frozenset({".sav", ".zsav", ".por"})
 _PARQUET = frozenset({".parquet", ".pq"})
@@ -172,45 +174,44 @@ def read_export(
 ) -> Export:
     """Read a survey export as the tool wrote it.
 
-        Parameters
-        ----------
-        path : str or path-like
-            ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm``, ``.sav``/``.zsav``/``.por`` or
-            ``.parquet``.
-        format : str, optional
-            ``"auto"`` (default) detects Qualtrics (current and legacy), SurveyMonkey and
-            Google Forms from the header rows, else reads a plain table; or one of
-            :data:`FORMATS` to insist (a mismatch is an error).
-        sheet : str or int, optional
-            Excel sheet name or 0-based position (the first by default).
-        header_rows : int, optional
-            Rows above the data in a plain export (Webropol, Questback, Typeform, …): the first
-            gives the column names, the second (if any) the question texts. Setting it turns
-            tool detection off.
-        encoding, delimiter : str, optional
-            Force the text encoding or the delimiter; both are detected from the file otherwise.
-        keep : collection of str, optional
-            Qualtrics rows to keep rather than exclude: any of ``"preview"``, ``"test"``,
-            ``"spam"``, ``"unfinished"``.
+    Parameters
+    ----------
+    path : str or path-like
+        ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm``, ``.sav``/``.zsav``/``.por`` or
+        ``.parquet``.
+    format : str, optional
+        ``"auto"`` (default) detects Qualtrics (current and legacy), SurveyMonkey and
+        Google Forms from the header rows, else reads a plain table; or one of
+        :data:`FORMATS` to insist (a mismatch is an error).
+    sheet : str or int, optional
+        Excel sheet name or 0-based position (the first by default).
+    header_rows : int, optional
+        Rows above the data in a plain export (Webropol, Questback, Typeform, …): the first
+        gives the column names, the second (if any) the question texts. Setting it turns
+        tool detection off.
+    encoding, delimiter : str, optional
+        Force the text encoding or the delimiter; both are detected from the file otherwise.
+    keep : collection of str, optional
+        Qualtrics rows to keep rather than exclude: any of ``"preview"``, ``"test"``,
+        ``"spam"``, ``"unfinished"``.
 
-        Returns
-        -------
-        Export
+    Returns
+    -------
+    Export
 
-        Raises
-        ------
-        DataError
-            The file is missing, unreadable, of an unknown type or not the format asked for;
-            see :mod:`cxresearch.data.readers.text` for what makes delimited text refused.
+    Raises
+    ------
+    DataError
+        The file is missing, unreadable, of an unknown type or not the format asked for;
+        see :mod:`cxresearch.data.readers.text` for what makes delimited text refused.
 
-        Examples
-        --------
-        >>> from pathlib import Path
-    from typing import TypeVar
-        >>> folder = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "exports"
-        >>> export = read_export(folder / "qualtrics.csv")  # doctest: +SKIP
-        >>> export.format, export.excluded  # doctest: +SKIP
-        ('qualtrics', {'preview': 2, 'test': 1, 'unfinished': 3})
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> folder = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "exports"
+    >>> export = read_export(folder / "qualtrics.csv")  # doctest: +SKIP
+    >>> export.format, export.excluded  # doctest: +SKIP
+    ('qualtrics', {'preview': 2, 'test': 1, 'unfinished': 3})
     """
     file = Path(path)
     suffix = file.suffix.lower()
