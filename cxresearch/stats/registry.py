@@ -252,12 +252,19 @@ class Metric:
         else:
             var = np.full(k, np.nan)
             df = np.full(k, np.nan)
+            # Each group's rows from one stable sort (in their order), not a mask per group.
+            whole = k == 1 and n[0] == codes.size
+            order = None if whole else np.argsort(codes, kind="stable")
+            ends = np.cumsum(n[:k])
             for g in range(k):
-                mask = codes == g
-                if mask.sum() == 0 or not sw[g] > 0:
+                if not n[g] > 0 or not sw[g] > 0:
                     continue
-                sub = design.subset(mask)
-                _, u = sub.influence(z[mask])
+                if order is None:  # one group: all rows
+                    sub, zg = design, z
+                else:
+                    rows = order[ends[g] - n[g] : ends[g]]
+                    sub, zg = design.subset(rows), z[rows]
+                _, u = sub.influence(zg)
                 var[g] = float(sub.variance(u))
                 df[g] = sub.df
         parts = self._parts(x, w, codes, k)
