@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,7 @@ class RunSession:
     def min_base(self) -> int:
         return self.params.report.min_base
 
-    @property
+    @cached_property
     def weights(self) -> pd.Series | None:
         """The run's weights, indexed like :attr:`responses`, or None (unweighted).
 
@@ -125,12 +126,13 @@ class RunSession:
         ``weight`` column in the data is used as analysis weights (weights-only design).
         """
         if self.raked is not None:
+            # Computed once per session (a label look-up over every row), like rows().
             return self.raked.loc[self.responses.index]
         if "weight" in self.responses.columns:
             return self.responses["weight"]
         return None
 
-    def weights_for(self, rows: pd.DataFrame) -> pd.Series | None:
+    def weights_for(self, rows: pd.DataFrame | pd.Series) -> pd.Series | None:
         """The run's weights of ``rows`` (a subset of :attr:`responses`), or None."""
         weights = self.weights
         return None if weights is None else weights.loc[rows.index]
@@ -155,7 +157,11 @@ class RunSession:
             return self.responses
         if wave not in self.params.waves.ordered:
             raise ValueError(f"wave {wave!r} is not one of the params' waves {self.waves}")
-        return self.responses[self.responses["wave"] == wave]
+        # Each wave's rows are selected once per session (a report asks for the current
+        # wave dozens of times; with a million rows each selection copies every column).
+        # Callers get a shallow copy: adding or changing a column does not reach the cache.
+        responses = self.responses
+        return self._memo(("rows", wave), lambda: responses[responses["wave"] == wave], rows=True)
 
     def metrics(self, candidates: Sequence[str] = HEADLINE_METRICS) -> list[str]:
         """The metrics among ``candidates`` that have answers in the current wave."""
@@ -196,14 +202,14 @@ class RunSession:
         if previous is None:
             return None
         column = SCORE_COLUMNS.get(metric, metric)
-        a, b = self.current, self.rows(previous)
-        a, b = a[a[column].notna()], b[b[column].notna()]
+        a, b = self.current[column], self.rows(previous)[column]
+        a, b = a[a.notna()], b[b.notna()]
         if a.empty or b.empty:
             return None
         weights = self.weights
         return compare_samples(
-            a[column],
-            b[column],
+            a,
+            b,
             metric=metric,
             confidence=self.confidence,
             weights_a=None if weights is None else weights.loc[a.index],
@@ -244,12 +250,12 @@ class RunSession:
                 out[metric] = None
                 if previous is None:
                     continue
-                a, b = self.current, self.rows(previous)
-                a, b = a[a[column].notna()], b[b[column].notna()]
+                a, b = self.current[column], self.rows(previous)[column]
+                a, b = a[a.notna()], b[b.notna()]
                 if len(a) and len(b):
                     out[metric] = compare_samples(
-                        a[column],
-                        b[column],
+                        a,
+                        b,
                         metric=metric,
                         confidence=level,
                         weights_a=self.weights_for(a),
@@ -367,11 +373,15 @@ class RunSession:
         name. Groups with no answer to ``metric`` are dropped here (they have no result to
         show) but keep a row with ``n = 0`` in the tables that count bases.
         """
+        if by not in self.responses.columns:
+            raise DataError(f"breakdown: column {by!r} is not in the data of {self.params.path}")
+        # The findings, the tables and the charts all ask for the same breakdowns.
+        return self._memo(("breakdown", metric, by), lambda: self._breakdown(metric, by))
+
+    def _breakdown(self, metric: str, by: str) -> pd.DataFrame:
         from cxresearch.data.schema import CUSTOMER_TYPES, JOURNEY_STAGES
         from cxresearch.stats.metrics import metric_by
 
-        if by not in self.responses.columns:
-            raise DataError(f"breakdown: column {by!r} is not in the data of {self.params.path}")
         frame = metric_by(
             self.current,
             metric,
@@ -412,21 +422,71 @@ class RunSession:
         :func:`~cxresearch.stats.inference.compare_waves` over the groups of ``by``; None
         when there is no previous wave.
         """
+        from cxresearch.stats.benchmark import SCORE_COLUMNS
         from cxresearch.stats.inference import compare_waves
 
         previous = self.previous_wave
         if previous is None:
             return None
-        rows = self.responses[self.responses["wave"].isin([previous, self.current_wave])]
-        return compare_waves(
-            rows,
-            metric,
-            waves=[previous, self.current_wave],
-            by=by,
-            weights=self.weights,
-            confidence=self.confidence,
-            adjust=self.multiplicity,
+        return self._memo(
+            ("breakdown_changes", metric, by),
+            lambda: compare_waves(
+                self.change_rows([by, SCORE_COLUMNS.get(metric, metric)]),
+                metric,
+                waves=[previous, self.current_wave],
+                by=by,
+                weights=self.weights,
+                confidence=self.confidence,
+                adjust=self.multiplicity,
+            ),
         )
+
+    def change_rows(self, columns: Sequence[str]) -> pd.DataFrame:
+        """The rows of the previous and the current wave with (at least) ``columns``.
+
+        The rows are selected once per session with the columns wave changes are
+        computed from (wave, weight, the breakdown columns, the headline metrics' score
+        columns), not every column; other columns are selected when asked for. Callers get
+        a shallow copy, as from :meth:`rows`.
+        """
+        from cxresearch.stats.benchmark import SCORE_COLUMNS
+
+        previous = self.previous_wave
+        waves = [self.current_wave] if previous is None else [previous, self.current_wave]
+        responses = self.responses
+        usual = [
+            "wave",
+            "weight",
+            *self.breakdown_columns(),
+            *(SCORE_COLUMNS.get(m, m) for m in self.metrics()),
+        ]
+        kept = [c for c in dict.fromkeys(usual) if c in responses.columns]
+        if not set(columns) <= set(kept):
+            kept = list(dict.fromkeys([*kept, *columns]))
+            return responses.loc[responses["wave"].isin(waves).to_numpy(), kept]
+        return self._memo(
+            ("change_rows",),
+            lambda: responses.loc[responses["wave"].isin(waves).to_numpy(), kept],
+            rows=True,
+        )
+
+    def _memo(self, key: tuple[Any, ...], compute: Any, *, rows: bool = False) -> Any:
+        """``compute()`` once per session for ``key``; frames are returned as copies.
+
+        A session's rows and settings never change, so neither do its results; a caller
+        changing a returned frame changes its own copy (of a selection of rows a shallow
+        copy, which pandas copies on write, so a million rows are not copied each time).
+        """
+        if key not in self._results:
+            self._results[key] = compute()
+        found = self._results[key]
+        if isinstance(found, pd.DataFrame):
+            return found.copy(deep=not rows)
+        return found
+
+    @cached_property
+    def _results(self) -> dict[tuple[Any, ...], Any]:
+        return {}
 
     def banner_columns(self) -> list[str]:
         """The banner's column variables: params ``report.banner.columns``, else customer type

@@ -247,28 +247,43 @@ def banner(
     )
     bases = _bases(frame, given, layout, letters, caution_below, suppress_below)
 
+    # Each span's level codes and each score column's answers once for the whole table
+    # (not once per row of the table), and each (column, span) design once.
+    span_levels: dict[str, list[Any]] = {}
+    span_codes: dict[str, np.ndarray] = {}
+    for span in [TOTAL, *spans]:
+        levels = [c for s, c, _ in layout if s == span]
+        span_levels[span] = levels
+        span_codes[span] = (
+            np.zeros(len(frame), "int64")
+            if span == TOTAL
+            else frame[span]
+            .map({v: i for i, v in enumerate(levels)})
+            .fillna(-1)
+            .to_numpy()
+            .astype("int64")
+        )
+    answers_of: dict[tuple[str, Any], np.ndarray] = {}
+    designs: dict[tuple[str, Any, str], tuple[np.ndarray, Design]] = {}
+
     cells: list[dict[str, Any]] = []
     pair_table: list[tuple[str, str, Metric, Summary, list[tuple[Any, str]], list[int]]] = []
     design_kind = "unweighted"
     for row, spec, answer in specs:
         assert spec.column is not None
-        x = clean_scores(
-            frame[spec.column], name=f"banner: column {spec.column!r}", scale=spec.scale
-        )
-        for span in [TOTAL, *spans]:
-            levels = [c for s, c, _ in layout if s == span]
-            in_span = np.ones(len(frame), bool) if span == TOTAL else frame[span].notna().to_numpy()
-            valid = ~np.isnan(x) & in_span
-            codes_all = (
-                np.zeros(len(frame), "int64")
-                if span == TOTAL
-                else frame[span]
-                .map({v: i for i, v in enumerate(levels)})
-                .fillna(-1)
-                .to_numpy()
-                .astype("int64")
+        if (spec.column, spec.scale) not in answers_of:
+            answers_of[spec.column, spec.scale] = clean_scores(
+                frame[spec.column], name=f"banner: column {spec.column!r}", scale=spec.scale
             )
-            design = _design(given, valid, frame)
+        x = answers_of[spec.column, spec.scale]
+        for span in [TOTAL, *spans]:
+            levels = span_levels[span]
+            codes_all = span_codes[span]
+            key = (spec.column, spec.scale, span)
+            if key not in designs:
+                valid = ~np.isnan(x) & (codes_all >= 0)
+                designs[key] = (valid, _design(given, valid, frame))
+            valid, design = designs[key]
             design_kind = design.kind
             s = spec.summarize(x[valid], design, codes_all[valid], len(levels))
             low, high = spec.interval(s, confidence=confidence)

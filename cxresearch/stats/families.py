@@ -187,9 +187,9 @@ def compare_each_to_rest(
     {'group': 'a', 'difference': 200.0, 'significant': True}
     """
     from cxresearch.stats.design import effective_sample_size
-    from cxresearch.stats.inference import compare_samples
+    from cxresearch.stats.inference import compare_summaries, summarize_sample
     from cxresearch.stats.metrics import frame_weights
-    from cxresearch.stats.registry import get_metric
+    from cxresearch.stats.registry import Summary, get_metric
 
     spec = get_metric(metric)
     confidence = check_confidence(confidence)
@@ -202,36 +202,46 @@ def compare_each_to_rest(
     if missing:
         raise DataError(f"column(s) {missing} not in the frame {list(frame.columns)}")
     w_all = frame_weights(frame, weights)
-    answered = frame[frame[score].notna()]
+    # Only the score and the grouping columns, and each side as row positions: a group
+    # and its rest are not copies of the whole frame (a million-row report has dozens).
+    answered_at = np.flatnonzero(frame[score].notna().to_numpy())
+    answered = frame[list(dict.fromkeys([score, *columns]))].iloc[answered_at]
+    w_answered = None if w_all is None else w_all.iloc[answered_at]
+    w_values = None if w_answered is None else w_answered.to_numpy(dtype=float)
 
-    def base(rows: pd.DataFrame) -> float:
-        if w_all is None:
-            return float(len(rows))
-        return float(effective_sample_size(w_all.loc[rows.index].to_numpy(dtype=float)))
+    def base(at: np.ndarray) -> float:
+        if w_values is None:
+            return float(at.size)
+        return float(effective_sample_size(w_values[at]))
 
     cells = []
     for name in columns:
         values = answered[name]
-        for group in dict.fromkeys(values.dropna()):
+        known = values.notna().to_numpy()
+        for group in values.dropna().unique():
             inside = values.eq(group).to_numpy(dtype=bool, na_value=False)
-            a, b = answered[inside], answered[~inside & values.notna().to_numpy()]
+            a, b = np.flatnonzero(inside), np.flatnonzero(~inside & known)
             cells.append((name, group, a, b, min(base(a), base(b)) >= min_base))
+    scores = answered[score]
+    summaries: dict[int, tuple[Summary, Summary]] = {}  # each cell's two sides, at any level
+
+    def summarised(at: np.ndarray, role: str) -> Summary:
+        weights_at = None if w_answered is None else w_answered.iloc[at]
+        return summarize_sample(spec, scores.iloc[at], weights=weights_at, name=role)
+
+    def sides(i: int, a: np.ndarray, b: np.ndarray) -> tuple[Summary, Summary]:
+        if i not in summaries:
+            summaries[i] = (summarised(a, "a"), summarised(b, "b"))
+        return summaries[i]
 
     def table(level: float) -> list[dict[str, Any]]:
         rows = []
-        for name, group, a, b, tested in cells:
+        for i, (name, group, a, b, tested) in enumerate(cells):
             cmp = None
             if tested:
-                cmp = compare_samples(
-                    a[score],
-                    b[score],
-                    metric=spec,
-                    weights_a=None if w_all is None else w_all.loc[a.index],
-                    weights_b=None if w_all is None else w_all.loc[b.index],
-                    confidence=level,
-                )
+                cmp = compare_summaries(spec, *sides(i, a, b), confidence=level)
             record = _record(spec.name, "", cmp)
-            record.update(column=name, group=group, n_a=len(a), n_b=len(b), tested=tested)
+            record.update(column=name, group=group, n_a=a.size, n_b=b.size, tested=tested)
             rows.append(record)
         return rows
 

@@ -45,10 +45,12 @@ from cxresearch.stats.weighting import validate_weights
 __all__ = [
     "compare_nps",
     "compare_samples",
+    "compare_summaries",
     "compare_to_target",
     "compare_waves",
     "comparison",
     "hedges_g",
+    "summarize_sample",
 ]
 
 
@@ -266,8 +268,37 @@ def compare_samples(
     confidence = _two_sided_level(check_confidence(confidence), check_alternative(alternative))
     sa = _summary(spec, a, weights_a, ids_a, "a", "weights_a")
     sb = _summary(spec, b, weights_b, ids_b, "b", "weights_b")
-    result = spec.difference(sa, sb, confidence=confidence, alternative=alternative)
-    return comparison(spec, result, sa, sb, confidence=confidence, alternative=alternative)
+    return compare_summaries(spec, sa, sb, confidence=confidence, alternative=alternative)
+
+
+def compare_summaries(
+    metric: Metric, a: Summary, b: Summary, *, confidence: float, alternative: str = "two-sided"
+) -> Comparison:
+    """:func:`compare_samples` of two samples already summarised (one group each).
+
+    A table adjusted for multiplicity compares the same samples again at the adjusted
+    level; their summaries (the pass over the rows) do not depend on the level, so the
+    tables summarise each sample once and call this for each level.
+
+    Examples
+    --------
+    >>> from cxresearch.stats.registry import get_metric
+    >>> csat = get_metric("csat")
+    >>> a = summarize_sample(csat, [5, 5, 4, 3] * 10)
+    >>> b = summarize_sample(csat, [3, 2, 4, 1] * 10, name="b")
+    >>> round(compare_summaries(csat, a, b, confidence=0.95).difference, 1)
+    50.0
+    """
+    result = metric.difference(a, b, confidence=confidence, alternative=alternative)
+    return comparison(metric, result, a, b, confidence=confidence, alternative=alternative)
+
+
+def summarize_sample(
+    metric: Metric, scores: Any, *, weights: Any = None, name: str = "a", weights_name: str = ""
+) -> Summary:
+    """The :class:`Summary` :func:`compare_samples` makes of one sample (for
+    :func:`compare_summaries`); errors name ``name`` and ``weights_name``."""
+    return _summary(metric, scores, weights, None, name, weights_name or f"weights_{name}")
 
 
 def compare_nps(
@@ -444,37 +475,55 @@ def compare_waves(
     except ValueError as err:
         raise DataError(str(err)) from None
 
-    groups: list[tuple[tuple[Any, ...], pd.DataFrame]]
+    # Each group's rows as positions (one grouping, no copies of the frame per group), each
+    # wave's answered rows as a mask: a side of a test is a slice of the score column.
+    keys: list[tuple[Any, ...]]
     if by_cols:
-        grouped = frame.groupby(by_cols, sort=True, observed=True, dropna=False)
-        groups = [(k if isinstance(k, tuple) else (k,), g) for k, g in grouped]
+        grouped = frame[by_cols].groupby(by_cols, sort=True, observed=True, dropna=False)
+        codes = grouped.ngroup().to_numpy()
+        labels = grouped.size().index
+        keys = [k if isinstance(k, tuple) else (k,) for k in labels]
+        ends = np.cumsum(np.bincount(codes, minlength=len(keys)))
+        members = np.split(np.argsort(codes, kind="stable"), ends[:-1])
     else:
-        groups = [((), frame)]
+        keys, members = [()], [np.arange(len(frame))]
+    answered = ~np.isnan(x)
+    in_wave = {
+        wave: (frame[wave_column] == wave).to_numpy(dtype=bool, na_value=False) & answered
+        for wave in waves
+    }
+    scores = frame[column]
+    summaries: dict[tuple[int, Any, str], Summary] = {}  # the same sides at every level
+
+    def summary(g: int, wave: Any, side: np.ndarray, role: str) -> Summary:
+        if (g, wave, role) not in summaries:
+            summaries[g, wave, role] = summarize_sample(
+                spec,
+                scores.iloc[side],
+                weights=None if w_all is None else w_all.iloc[side],
+                name=role,
+            )
+        return summaries[g, wave, role]
 
     def table(level: float) -> list[dict[str, Any]]:
         return [
-            _wave_row(part, key, previous, current, level)
-            for key, part in groups
+            _wave_row(g, at, key, previous, current, level)
+            for g, (key, at) in enumerate(zip(keys, members, strict=True))
             for previous, current in zip(waves[:-1], waves[1:], strict=True)
         ]
 
     def _wave_row(
-        part: pd.DataFrame, key: tuple[Any, ...], previous: Any, current: Any, level: float
+        g: int, at: np.ndarray, key: tuple[Any, ...], previous: Any, current: Any, level: float
     ) -> dict[str, Any]:
-        sides = []
-        for wave in (current, previous):
-            rows_w = part[(part[wave_column] == wave).to_numpy(dtype=bool, na_value=False)]
-            sides.append(rows_w[rows_w[column].notna()])
+        sides = [at[in_wave[wave][at]] for wave in (current, previous)]
         row: dict[str, Any] = dict(zip(by_cols, key, strict=True))
-        row.update(wave=current, previous_wave=previous, n_a=len(sides[0]), n_b=len(sides[1]))
-        if len(sides[0]) and len(sides[1]):
-            res = compare_samples(
-                sides[0][column],
-                sides[1][column],
-                metric=spec,
-                weights_a=None if w_all is None else w_all.loc[sides[0].index],
-                weights_b=None if w_all is None else w_all.loc[sides[1].index],
-                confidence=level,
+        row.update(wave=current, previous_wave=previous, n_a=sides[0].size, n_b=sides[1].size)
+        if sides[0].size and sides[1].size:
+            res = compare_summaries(
+                spec,
+                summary(g, current, sides[0], "a"),
+                summary(g, previous, sides[1], "b"),
+                confidence=_two_sided_level(level, alternative),
                 alternative=alternative,
             )
             row.update({f: getattr(res, f) for f in _WAVE_FIELDS})

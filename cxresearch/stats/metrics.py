@@ -100,21 +100,23 @@ def clean_scores(
         raise ValueError(f"{name} must be numbers, got booleans")
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)
-    # Text is refused even when it looks like a number ("7"): a score column read as text
-    # points at a loading or mapping problem that should be fixed where it happens.
-    not_numeric = pd.Series(False, index=series.index)
-    if not pd.api.types.is_numeric_dtype(series.dtype):
-        not_numeric = series.map(lambda v: isinstance(v, (str, bytes, bool, np.bool_)))
-    numeric = pd.to_numeric(series.mask(not_numeric), errors="coerce")
-    not_numeric |= numeric.isna() & series.notna()
 
     def rows(mask: Any) -> str:
         return f" (first rows {series.index[np.asarray(mask)][:5].tolist()})"
 
-    if not_numeric.any():
-        bad = list(dict.fromkeys(series[not_numeric].tolist()))[:5]
-        raise ValueError(f"{name} must be numbers; found {bad}{rows(not_numeric)}")
-    values = numeric.to_numpy(dtype="float64", na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        # Numbers already (float, int, nullable Int64): nothing to coerce, one conversion.
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        # Text is refused even when it looks like a number ("7"): a score column read as
+        # text points at a loading or mapping problem that should be fixed where it happens.
+        not_numeric = series.map(lambda v: isinstance(v, (str, bytes, bool, np.bool_)))
+        numeric = pd.to_numeric(series.mask(not_numeric), errors="coerce")
+        not_numeric |= numeric.isna() & series.notna()
+        if not_numeric.any():
+            bad = list(dict.fromkeys(series[not_numeric].tolist()))[:5]
+            raise ValueError(f"{name} must be numbers; found {bad}{rows(not_numeric)}")
+        values = numeric.to_numpy(dtype="float64", na_value=np.nan)
     with np.errstate(invalid="ignore"):
         bad_mask = np.isinf(values)
         if integer:

@@ -62,16 +62,17 @@ def validate_weights(
         series, positions = series.iloc[where], positions[where]
     if series.dtype == bool or pd.api.types.is_bool_dtype(series.dtype):
         raise ValueError(f"{name} must be numbers, got booleans")
-    not_numeric = pd.Series(False, index=series.index)
-    if not pd.api.types.is_numeric_dtype(series.dtype):
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)  # numbers already
+    else:
         # text such as "1.5" is refused rather than parsed: it signals a loading problem
         not_numeric = series.map(lambda v: isinstance(v, (str, bytes, bool, np.bool_)))
-    numeric = pd.to_numeric(series.mask(not_numeric), errors="coerce")
-    not_numeric |= numeric.isna() & series.notna()
-    if not_numeric.any():
-        bad = series[not_numeric].unique()[:5].tolist()
-        raise ValueError(f"{name} must be numbers; found {bad}")
-    values = numeric.to_numpy(dtype="float64", na_value=np.nan)
+        numeric = pd.to_numeric(series.mask(not_numeric), errors="coerce")
+        not_numeric |= numeric.isna() & series.notna()
+        if not_numeric.any():
+            bad = series[not_numeric].unique()[:5].tolist()
+            raise ValueError(f"{name} must be numbers; found {bad}")
+        values = numeric.to_numpy(dtype="float64", na_value=np.nan)
     missing = np.isnan(values)
     if missing.any():
         rows = positions[missing][:5].tolist()

@@ -65,18 +65,20 @@ def group_changes(session: RunSession, metric: str) -> pd.DataFrame | None:
     either wave are not tested. None without a previous wave.
     """
     from cxresearch.present.format import suppress_threshold
+    from cxresearch.stats.benchmark import SCORE_COLUMNS
     from cxresearch.stats.inference import compare_waves
     from cxresearch.stats.multiplicity import adjust_pvalues, adjusted_confidence
 
     previous = session.previous_wave
     if previous is None:
         return None
-    rows = session.responses[session.responses["wave"].isin([previous, session.current_wave])]
+    columns = session.breakdown_columns()
+    rows = session.change_rows([*columns, SCORE_COLUMNS.get(metric, metric)])
     smallest = suppress_threshold(session.min_base)
 
     def table(level: float) -> pd.DataFrame:
         frames = []
-        for column in session.breakdown_columns():
+        for column in columns:
             part = compare_waves(
                 rows,
                 metric,

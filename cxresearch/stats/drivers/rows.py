@@ -170,7 +170,7 @@ def driver_base(
     columns = [outcome, *names]
 
     def _size(frame: pd.DataFrame) -> int:
-        done = _complete(frame, columns)
+        done = _complete(frame[columns], columns)
         if not binary:
             return len(done)
         y = done[outcome].astype(float)
@@ -180,16 +180,14 @@ def driver_base(
     n_current = _size(now)
     pooled = n_current < needed and len(rows) > len(now)
     chosen = rows if pooled else now
-    in_waves = (
-        responses["wave"].isin(set(chosen["wave"]))
-        if pooled
-        else responses["wave"].eq(current_wave)
-    )
+    # Distinct waves without a Python loop over the rows; the completeness checks below
+    # read only the outcome and driver columns (no copy of every column of the rows).
+    present = set(chosen["wave"].unique())
+    in_waves = responses["wave"].isin(present) if pooled else responses["wave"].eq(current_wave)
     excluded = int(in_waves.sum()) - len(chosen)
-    order = list(waves) if waves is not None else list(dict.fromkeys(rows["wave"]))
-    present = set(chosen["wave"])
+    order = list(waves) if waves is not None else list(rows["wave"].unique())
     used = tuple(w for w in order if w in present)
-    done = _complete(chosen, columns)
+    done = _complete(chosen[columns], columns)
     skip: str | None = None
     fields: dict[str, object] = {}
     constant = [d for d in names if done[d].nunique() == 1]
