@@ -35,14 +35,18 @@ def _write_csv(rows: pd.DataFrame, path: Path) -> None:
         _as_text(rows).to_csv(handle, index=False, lineterminator="\n")
 
 
-def _write_params(root: Path, base: str, client: str, data: str, **changes: Any) -> Path:
+def _write_params(
+    root: Path, base: str, client: str, data: str, *, weighting: bool = False, **changes: Any
+) -> Path:
     params = _base_params(base)
     # The journey report's side files (operational data, contacts, invitations) are keyed
     # to the demo clients' response ids; synthetic clients get benchmarking and drivers.
     params.pop("journey", None)
-    # Raking margins are set for the demo clients' own samples; another seed's sample may
-    # not reach them within the trim bounds (a refused report, not a measurement).
-    params.pop("weighting", None)
+    if not weighting:
+        # Raking margins are set for the demo clients' own samples; another seed's small
+        # sample may not reach them within the trim bounds (a refused report, not a
+        # measurement).
+        params.pop("weighting", None)
     params["report"]["analyses"] = [
         a for a in params["report"]["analyses"] if a in ("benchmarking", "drivers")
     ]
@@ -83,7 +87,7 @@ def many_clients(root: Path, clients: int, *, seed: int = 20_261_101) -> list[Pa
 
 
 def big_client(root: Path, rows: int, *, seed: int = 20_261_102) -> dict[str, Path]:
-    """One client ``iso`` with ``rows`` responses (kotiposti's design), as CSV and Parquet.
+    """One client ``iso`` with ``rows`` responses (kotiposti's design and raking), CSV and Parquet.
 
     Returns the paths of the params file (reading the CSV), the CSV and the Parquet file.
     """
@@ -99,5 +103,9 @@ def big_client(root: Path, rows: int, *, seed: int = 20_261_102) -> dict[str, Pa
     _write_csv(frame, csv)
     parquet = root / "data" / "iso.parquet"
     frame.drop(columns="themes").to_parquet(parquet, index=False)
-    params = _write_params(root, "kotiposti", "iso", "data/iso.csv", title="Iso Oy — 1M")
+    # Raked like kotiposti (its regional margins): a big sample reaches them, and the
+    # raked design's variances are what a weighted client's reports compute.
+    params = _write_params(
+        root, "kotiposti", "iso", "data/iso.csv", weighting=True, title="Iso Oy — 1M"
+    )
     return {"params": params, "csv": csv, "parquet": parquet}
