@@ -12,8 +12,9 @@ interval beside it:
   df as R survey's ``svyciprop``) on the design's effective n; between samples: z;
 * shares against a target: score test and Wilson interval (R ``prop.test(correct =
   FALSE)`` when unweighted); between samples: Agresti–Caffo z test and interval;
-* means: t test and interval with the design SE (one sample: R ``t.test``; two samples:
-  Welch, R ``t.test(var.equal = FALSE)``).
+* means against a target: Hall's (1992) skewness-corrected t test and the interval it
+  inverts (design SE and skewness; ``method="t"``: R ``t.test``); between samples: Welch,
+  R ``t.test(var.equal = FALSE)``.
 
 Conventions: ``difference`` is ``a − b`` (or ``estimate − target``) on the metric's own
 scale; for ``alternative="greater"``/``"less"`` the interval is one-sided, with an
@@ -131,6 +132,8 @@ def target_test(
         "share": "one-sample score test, Wilson interval",
         "mean": "one-sample t test",
     }.get(metric.family, f"one-sample test ({metric.family})")
+    if metric.family == "mean" and metric.check_method(method) == "hall":
+        name = "one-sample t test, Hall's skewness correction (1992)"
     return TestResult(
         float(s.value[0] - target),
         float(low[0] - target),
@@ -152,6 +155,7 @@ def compare_to_target(
     ids: Any = None,
     confidence: float = 0.95,
     alternative: str = "two-sided",
+    method: str | None = None,
 ) -> Comparison:
     """Test whether a metric differs from (or exceeds) a target value.
 
@@ -172,13 +176,17 @@ def compare_to_target(
         Confidence level of the interval of ``estimate − target``.
     alternative : {"two-sided", "greater", "less"}
         ``"greater"`` tests whether the metric is above the target.
+    method : str, optional
+        The metric's interval method (default its registry default; means: ``"hall"`` or
+        ``"t"``).
 
     Returns
     -------
     Comparison
         ``n_b`` is 0, ``estimate_b`` the target. The interval is the metric's own interval
         minus the target and the test is its inversion (see the module docstring): NPS
-        adjusted-Wald t (design df), shares the score test (Wilson), means the t test. Effect sizes:
+        adjusted-Wald t (design df), shares the score test (Wilson), means Hall's
+        skewness-corrected t test (``method="t"``: Student's). Effect sizes:
         Cohen's d (NPS on the ±100 coding, means), Cohen's h (shares).
 
     Examples
@@ -189,8 +197,9 @@ def compare_to_target(
 
     References
     ----------
-    Rocks (2016), *The American Statistician* 70(4), 365–372. Wilson (1927). Cohen (1988),
-    *Statistical Power Analysis for the Behavioral Sciences*.
+    Rocks (2016), *The American Statistician* 70(4), 365–372. Wilson (1927). Hall (1992),
+    *JRSS B* 54, 221–228. Cohen (1988), *Statistical Power Analysis for the Behavioral
+    Sciences*.
     """
     spec = get_metric(metric)
     confidence = _two_sided_level(check_confidence(confidence), check_alternative(alternative))
@@ -198,7 +207,9 @@ def compare_to_target(
     if spec.family == "share" and not 0.0 < goal < 100.0:
         raise ValueError(f"target for a percentage must lie strictly in 0..100, got {target!r}")
     s = _summary(spec, scores, weights, ids, "scores", "weights")
-    result = target_test(spec, s, goal, confidence=confidence, alternative=alternative)
+    result = target_test(
+        spec, s, goal, confidence=confidence, alternative=alternative, method=method
+    )
     return comparison(
         spec,
         result,

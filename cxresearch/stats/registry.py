@@ -14,7 +14,16 @@ raked, clustered). What differs per metric is only the *interval family*:
   two-sample pair keeps Rocks' z (its type-I error is at or below nominal already);
 * shares: Wilson score interval on the design's effective n (the inversion of the score
   test, R ``prop.test(correct = FALSE)`` when unweighted);
-* means: Student t with the design SE and df (R ``t.test`` / ``svymean`` + ``confint(df=)``).
+* means: Hall's (1992) skewness-corrected t by default: the studentised mean
+  ``t = (θ̂ − μ)/SE`` (design SE) is transformed by the monotone cubic
+  ``g(t) = t + κ/6 + κt²/3 + κ²t³/27`` and referred to t on the design's df, where
+  ``κ = Σe³/(Σe²)^{3/2}`` is the skewness of the linearised estimator's influence values
+  (``γ̂/√n`` unweighted; :meth:`~cxresearch.stats.design.Design.skewness`), so weighted
+  and raked designs get the correction too; the interval is its closed-form inverse.
+  Ratings piled up at the top of a scale are skewed, and there the plain t interval
+  covered 92 % at n = 30 and let 10 true targets show a false "met" in 11 % of tables
+  under Holm (docs/coverage.md). ``method="t"`` gives Student t (R ``t.test`` /
+  ``svymean`` + ``confint(df=)``); two samples keep Welch.
 
 For each family the test of a value is the pivot the interval inverts, so "significant"
 ⇔ "the interval excludes the value" by construction (tests/unit/test_verdicts.py checks
@@ -36,6 +45,9 @@ differences of proportions. *The American Statistician* 54, 280–288. Korn, E. 
 Graubard, B. I. (1998). Confidence intervals for proportions with small expected number
 of positive counts estimated from survey data. *Survey Methodology* 24, 193–201. Lumley, T.
 (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley (``degf``, ``svyciprop``).
+Hall, P. (1992). On the removal of skewness by transformation. *JRSS B* 54, 221–228.
+Johnson, N. J. (1978). Modified t tests and confidence intervals for asymmetrical
+populations. *JASA* 73, 536–544.
 """
 
 from __future__ import annotations
@@ -48,7 +60,13 @@ import numpy as np
 from scipy import stats
 
 from cxresearch.stats.design import Design
-from cxresearch.stats.intervals import NPS_METHODS, nps_pivot, nps_variance
+from cxresearch.stats.intervals import (
+    NPS_METHODS,
+    hall_inverse,
+    hall_transform,
+    nps_pivot,
+    nps_variance,
+)
 
 __all__ = [
     "ALTERNATIVES",
@@ -77,7 +95,7 @@ class Summary:
     linearised design variance, ``n_star`` the effective n the interval
     family uses (``n`` when unweighted), ``n_effective`` Kish's effective base, ``df`` the
     degrees of freedom of t intervals. ``parts`` holds what the family needs (``p``, ``q``
-    for NPS; ``sd`` for means).
+    for NPS; ``dev2`` and ``skew``, the estimator's skewness κ, for means).
     """
 
     metric: str
@@ -190,6 +208,8 @@ class Metric:
     family: ClassVar[str] = ""
     effect_name: ClassVar[str] = ""
     one_sample_effect_name: ClassVar[str] = ""
+    #: Whether summaries carry ``parts["skew"]``, the estimator's skewness κ.
+    needs_skew: ClassVar[bool] = False
 
     # -- scores -------------------------------------------------------------------------
     def score(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
@@ -248,10 +268,15 @@ class Metric:
             with np.errstate(divide="ignore", invalid="ignore"):
                 ss = np.bincount(codes, (w * dev) ** 2, k) / sw**2
                 var = np.where(n > 1, n / (n - 1.0) * ss, np.nan)
+                if self.needs_skew:
+                    # Σu³ / (Σu²)^{3/2} of u = w(z − θ)/Σw, as Design.skewness.
+                    cubes = np.bincount(codes, (w * dev) ** 3, k) / sw**3
+                    skew = np.where(ss > 0, cubes / ss**1.5, 0.0)
             df = np.where(n > 1, n - 1.0, np.nan)
         else:
             var = np.full(k, np.nan)
             df = np.full(k, np.nan)
+            skew = np.zeros(k)
             # Each group's rows from one stable sort (in their order), not a mask per group.
             whole = k == 1 and n[0] == codes.size
             order = None if whole else np.argsort(codes, kind="stable")
@@ -267,7 +292,11 @@ class Metric:
                 _, u = sub.influence(zg)
                 var[g] = float(sub.variance(u))
                 df[g] = sub.df
+                if self.needs_skew:
+                    skew[g] = sub.skewness(u)
         parts = self._parts(x, w, codes, k)
+        if self.needs_skew:
+            parts["skew"] = skew
         sigma2 = self.unit_variance(theta, parts)
         with np.errstate(divide="ignore", invalid="ignore"):
             design_n = n * sigma2 / ((n - 1.0) * var)
@@ -343,8 +372,13 @@ class Metric:
         centre, se, df = self.pivot(s, method, confidence, alternative)
         null_se = self.null_se(s, method, null / self.factor, se)
         with np.errstate(divide="ignore", invalid="ignore"):
-            stat = (centre - null / self.factor) / null_se
+            stat = self.transform(s, method, (centre - null / self.factor) / null_se)
         return stat, _pvalue(stat, alternative, df)
+
+    def transform(self, s: Summary, method: str, stat: np.ndarray) -> np.ndarray:
+        """The family's statistic from the studentised one (identity unless corrected);
+        :meth:`_bounds` must invert the same function."""
+        return stat
 
     def null_se(self, s: Summary, method: str, null: float, se: np.ndarray) -> np.ndarray:
         """SE of the test at the null (the pivot's SE unless the family is a score test)."""
@@ -556,12 +590,26 @@ class RangeShareMetric(ShareMetric):
 
 @dataclass(frozen=True)
 class MeanMetric(Metric):
-    """Mean of a rating or any numeric answer, with a t interval on the design SE."""
+    """Mean of a rating or any numeric answer: Hall's skewness-corrected t interval on the
+    design SE (``method="hall"``, the default) or Student t (``method="t"``).
 
-    method: str = "t"
+    Examples
+    --------
+    >>> from cxresearch.stats.design import Design
+    >>> x = np.array([5, 5, 5, 5, 4, 5, 4, 5, 5, 1, 5, 4, 5, 5, 3, 5], dtype=float)
+    >>> m = MeanMetric("mean", scale=(1, 5))
+    >>> s = m.summarize(x, Design(np.ones(x.size)))
+    >>> [round(float(b[0]), 3) for b in m.interval(s, confidence=0.95)]
+    [2.044, 4.862]
+    >>> [round(float(b[0]), 3) for b in m.interval(s, confidence=0.95, method="t")]
+    [3.855, 5.0]
+    """
+
+    method: str = "hall"
     decimals: int = 1
-    methods: ClassVar[tuple[str, ...]] = ("t",)
+    methods: ClassVar[tuple[str, ...]] = ("hall", "t")
     family: ClassVar[str] = "mean"
+    needs_skew: ClassVar[bool] = True
     effect_name: ClassVar[str] = "Hedges' g"
     one_sample_effect_name: ClassVar[str] = "Cohen's d"
 
@@ -584,6 +632,33 @@ class MeanMetric(Metric):
         self, s: Summary, method: str, confidence: float, alternative: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return s.theta, np.sqrt(s.var), s.df
+
+    def _skew(self, s: Summary, method: str) -> np.ndarray:
+        if method != "hall" or "skew" not in s.parts:
+            return np.zeros_like(s.theta)
+        return np.nan_to_num(s.parts["skew"], nan=0.0, posinf=0.0, neginf=0.0)
+
+    def transform(self, s: Summary, method: str, stat: np.ndarray) -> np.ndarray:
+        return hall_transform(stat, self._skew(s, method))
+
+    def _bounds(
+        self,
+        s: Summary,
+        method: str,
+        confidence: float,
+        alternative: str,
+        centre: np.ndarray,
+        se: np.ndarray,
+        crit: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # The μ with g((θ̂ − μ)/SE) = ±crit: g is increasing, so the lower bound comes
+        # from +crit (κ = 0 gives Student's θ̂ ∓ crit·SE).
+        skew = self._skew(s, method)
+        with np.errstate(invalid="ignore"):
+            low = centre - se * hall_inverse(crit, skew)
+            high = centre - se * hall_inverse(-crit, skew)
+        lo, hi = self.value_range()
+        return np.clip(low, lo, hi), np.clip(high, lo, hi)
 
     def two_sample_pivot(
         self, a: Summary, b: Summary

@@ -409,18 +409,23 @@ def test_binary_regression_birthwt():
 
 
 def test_ipa_performance_intervals():
-    # t.test(mtcars$gear)$conf.int -> 3.42149326807253 3.95350673192747; mean 3.6875
+    # Means: Hall's skewness-corrected t interval (the registry's default for means),
+    # with hall() and kap() of tests/reference/test_hall.py's R session:
+    # gear <- mtcars$gear; hall(mean(gear), sd(gear)/sqrt(32), kap((gear - mean(gear))/32),
+    #   31, 3.5)[c("lo", "hi")] -> 3.4393722913696321 3.9759910589397731; mean 3.6875
+    #   (t.test(mtcars$gear)$conf.int: 3.42149326807253 3.95350673192747)
     # prop.test(sum(mtcars$gear >= 4), 32, correct = FALSE)$conf.int
     #   -> 0.364495171189747 0.691306128919312 (Wilson score interval)
-    # t.test(mtcars$carb, conf.level = 0.90)$conf.int -> 2.32837900644811 3.29662099355189
+    # carb <- mtcars$carb; hall(mean(carb), sd(carb)/sqrt(32), kap((carb - mean(carb))/32),
+    #   31, 3, conf = 0.90)[c("lo", "hi")] -> 2.381319700726480 3.374723930645049
     imp = driver_importance(MTCARS, outcome="mpg", drivers=["gear", "carb"])
     mean = importance_performance(
         MTCARS, outcome="mpg", drivers=["gear"], importance=imp, scale=(3, 5)
     )
     row = mean.iloc[0]
     assert row["performance"] == pytest.approx(3.6875, abs=TOL)
-    assert row["performance_ci_low"] == pytest.approx(3.42149326807253, abs=TOL)
-    assert row["performance_ci_high"] == pytest.approx(3.95350673192747, abs=TOL)
+    assert row["performance_ci_low"] == pytest.approx(3.4393722913696321, abs=TOL)
+    assert row["performance_ci_high"] == pytest.approx(3.9759910589397731, abs=TOL)
     top = importance_performance(
         MTCARS,
         outcome="mpg",
@@ -436,5 +441,5 @@ def test_ipa_performance_intervals():
     carb = importance_performance(
         MTCARS, outcome="mpg", drivers=["carb"], importance=imp, scale=(1, 8), confidence=0.90
     ).iloc[0]
-    assert carb["performance_ci_low"] == pytest.approx(2.32837900644811, abs=TOL)
-    assert carb["performance_ci_high"] == pytest.approx(3.29662099355189, abs=TOL)
+    assert carb["performance_ci_low"] == pytest.approx(2.381319700726480, abs=TOL)
+    assert carb["performance_ci_high"] == pytest.approx(3.374723930645049, abs=TOL)

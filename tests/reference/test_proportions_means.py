@@ -70,7 +70,7 @@ RATINGS = [7, 5, 6, 8, 9, 4, 6, 7, 8, 5, 10, 6]
 def test_t_interval_matches_t_test():
     # R: x <- c(7, 5, 6, 8, 9, 4, 6, 7, 8, 5, 10, 6); t.test(x)$conf.int
     #    -> 5.62885847922882 7.87114152077118
-    est = mean_rating(RATINGS, scale=(0, 10))
+    est = mean_rating(RATINGS, scale=(0, 10), method="t")
     assert est.value == pytest.approx(81 / 12, abs=1e-12)
     assert est.ci_low == pytest.approx(5.62885847922882, abs=1e-10)
     assert est.ci_high == pytest.approx(7.87114152077118, abs=1e-10)
