@@ -35,6 +35,9 @@ def test_tiny_run_writes_every_table(coverage: ModuleType, tmp_path: Path) -> No
         "## Intervals with weights: coverage (%)",
         "## Two-sample tests with weights: type-I error (%)",
         "## A target table of 10 true targets",
+        "## Candidates measured",
+        "### Means: Student t, Johnson (1978), Hall (1992)",
+        "### Shares: Wilson and the alternatives (exact)",
     ):
         assert heading in text, heading
     rows = [r for r in text.splitlines() if r.startswith("| NPS 0.5/0.3/0.2 |")]
@@ -59,3 +62,19 @@ def test_weighted_truth_is_the_weighted_population_value(coverage: ModuleType) -
             assert coverage.truth(dist, weights) == pytest.approx(
                 simulated, abs=0.02 * dist.metric.factor
             )
+
+
+def test_share_candidates_are_exact_as_r(coverage: ModuleType) -> None:
+    # R: n <- 50; p0 <- 0.96; x <- 0:n; f <- dbinom(x, n, p0)
+    #    pw <- sapply(x, function(k) prop.test(k, n, p0, correct = FALSE)$p.value)
+    #    pc <- sapply(x, function(k) prop.test(k, n, p0, correct = TRUE)$p.value)
+    #    pm <- pmin(1, 2 * pmin(pbinom(x, n, p0) - f/2, pbinom(x - 1, n, p0, FALSE) - f/2))
+    #    100 * (1 - sum(f[pw < .05])) -> 95.1028528115487; pc, pm -> 98.5589600430688
+    #    n <- 100 (same steps), 100 * (1 - (1 - sum(f[p < .005]))^10):
+    #    Wilson 6.6374509771599, mid-p 2.21613009714317
+    out = coverage.share_candidates(0.96, [50])
+    assert out["wilson"][0] == pytest.approx(95.1028528115487, abs=1e-9)
+    assert out["wilson-cc"][0] == pytest.approx(98.5589600430688, abs=1e-9)
+    assert out["mid-p"][0] == pytest.approx(98.5589600430688, abs=1e-9)
+    assert out["wilson"][1] == pytest.approx(6.6374509771599, abs=1e-9)
+    assert out["mid-p"][1] == pytest.approx(2.21613009714317, abs=1e-9)

@@ -57,8 +57,8 @@ def _performance(
 ) -> tuple[float, float, float, int]:
     """Performance of one driver with its interval, through the metric registry.
 
-    A mean rating (t interval on the design SE) or the top-box share within ``top``
-    (Wilson interval on the design's effective n), exactly as
+    A mean rating (Hall's skewness-corrected t interval on the design SE) or the top-box
+    share within ``top`` (Wilson interval on the design's effective n), exactly as
     :func:`~cxresearch.stats.metrics.mean_rating` and the share metrics give them, so IPA
     and the metric tables agree. ``top`` is a *range* (inclusive): averaged indices have
     half points.
@@ -111,8 +111,9 @@ def importance_performance(
         A :func:`driver_importance` result to reuse (its ``ci_low``/``ci_high`` become the
         importance interval). Computed with ``method``, ``bootstrap`` and ``seed`` if omitted.
     performance : {"mean", "top2"}
-        Mean rating with a t interval, or the percentage rating within ``top`` (inclusive)
-        with a Wilson interval. Each driver uses the rows where it is rated.
+        Mean rating with Hall's skewness-corrected t interval, or the percentage rating
+        within ``top`` (inclusive) with a Wilson interval. Each driver uses the rows where
+        it is rated.
     scale : (float, float)
         Lowest and highest valid rating; values outside raise DataError.
     top : (float, float)
