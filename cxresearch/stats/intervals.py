@@ -292,7 +292,10 @@ def hall_transform(t: Any, skew: Any) -> np.ndarray:
     """
     tt = np.asarray(t, dtype="float64")
     k = np.asarray(skew, dtype="float64")
-    return np.asarray(tt + k / 6.0 + k * tt**2 / 3.0 + k**2 * tt**3 / 27.0)
+    with np.errstate(invalid="ignore"):
+        out = tt + k / 6.0 + k * tt**2 / 3.0 + k**2 * tt**3 / 27.0
+    # A sample without spread has t = ±∞ (and κ = 0): g keeps it, as its cubic term would.
+    return np.asarray(np.where(np.isinf(tt), tt, out))
 
 
 def hall_inverse(y: Any, skew: Any) -> np.ndarray:

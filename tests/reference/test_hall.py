@@ -140,3 +140,11 @@ def test_no_skew_gives_student_t() -> None:
         pytest.approx(1.03675683852244, abs=1e-10),
         pytest.approx(4.96324316147756, abs=1e-10),
     )
+
+
+def test_a_sample_without_spread_is_decided_as_student_t_decides_it() -> None:
+    # All answers 5: SE 0, t = +∞ and κ = 0; Hall's g keeps ±∞ (no NaN p-value)
+    hall = compare_to_target([5, 5, 5, 5], 4, metric="mean")
+    student = compare_to_target([5, 5, 5, 5], 4, metric="mean", method="t")
+    assert hall.pvalue == student.pvalue == 0.0
+    assert (hall.ci_low, hall.ci_high) == (student.ci_low, student.ci_high) == (1.0, 1.0)
