@@ -217,6 +217,9 @@ _RUSAGE_TAG = "CXBENCH-RUSAGE "
 # (reaped kernels and render workers) as the last line of stderr.
 _CLI_WITH_RUSAGE = f"""
 import json, os, resource, sys
+# `python -c` puts the working directory first on sys.path, ahead of PYTHONPATH: in this
+# checkout that would import its own package even when --before asks for another one.
+sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
 from cxresearch.cli import main
 sys.argv[0] = "cxresearch"
 if os.environ.get("CXBENCH_PRESTART") == "1":  # kernels started ahead (not a CLI option)
@@ -233,6 +236,8 @@ finally:
         usage = resource.getrusage(who)
         cpu[key] = usage.ru_utime + usage.ru_stime
     print("{_RUSAGE_TAG}" + json.dumps(cpu), file=sys.stderr, flush=True)
+    print("{_RUSAGE_TAG}package " + os.path.dirname(sys.modules["cxresearch"].__file__),
+          file=sys.stderr, flush=True)
 sys.exit(code)
 """
 
@@ -271,7 +276,12 @@ def cli_batch(
     if failed:  # timed all the same; the table says how many failed
         print(f" ({failed} report(s) failed: {summary[-3:]})", end="", flush=True)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    own = json.loads(done.stderr.strip().splitlines()[-1].removeprefix(_RUSAGE_TAG))
+    tagged = [line for line in done.stderr.splitlines() if line.startswith(_RUSAGE_TAG)]
+    own = json.loads(tagged[0].removeprefix(_RUSAGE_TAG))
+    package = Path(tagged[1].removeprefix(_RUSAGE_TAG + "package "))
+    expected = (code if code is not None else REPO) / "cxresearch"
+    if package.resolve() != expected.resolve():  # the comparison would be meaningless
+        raise RuntimeError(f"the batch ran the package in {package}, not {expected}")
     return {
         "wall": wall,
         "cpu": cpu,
