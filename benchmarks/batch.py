@@ -217,9 +217,10 @@ _RUSAGE_TAG = "CXBENCH-RUSAGE "
 # (reaped kernels and render workers) as the last line of stderr.
 _CLI_WITH_RUSAGE = f"""
 import json, os, resource, sys
-# `python -c` puts the working directory first on sys.path, ahead of PYTHONPATH: in this
-# checkout that would import its own package even when --before asks for another one.
-sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
+# `python -c` puts "" (the working directory) first on sys.path, ahead of PYTHONPATH: in
+# this checkout that would import its own package even when --before asks for another one.
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
 from cxresearch.cli import main
 sys.argv[0] = "cxresearch"
 if os.environ.get("CXBENCH_PRESTART") == "1":  # kernels started ahead (not a CLI option)
