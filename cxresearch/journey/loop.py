@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxresearch.csv_text import unguard_frame, write_csv
 from cxresearch.errors import DataError, ParamsError
 from cxresearch.journey.files import params_file, read_table, to_timestamps
 from cxresearch.journey.spec import LoopSpec
@@ -232,7 +233,7 @@ def export_list(params_path: str | Path) -> list[Path]:
     written = []
     csv_path = files.export(tag, ".csv")
     with _atomic(csv_path) as tmp:
-        out.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
+        write_csv(out, tmp)  # comments starting with "=" etc. stay text in a spreadsheet
     written.append(csv_path)
     xlsx_path = files.export(tag, ".xlsx")
     with _atomic(xlsx_path) as tmp:
@@ -352,6 +353,8 @@ def import_list(file: str | Path, *, params_path: str | Path | None = None) -> I
     """
     path = Path(file)
     table = read_table(path)
+    if path.suffix.lower() == ".csv":  # exported by write_csv: formula-like cells guarded
+        table = unguard_frame(table)
     params = _params_for(table, path, params_path)
     loop = _loop(params)
     files = loop_files(params)

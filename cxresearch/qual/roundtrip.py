@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxresearch.csv_text import read_csv, write_csv
 from cxresearch.errors import DataError, ParamsError
 from cxresearch.params import Params, load_params, project_root, resolve_data_path
 from cxresearch.qual.codebook import Codebook, load_codebook
@@ -168,7 +169,7 @@ def export_sheets(
     # The same seeded draw as write_sheets: the ids every coder got, for the import's check.
     chosen = sample_for_coding(texts.index.tolist(), size=sample, seed=seed)
     sample_path = target / SAMPLE_FILE
-    pd.DataFrame({"response_id": chosen}).to_csv(sample_path, index=False, lineterminator="\n")
+    write_csv(pd.DataFrame({"response_id": chosen}), sample_path)
     return ExportResult(written, sample_path, len(texts), len(chosen))
 
 
@@ -181,7 +182,7 @@ def _read_sheets(params: Params, book: Codebook, paths: Sequence[str | Path]) ->
         sample_file = path.parent / SAMPLE_FILE
         sample = None
         if sample_file.is_file():
-            ids = pd.read_csv(sample_file, dtype=str, keep_default_na=False)
+            ids = read_csv(sample_file)
             if "response_id" not in ids.columns:
                 raise DataError(f"{sample_file}: no 'response_id' column")
             sample = ids["response_id"].str.strip().tolist()
@@ -254,12 +255,12 @@ def import_sheets(
     for sheet in read:  # the comment as the first sheet holding it shows it
         texts = {**sheet.comments, **texts}
     table["comment"] = table["response_id"].map(texts).fillna("")
-    table.assign(decision="").to_csv(out, index=False, lineterminator="\n")
+    write_csv(table.assign(decision=""), out)
     return ImportResult(counts, agreement, len(table), out)
 
 
 def _decided(path: Path) -> bool:
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = read_csv(path)
     return "decision" in table.columns and bool(table["decision"].str.strip().ne("").any())
 
 
@@ -272,7 +273,7 @@ def read_decisions(path: Path) -> dict[tuple[str, str], bool]:
         Missing columns or a decision that is not a yes/no mark, naming the file and rows.
     """
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        table = read_csv(path, encoding="utf-8-sig")
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: cannot read decisions: {exc}") from exc
     missing = [c for c in ("response_id", "code", "decision") if c not in table.columns]

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch.csv_text import read_csv, write_csv
 from cxresearch.errors import DataError
 from cxresearch.qual.codebook import Codebook
 from cxresearch.qual.coding import Coding, codes_from_lists
@@ -123,7 +124,7 @@ def _write(frame: pd.DataFrame, path: Path) -> Path:
     if path.suffix == ".xlsx":
         write_frames(path, {"coding": frame})
     elif path.suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        write_csv(frame, path, encoding="utf-8-sig")
     else:
         raise ValueError(f"{path}: a coder sheet is .xlsx or .csv, not {path.suffix!r}")
     return path
@@ -197,7 +198,7 @@ def _read_table(path: Path) -> pd.DataFrame:
         if path.suffix == ".xlsx":
             return pd.read_excel(path, dtype=str, keep_default_na=False)
         if path.suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            return read_csv(path, encoding="utf-8-sig")
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: cannot read coder sheet: {exc}") from exc
     raise DataError(f"{path}: a coder sheet is .xlsx or .csv, not {path.suffix!r}")
@@ -408,9 +409,7 @@ def write_reference(
         rows += [(rid, c, lookup.get((str(rid), c), "")) for c in marked]
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows, columns=["response_id", "code", "sentiment"]).to_csv(
-        out, index=False, lineterminator="\n"
-    )
+    write_csv(pd.DataFrame(rows, columns=["response_id", "code", "sentiment"]), out)
     return out
 
 
