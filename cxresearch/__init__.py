@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "rake": "cxresearch.stats.raking",
     "sample_size": "cxresearch.stats.planning",
     "effective_sample_size": "cxresearch.stats.design",
+    "linearized": "cxresearch.stats.design",
     "compare_groups": "cxresearch.stats.groups",
     "compare_nps": "cxresearch.stats.inference",
     "compare_samples": "cxresearch.stats.inference",
@@ -80,6 +81,7 @@ __all__ = [
     "get_metric",
     "importance_performance",
     "krippendorff_alpha",
+    "linearized",
     "load_codebook",
     "load_params",
     "load_responses",
@@ -106,7 +108,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cxresearch.report.manifest import provenance
     from cxresearch.results import Comparison, Estimate, GroupComparison
     from cxresearch.session import open_run
-    from cxresearch.stats.design import effective_sample_size
+    from cxresearch.stats.design import effective_sample_size, linearized
     from cxresearch.stats.drivers import driver_importance, importance_performance
     from cxresearch.stats.groups import compare_groups
     from cxresearch.stats.inference import compare_nps, compare_samples, compare_to_target

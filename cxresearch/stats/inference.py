@@ -141,7 +141,7 @@ def target_test(
         float(stat[0]),
         float(pvalue[0]),
         float(metric.factor * np.sqrt(s.var[0])),
-        float(s.df[0]) if metric.family in ("mean", "nps") else float("inf"),
+        float(s.df[0]) if metric.family in ("mean", "nps") or s.weighted else float("inf"),
         name,
     )
 

@@ -13,7 +13,9 @@ raked, clustered). What differs per metric is only the *interval family*:
   ``confint(svymean(...), df = degf(design))`` refers a mean (Lumley 2010). The
   two-sample pair keeps Rocks' z (its type-I error is at or below nominal already);
 * shares: Wilson score interval on the design's effective n (the inversion of the score
-  test, R ``prop.test(correct = FALSE)`` when unweighted);
+  test, R ``prop.test(correct = FALSE)`` when unweighted); weighted, with the t quantile
+  on the design's df in place of z, which is Wilson's formula on Korn & Graubard's (1998)
+  df-adjusted effective n ``n*·(z/t)²``;
 * means: Hall's (1992) skewness-corrected t by default: the studentised mean
   ``t = (θ̂ − μ)/SE`` (design SE) is transformed by the monotone cubic
   ``g(t) = t + κ/6 + κt²/3 + κ²t³/27`` and referred to t on the design's df, where
@@ -26,6 +28,12 @@ raked, clustered). What differs per metric is only the *interval family*:
   rating) and 5.4 % (CES) (docs/coverage.md, where Johnson's 1978 modified t is measured
   too). ``method="t"`` gives Student t (R ``t.test`` / ``svymean`` + ``confint(df=)``);
   two samples keep Welch (its type-I error is within the aim).
+
+Weighted designs: the variance and df are the design's small-sample ones by default
+(:mod:`cxresearch.stats.design`: CR2 variance and Bell & McCaffrey df for weights only,
+the calibration variance with the df of the weights when raked; ``cx.linearized(w)``
+for R ``svymean``'s plain linearised variance and ``degf``), chosen by the coverage
+study (docs/coverage.md, "Weighted variance").
 
 For each family the test of a value is the pivot the interval inverts, so "significant"
 ⇔ "the interval excludes the value" by construction (tests/unit/test_verdicts.py checks
@@ -61,7 +69,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import stats
 
-from cxresearch.stats.design import Design
+from cxresearch.stats.design import Design, small_sample_terms
 from cxresearch.stats.intervals import (
     NPS_METHODS,
     hall_inverse,
@@ -275,6 +283,12 @@ class Metric:
                     cubes = np.bincount(codes, (w * dev) ** 3, k) / sw**3
                     skew = np.where(ss > 0, cubes / ss**1.5, 0.0)
             df = np.where(n > 1, n - 1.0, np.nan)
+            if design.corrected:
+                # Weights only: CR2 variance Σ a(z − θ)² and Bell–McCaffrey df per group,
+                # as Design.variance / Design.inference_df (small_sample_terms).
+                a, bm = small_sample_terms(w, codes, k)
+                var = np.where(n > 1, np.bincount(codes, a * dev**2, k), np.nan)
+                df = np.where(n > 1, bm, np.nan)
         else:
             var = np.full(k, np.nan)
             df = np.full(k, np.nan)
@@ -293,7 +307,7 @@ class Metric:
                     sub, zg = design.subset(rows), z[rows]
                 _, u = sub.influence(zg)
                 var[g] = float(sub.variance(u))
-                df[g] = sub.df
+                df[g] = sub.inference_df
                 if self.needs_skew:
                     skew[g] = sub.skewness(u)
         parts = self._parts(x, w, codes, k)
@@ -523,14 +537,16 @@ class ShareMetric(Metric):
         self, s: Summary, method: str, confidence: float, alternative: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         p, n = s.theta, s.n_star
-        inf = np.full_like(p, np.inf)
+        # Unweighted: z (R prop.test). Weighted: t on the design's df, which is Korn &
+        # Graubard's (1998) df-adjusted effective n, n*·(z/t)², in Wilson's formula.
+        df = np.where(np.isfinite(s.df), s.df, np.inf) if s.weighted else np.full_like(p, np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             if method == "agresti-coull":
                 z2 = float(_critical(confidence, alternative)) ** 2
                 tilde_n = n + z2
                 tilde_p = (p * n + z2 / 2.0) / tilde_n
-                return tilde_p, np.sqrt(tilde_p * (1.0 - tilde_p) / tilde_n), inf
-            return p, np.sqrt(p * (1.0 - p) / n), inf
+                return tilde_p, np.sqrt(tilde_p * (1.0 - tilde_p) / tilde_n), df
+            return p, np.sqrt(p * (1.0 - p) / n), df
 
     def _bounds(
         self,
@@ -597,7 +613,7 @@ class MeanMetric(Metric):
 
     Examples
     --------
-    >>> from cxresearch.stats.design import Design
+    >>> from cxresearch.stats.design import Design, small_sample_terms
     >>> x = np.array([5, 5, 5, 5, 4, 5, 4, 5, 5, 1, 5, 4, 5, 5, 3, 5], dtype=float)
     >>> m = MeanMetric("mean", scale=(1, 5))
     >>> s = m.summarize(x, Design(np.ones(x.size)))

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 import cxresearch.stats.metrics as m
-from cxresearch.stats.design import calibration_of
+from cxresearch.stats.design import calibration_of, linearized
 from cxresearch.stats.raking import RakingError, rake
 
 DATA = pd.read_csv(Path(__file__).parent / "data" / "design.csv")
@@ -45,9 +45,12 @@ def _se(est: object, factor: float) -> float:
 def test_weights_only_design_matches_svymean() -> None:
     # R: m <- svymean(~z + nps + top2, w); coef(m) 0.0946587161832579 7.53973559081153
     #    0.66011435461834; SE(m) 0.0625483044805629 0.151695648461666 0.0344142037349671
-    nps = m.nps(DATA["nps"], weights=DATA["w"])
-    mean = m.mean_rating(DATA["nps"], weights=DATA["w"], method="t")
-    top2 = m.csat(DATA["csat"], weights=DATA["w"])
+    # linearized(): svymean's variance and degf (the default adds the small-sample
+    # correction, pinned to R clubSandwich in test_small_sample.py)
+    w = linearized(DATA["w"])
+    nps = m.nps(DATA["nps"], weights=w)
+    mean = m.mean_rating(DATA["nps"], weights=w, method="t")
+    top2 = m.csat(DATA["csat"], weights=w)
     assert nps.value == pytest.approx(100 * 0.0946587161832579, rel=1e-12)
     assert mean.value == pytest.approx(7.53973559081153, rel=1e-12)
     assert top2.value == pytest.approx(100 * 0.66011435461834, rel=1e-12)
@@ -127,7 +130,10 @@ def test_raked_domain_matches_svymean_on_a_subset() -> None:
     assert _se(nps, 100) == pytest.approx(0.0919020353858398, rel=REL)
     assert mean.value == pytest.approx(7.08128270400006, rel=1e-9)
     assert _se(mean, 1) == pytest.approx(0.251990876369909, rel=REL)
-    assert mean.df == 239  # R: degf(r) 239, a domain keeps the sample's df
+    assert mean.df == pytest.approx(30.7499263202548683, rel=1e-6)  # test_small_sample.py
+    plain = m.mean_rating(DATA.loc[web, "nps"], weights=linearized(w[web]))
+    assert plain.df == 239  # R: degf(r) 239, a domain keeps the sample's df
+    assert plain.se == pytest.approx(0.251990876369909, rel=REL)
     # metric_by gives the same domains in one call.
     by = m.metric_by(DATA, "mean", by="touchpoint", weights=w, column="nps").set_index("touchpoint")
     assert by.loc["web", "se"] == pytest.approx(0.251990876369909, rel=REL)

@@ -45,7 +45,7 @@ import pandas as pd
 import pytest
 
 import cxresearch.stats.metrics as m
-from cxresearch.stats.design import Design
+from cxresearch.stats.design import Design, linearized
 from cxresearch.stats.inference import compare_to_target
 from cxresearch.stats.raking import rake
 from cxresearch.stats.registry import get_metric
@@ -100,7 +100,9 @@ def test_hall_corrects_a_ceiling_sample_as_r() -> None:
 def test_hall_weights_only_design_matches_r() -> None:
     # R (weights): kappa 0.0556376552021932, stat 0.2724903636777131, p 0.7854802738971355,
     #    lo 7.2525147776561072, hi 7.8517221739274410
-    res = compare_to_target(DATA["nps"], 7.5, metric="mean", weights=DATA["w"])
+    # linearized(): R's svymean variance and degf (the default small-sample CR2 variance
+    # and df are pinned in test_small_sample.py)
+    res = compare_to_target(DATA["nps"], 7.5, metric="mean", weights=linearized(DATA["w"]))
     assert res.statistic == pytest.approx(0.2724903636777131, abs=TOL)
     assert res.pvalue == pytest.approx(0.7854802738971355, abs=TOL)
     assert res.ci_low + 7.5 == pytest.approx(7.2525147776561072, abs=TOL)
@@ -123,7 +125,7 @@ def test_hall_clustered_design_matches_r() -> None:
 def test_hall_raked_design_matches_r() -> None:
     # R (raked): kappa -0.0249022626357017, stat -2.7135366001982799,
     #    p 0.0071415657708077, lo 6.7298277400215634, hi 7.3816000140330713
-    w = rake(DATA, MARGINS, tol=1e-12)
+    w = linearized(rake(DATA, MARGINS, tol=1e-12))  # R's degf 239, as svymean
     res = compare_to_target(DATA["nps"], 7.5, metric="mean", weights=w)
     assert res.design == "raked"
     assert res.statistic == pytest.approx(-2.7135366001982799, abs=TOL)

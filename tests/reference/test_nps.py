@@ -20,6 +20,7 @@ import math
 import numpy as np
 import pytest
 
+from cxresearch.stats.design import linearized
 from cxresearch.stats.intervals import nps_interval
 from cxresearch.stats.metrics import nps
 from cxresearch.stats.weighting import kish_effective_n
@@ -144,7 +145,9 @@ def test_weighted_nps_reports_kish_n_and_uses_the_design_effective_n():
     # Kish: (Σw)² / Σw²; R: sum(w)^2 / sum(w^2) -> 16.4960352422907 (the reported base)
     w = np.asarray(W20)
     assert kish_effective_n(W20) == pytest.approx(16.4960352422907, abs=1e-10)
-    est = nps(S20, weights=W20, method="wald")
+    # linearized(): the plain linearised variance (the default small-sample one is pinned
+    # in test_small_sample.py)
+    est = nps(S20, weights=linearized(W20), method="wald")
     assert est.n_effective == pytest.approx(16.4960352422907, abs=1e-10)
     # The interval uses the design's effective n, n* = n σ² / ((n − 1) v), with v the
     # linearised variance of svymean (pinned in tests/reference/test_design.py).
