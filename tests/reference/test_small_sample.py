@@ -30,22 +30,15 @@ Tolerance 1e-6 relative (they agree to about 1e-12).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
 
 import cxresearch.stats.metrics as m
 from cxresearch.stats.design import linearized
 from cxresearch.stats.raking import rake
 
-DATA = pd.read_csv(Path(__file__).parent / "data" / "design.csv")
-MARGINS = {
-    "region": {"uusimaa": 0.31, "pirkanmaa": 0.10, "muu": 0.59},
-    "size": {"small": 0.6, "large": 0.4},
-    "age": {"18-34": 0.25, "35-54": 0.35, "55+": 0.40},
-}
+from .test_design import DATA, MARGINS
+
 REL = 1e-6
 
 
