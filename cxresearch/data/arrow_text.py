@@ -30,6 +30,7 @@ __all__ = [
     "codes",
     "decimal_numbers",
     "fixed_datetimes",
+    "holds_byte",
     "maybe_padded",
     "member_codes",
     "text_chunks",
@@ -46,15 +47,24 @@ _DECIMAL = _DIGIT.copy()
 _DECIMAL[ord(".")] = True
 
 
+# Arrow's release builds configure jemalloc with this decay (``dirty_decay_ms:1000``).
+_ARROW_JEMALLOC_DECAY_MS = 1000
+
+
 @contextmanager
 def memory_returned() -> Iterator[None]:
-    """Arrow allocates from its jemalloc pool inside the block, where the platform has it.
+    """Arrow allocates from its jemalloc pool inside the block, set to give freed pages back.
 
-    Loading frees the raw text column by column while numpy allocates the typed columns.
-    Arrow's default allocator (mimalloc) keeps freed pages for Arrow's own reuse, so the
-    process would hold both; jemalloc gives them back to the system (peak memory of a
-    million-row CSV load 2.5 → 1.7 times the frame, measured). Buffers remember the pool
-    they came from, so arrays made here are freed correctly after the block.
+    Used around the parse of delimited text: loading then frees the raw text column by
+    column while the typed columns are made. Arrow's default allocator (mimalloc) keeps
+    freed pages for its own reuse, and jemalloc as Arrow configures it keeps them for a
+    second (``dirty_decay_ms:1000``; a purge only marks them ``MADV_FREE``, still counted
+    in the process's memory), so the process would hold the text and the typed frame
+    both. Arenas created inside the block decay at once (peak memory of a million-row CSV
+    load 1.75 → 1.4 times the frame, measured); only the parse allocates here, so the
+    temporaries of validation keep reusing the default pool's pages (immediate decay
+    there cost 0.2 CPU s of page faults). Buffers remember the pool they came from, so
+    arrays made here are freed correctly after the block.
     """
     import pyarrow as pa
 
@@ -64,12 +74,13 @@ def memory_returned() -> Iterator[None]:
         yield
         return
     previous = pa.default_memory_pool()
+    pa.jemalloc_set_decay_ms(0)  # applies to arenas created from here on
     pa.set_memory_pool(pool)
     try:
         yield
     finally:
         pa.set_memory_pool(previous)
-        pool.release_unused()
+        pa.jemalloc_set_decay_ms(_ARROW_JEMALLOC_DECAY_MS)
 
 
 def text_chunks(text: pd.Series) -> list[Any] | None:
@@ -107,17 +118,6 @@ def _layout(chunk: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return offsets, data, valid
 
 
-def _one_chunk(chunks: list[Any]) -> list[Any]:
-    """The column as one chunk: a column about to be converted is copied once (a few MiB)
-    rather than checked in ~200 pieces of a few thousand cells, each paying numpy's and
-    Arrow's per-call cost."""
-    import pyarrow as pa
-
-    if len(chunks) <= 1:
-        return chunks
-    return [pa.chunked_array(chunks, type=chunks[0].type).combine_chunks()]
-
-
 def _present(offsets: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     """Cells that hold at least one byte (valid and not empty)."""
     filled = offsets[1:] > offsets[:-1]
@@ -131,15 +131,33 @@ def blank_cells(chunks: list[Any]) -> np.ndarray:
 
 
 def maybe_padded(chunks: list[Any]) -> bool:
-    """False when no cell can start or end with whitespace (so a strip changes nothing)."""
+    """False when no cell can start or end with whitespace (so a strip changes nothing).
+
+    Each cell's first byte is read at its start offset and its last byte just before its
+    end offset, for every cell at once without first picking the cells that hold bytes:
+    an empty or missing cell of no bytes points at the first byte of the next cell that
+    has bytes, or just after the last byte of the one before -- bytes that are checked
+    anyway -- and offsets past either end are clipped to the data. So the extra bytes
+    looked at can only turn the answer into "maybe" (the exact strip then runs), never
+    hide a padded cell.
+    """
     for chunk in chunks:
-        offsets, data, valid = _layout(chunk)
-        present = _present(offsets, valid)
-        if not present.any():
-            continue
-        first = data[offsets[:-1][present]]
-        last = data[offsets[1:][present] - 1]
-        if not (_EDGE_OK[first].all() and _EDGE_OK[last].all()):
+        offsets, data, _ = _layout(chunk)
+        if not len(data) or offsets[-1] == offsets[0]:
+            continue  # no cell holds a byte
+        first = data.take(offsets[:-1], mode="clip")
+        last = data.take(offsets[1:] - 1, mode="clip")
+        if not (_EDGE_OK.take(first).all() and _EDGE_OK.take(last).all()):
+            return True
+    return False
+
+
+def holds_byte(chunks: list[Any], byte: bytes) -> bool:
+    """Whether any cell's text holds ``byte`` (one ASCII byte), e.g. a minus sign."""
+    wanted = ord(byte)
+    for chunk in chunks:
+        offsets, data, _ = _layout(chunk)
+        if (data[offsets[0] : offsets[-1]] == wanted).any():
             return True
     return False
 
@@ -170,17 +188,17 @@ def decimal_numbers(chunks: list[Any]) -> np.ndarray | None:
     import pyarrow.compute as pc
 
     parts = []
-    for chunk in _one_chunk(chunks):
+    for chunk in chunks:
         offsets, data, valid = _layout(chunk)
-        present = _present(offsets, valid)
         used = data[offsets[0] : offsets[-1]]
-        if not _DECIMAL[used].all():
+        if not _DECIMAL.take(used).all():
             return None
-        if not _DIGIT[used].all():
+        present = _present(offsets, valid)
+        if not _DIGIT.take(used).all():
             # Digits on both ends: "5.", ".5" are left to the exact path. A cell with two
             # points ("1.2.3") is no number to Arrow's parser either: the cast below fails.
             starts, ends = offsets[:-1][present], offsets[1:][present]
-            if not (_DIGIT[data[starts]].all() and _DIGIT[data[ends - 1]].all()):
+            if not (_DIGIT.take(data[starts]).all() and _DIGIT.take(data[ends - 1]).all()):
                 return None
         parts.append(chunk if present.all() else _with_validity(chunk, present))
     if not parts:
@@ -189,7 +207,10 @@ def decimal_numbers(chunks: list[Any]) -> np.ndarray | None:
         parsed = pc.cast(pa.chunked_array(parts, type=parts[0].type), pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # the exact path decides
         return None
-    return np.array(parsed.to_numpy(), dtype=float)  # writable: callers blank bad cells
+    del parts
+    values = parsed.to_numpy()
+    # Writable (callers blank bad cells); a single chunk's numbers are Arrow's, read-only.
+    return values if values.flags.writeable else values.copy()
 
 
 def _with_validity(chunk: Any, valid: np.ndarray) -> Any:
@@ -252,12 +273,12 @@ def member_codes(chunks: list[Any], values: tuple[str, ...]) -> np.ndarray | Non
 
 
 # "2026-03-31 13:45" and "2026-03-31 13:45:07" (also with "T"): the layouts survey tools
-# and this project write; the digits' positions and the separators between them.
+# and this project write. Digits everywhere but at the separators' positions.
 _DATE_SEPARATORS = {4: b"-", 7: b"-", 10: b" T", 13: b":"}
-_STAMPS = {
-    16: ((0, 4, 5, 7, 8, 10, 11, 13, 14, 16), _DATE_SEPARATORS),
-    19: ((0, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19), {**_DATE_SEPARATORS, 16: b":"}),
-}
+_SEPARATORS = {16: _DATE_SEPARATORS, 19: {**_DATE_SEPARATORS, 16: b":"}}
+# Years the exact path's calendar accepts here, 1900-2199, as microseconds since 1970.
+_FIRST_US = np.datetime64("1900-01-01T00:00", "us")
+_END_US = np.datetime64("2200-01-01T00:00", "us")
 
 
 def fixed_datetimes(chunks: list[Any]) -> np.ndarray | None:
@@ -265,37 +286,57 @@ def fixed_datetimes(chunks: list[Any]) -> np.ndarray | None:
 
     None when any present cell has another layout or an impossible value (31 April, hour
     24, a year outside 1900–2199): the exact parser then decides, and reports.
+
+    The layout is checked byte by byte here (every present cell the same width, digits
+    and separators in their places); Arrow's ISO 8601 cast then reads the values and
+    refuses an impossible calendar day or time, which declines the whole column.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     parts, widths = [], set()
-    for chunk in _one_chunk(chunks):
+    for chunk in chunks:
         offsets, data, valid = _layout(chunk)
         present = _present(offsets, valid)
-        starts = offsets[:-1][present]
-        lengths = offsets[1:][present] - starts
-        out = np.full(len(chunk), np.datetime64("NaT", "us"))
-        if len(starts):
-            widths.add(int(lengths[0]))
-            if len(widths) > 1 or not (lengths == lengths[0]).all():
-                return None
-            stamp = _stamps(data, starts, int(lengths[0]), offsets)
-            if stamp is None:
-                return None
-            out[present] = stamp
-        parts.append(out)
-    # A column without a single date is left to the exact parser (it decides the unit).
-    return np.concatenate(parts) if widths else None
-
-
-def _stamps(data: np.ndarray, starts: np.ndarray, width: int, offsets: np.ndarray) -> Any:
-    """The cells of ``width`` bytes at ``starts`` as ``datetime64[us]``, or None."""
-    if width not in _STAMPS:
+        if not present.any():
+            parts.append(chunk if not chunk.null_count else _with_validity(chunk, present))
+            continue
+        lengths = offsets[1:][present] - offsets[:-1][present]
+        widths.add(int(lengths[0]))
+        if len(widths) > 1 or not (lengths == lengths[0]).all():
+            return None
+        if not _stamp_layout(data, offsets[:-1][present], int(lengths[0]), offsets):
+            return None
+        parts.append(chunk if present.all() else _with_validity(chunk, present))
+    if not widths:  # not a single date: the exact parser decides the unit
         return None
-    fields, separators = _STAMPS[width]
+    try:
+        parsed = pc.cast(pa.chunked_array(parts, type=parts[0].type), pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # 31 April, 24:00: exact path
+        return None
+    bounds = pc.min_max(parsed)  # of the present cells
+    first, last = (np.datetime64(bounds[k].value, "us") for k in ("min", "max"))
+    if first < _FIRST_US or last >= _END_US:
+        return None
+    return np.asarray(parsed.to_numpy(), dtype="datetime64[us]")
+
+
+def _stamp_layout(data: np.ndarray, starts: np.ndarray, width: int, offsets: np.ndarray) -> bool:
+    """Whether every cell of ``width`` bytes at ``starts`` is a date in a known layout."""
+    separators = _SEPARATORS.get(width)
+    if separators is None:
+        return False
     if offsets[-1] - offsets[0] == width * len(starts):
         # Present cells back to back (blank ones hold no bytes): a (cells × width) view.
         cells = data[offsets[0] : offsets[-1]].reshape(-1, width)
     else:
         cells = np.stack([data[starts + at] for at in range(width)], axis=1)
+    digit_at = np.ones(width, dtype=bool)
+    digit_at[list(separators)] = False
+    # Digits exactly where digits belong (so no separator is a digit either) ...
+    if not (_DIGIT.take(cells) == digit_at).all():
+        return False
+    # ... and the right separator at each separator's place.
     for at, allowed in separators.items():
         found = cells[:, at]
         ok = (
@@ -304,37 +345,5 @@ def _stamps(data: np.ndarray, starts: np.ndarray, width: int, offsets: np.ndarra
             else (found == allowed[0]) | (found == allowed[1])
         )
         if not ok.all():
-            return None
-    numbers = []
-    for begin, end in zip(fields[::2], fields[1::2], strict=True):
-        digits = cells[:, begin:end]
-        if not _DIGIT[digits].all():
-            return None
-        # The bytes weighted by place value, less the weighted "0"s: no per-digit arrays.
-        place = 10 ** np.arange(end - begin - 1, -1, -1, dtype=np.int32)
-        numbers.append((digits @ place).astype(np.int64) - ord("0") * int(place.sum()))
-    return _to_datetime(*numbers)
-
-
-def _to_datetime(
-    year: np.ndarray, month: np.ndarray, day: np.ndarray, hour: np.ndarray, minute: np.ndarray,
-    second: np.ndarray | None = None,
-) -> np.ndarray | None:  # fmt: skip
-    """Calendar fields as ``datetime64[us]``, or None when any is out of range."""
-    second = np.zeros_like(year) if second is None else second
-    if not (
-        ((year >= 1900) & (year < 2200)).all()
-        and ((month >= 1) & (month <= 12)).all()
-        and (day >= 1).all()
-        and (hour < 24).all()
-        and (minute < 60).all()
-        and (second < 60).all()
-    ):
-        return None
-    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
-    first = months.astype("datetime64[D]")
-    days_in_month = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
-    if (day > days_in_month).any():
-        return None
-    seconds = (first + (day - 1)).astype("datetime64[s]") + (hour * 3600 + minute * 60 + second)
-    return seconds.astype("datetime64[us]")
+            return False
+    return True

@@ -13,16 +13,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection, Mapping, Sequence
-from contextlib import nullcontext
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cxresearch.data.arrow_text import memory_returned
 from cxresearch.data.prepare import export_to_raw, is_score_column
-from cxresearch.data.readers import TEXT_SUFFIXES, read_export
+from cxresearch.data.readers import read_export
 from cxresearch.data.schema import FLOAT_COLUMNS, validate_handed
 from cxresearch.errors import DataError
 
@@ -101,13 +99,8 @@ def load_responses(
     paths = [Path(p) for p in ([path] if isinstance(path, str | PathLike) else path)]
     if not paths:
         raise DataError("no data files given")
-    # Delimited text is parsed into Arrow text that validation frees column by column;
-    # Parquet is converted a column at a time already, and jemalloc's returning of
-    # memory would only cost it time (0.28 → 0.43 CPU s to read 1,000,000 rows).
-    text = any(p.suffix.lower() in TEXT_SUFFIXES for p in paths)
-    with memory_returned() if text else nullcontext():
-        return _load(paths, mapping, scales, sheet, format, header_rows, encoding, delimiter,
-                     constants, id, recode, missing, exclude, keep)  # fmt: skip
+    return _load(paths, mapping, scales, sheet, format, header_rows, encoding, delimiter,
+                 constants, id, recode, missing, exclude, keep)  # fmt: skip
 
 
 def _load(

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxresearch.data.arrow_text import holds_byte, text_chunks
 from cxresearch.data.cells import is_numeric, number_text, plain_numbers, stripped
 from cxresearch.data.readers import Export
 from cxresearch.data.readers.common import clean_name, closest, keep_rows
@@ -343,6 +344,9 @@ def _check_negative(
     if series.dtype == np.float64 and not (series.to_numpy() < 0).any():
         return  # numbers, none below zero (NaN compares false)
     if not is_numeric(series):
+        chunks = text_chunks(series)
+        if chunks is not None and not holds_byte(chunks, b"-"):
+            return  # no minus sign anywhere in the column's text
         # Only cells starting with a minus sign can be negative: parse just those.
         signed = stripped(series).str.startswith("-").fillna(False).to_numpy(dtype=bool)
         if not signed.any():

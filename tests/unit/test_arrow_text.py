@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from cxresearch.data.arrow_text import (
     codes,
     decimal_numbers,
     fixed_datetimes,
+    holds_byte,
     maybe_padded,
     member_codes,
     text_chunks,
@@ -53,6 +55,20 @@ CLEAN = {
 TEXT = ["hyvä", "ok", "", "  padded ", "tab\t", "\u00a0nbsp", "é", "kiitos!", "NA"]
 
 
+def _chunked(cells_: list[str | None], cuts: list[int]) -> pd.Series:
+    """A ``str`` column whose Arrow data is in several chunks, the first one a slice."""
+    import pyarrow as pa
+    from pandas.arrays import ArrowStringArray
+
+    bounds = sorted({0, len(cells_), *cuts})
+    parts = [pa.array(cells_[a:b], pa.large_string()) for a, b in pairwise(bounds)]
+    if parts and len(parts[0]):  # a slice of a longer chunk, as after the header row
+        parts[0] = pa.array(["header", *cells_[: len(parts[0])]], pa.large_string())[1:]
+    array = pa.chunked_array(parts, type=pa.large_string())
+    dtype = pd.Series([], dtype="str").dtype
+    return pd.Series(ArrowStringArray(array, dtype=dtype), copy=False)  # type: ignore[call-arg]
+
+
 def _exact(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every fast path off: the modules see no Arrow chunks."""
     for module in (arrow_text, cells, schema, common):
@@ -74,7 +90,9 @@ def test_validation_with_fast_paths_equals_the_exact_path(data: st.DataObject) -
     def column(pool: list[str], clean: str) -> pd.Series:
         chosen = CLEAN[clean] if clean and data.draw(st.booleans()) else pool
         cells_ = data.draw(st.lists(st.sampled_from(chosen), min_size=rows, max_size=rows))
-        return pd.Series(cells_, dtype="str")
+        # A CSV column arrives in many chunks, some of them slices: cut it at random.
+        cuts = data.draw(st.lists(st.integers(0, rows), max_size=3))
+        return _chunked(cells_, cuts)
 
     ids = [f"r{i}" for i in range(rows)]
     if data.draw(st.booleans()):  # repeated and blank ids
@@ -101,16 +119,43 @@ def test_validation_with_fast_paths_equals_the_exact_path(data: st.DataObject) -
         pd.testing.assert_frame_equal(fast, exact, check_exact=True)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=["a", "ä", "1", *SPACES], max_size=4), min_size=1, max_size=20))
-def test_a_column_not_maybe_padded_has_nothing_to_strip(cells_: list[str]) -> None:
-    text = pd.Series(cells_ + [None], dtype="str")
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet=["a", "ä", "1", *SPACES], max_size=4), min_size=1, max_size=20),
+    st.lists(st.integers(0, 21), max_size=3),
+)
+def test_a_column_not_maybe_padded_has_nothing_to_strip(cells_: list[str], cuts: list[int]) -> None:
+    text = _chunked([*cells_, None], cuts)
     chunks = text_chunks(text)
     assert chunks is not None
     if not maybe_padded(chunks):
         assert text.str.strip().equals(text)
         assert all(c == c.strip() for c in cells_)
     assert blank_cells(chunks).tolist() == [c == "" for c in cells_] + [True]
+
+
+def test_maybe_padded_sees_a_padded_cell_beside_empty_and_missing_ones() -> None:
+    import pyarrow as pa
+
+    for cells_ in (["", " a"], ["a ", ""], [None, "a", "", "b\t"], ["\u00a0x", None]):
+        assert maybe_padded([pa.array(cells_, pa.large_string())]), cells_
+    assert not maybe_padded([pa.array(["", None, "a", ""], pa.large_string())])
+    # A missing cell that still holds bytes (Arrow allows it) only makes the answer "maybe".
+    text = pa.array([" x", "y"], pa.large_string())
+    held = pa.Array.from_buffers(
+        pa.large_string(), 2, [pa.py_buffer(b"\x02"), *text.buffers()[1:]], null_count=1
+    )
+    assert held.to_pylist() == [None, "y"]
+    assert maybe_padded([held])
+
+
+def test_holds_byte_looks_only_at_the_cells_text() -> None:
+    import pyarrow as pa
+
+    chunk = pa.array(["-5", "7", "x-y"], pa.large_string())
+    assert holds_byte([chunk], b"-")
+    assert not holds_byte([chunk.slice(1, 1)], b"-")  # "7" alone, inside the same buffers
+    assert not holds_byte([pa.array(["1", "", None], pa.large_string())], b"-")
 
 
 @settings(max_examples=200, deadline=None)
@@ -142,13 +187,21 @@ def test_member_codes_decline_a_cell_outside_the_values() -> None:
         ["2026-01-13 15:27", "", "2024-02-29T23:59"],
         ["2026-01-13 15:27:07", None],
         ["2026-04-31 10:00"],  # no 31 April: left to the exact parser, which reports it
+        ["2026-01-01 23:59:60"],  # no leap seconds
+        ["2026-01-13 15:27+02"],  # a UTC offset in 19 bytes: not the layout
+        ["2026-01-13 15:2700"],
+        ["1899-12-31 23:59", "2026-01-13 15:27"],  # outside 1900-2199: declined
+        ["2200-01-01 00:00"],
+        ["1900-01-01 00:00", "2199-12-31 23:59:59"],  # two layouts
+        ["1900-01-01 00:00", "2199-12-31 23:59"],
         ["2026-01-13 15:27", "2026-01-13 15:27:07"],  # two layouts: declined
         ["", None],  # no date at all: declined
     ],
 )
 def test_fixed_datetimes_agree_with_pandas_or_decline(cells_: list[str | None]) -> None:
     stamps = fixed_datetimes(text_chunks(pd.Series(cells_, dtype="str")) or [])
-    valid = {"2026-01-13 15:27", "2024-02-29T23:59", "2026-01-13 15:27:07", "", None}
+    valid = {"2026-01-13 15:27", "2024-02-29T23:59", "2026-01-13 15:27:07", "", None,
+             "1900-01-01 00:00", "2199-12-31 23:59"}  # fmt: skip
     lengths = {len(c) for c in cells_ if c}
     if not set(cells_) <= valid or len(lengths) != 1:
         assert stamps is None

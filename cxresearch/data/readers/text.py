@@ -300,27 +300,32 @@ def _parse(utf8: bytes | Path, delimiter: str, width: int, *, check_utf8: bool) 
 
     ``utf8`` is the text, or the path of a file that is UTF-8 without a byte-order mark
     (Arrow then reads it in blocks, so the file is never held whole beside the table).
+    The table is allocated from a pool that gives its pages back to the system as soon
+    as validation frees a column (:func:`~cxresearch.data.arrow_text.memory_returned`).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    from cxresearch.data.arrow_text import memory_returned
+
     names = [f"f{i}" for i in range(width)]
-    return pacsv.read_csv(
-        pa.OSFile(str(utf8)) if isinstance(utf8, Path) else pa.py_buffer(utf8),
-        # Blocks of 4 MiB let both cores parse (16 MiB blocks left one idle on 2 cores).
-        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
-        ),
-        convert_options=pacsv.ConvertOptions(
-            # large_string is pandas' own Arrow string storage: no copy when converting.
-            column_types={name: pa.large_string() for name in names},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-            null_values=[],
-            check_utf8=check_utf8,
-        ),
-    )
+    with memory_returned():
+        return pacsv.read_csv(
+            pa.OSFile(str(utf8)) if isinstance(utf8, Path) else pa.py_buffer(utf8),
+            # Blocks of 4 MiB let both cores parse (16 MiB blocks left one idle on 2 cores).
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                # large_string is pandas' own Arrow string storage: no copy when converting.
+                column_types={name: pa.large_string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+                check_utf8=check_utf8,
+            ),
+        )
 
 
 def read_records(
