@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
 
@@ -55,13 +56,13 @@ CLEAN = {
 TEXT = ["hyvä", "ok", "", "  padded ", "tab\t", "\u00a0nbsp", "é", "kiitos!", "NA"]
 
 
-def _chunked(cells_: list[str | None], cuts: list[int]) -> pd.Series:
+def _chunked(cells_: Sequence[str | None], cuts: list[int]) -> pd.Series:
     """A ``str`` column whose Arrow data is in several chunks, the first one a slice."""
     import pyarrow as pa
     from pandas.arrays import ArrowStringArray
 
     bounds = sorted({0, len(cells_), *cuts})
-    parts = [pa.array(cells_[a:b], pa.large_string()) for a, b in pairwise(bounds)]
+    parts = [pa.array(list(cells_[a:b]), pa.large_string()) for a, b in pairwise(bounds)]
     if parts and len(parts[0]):  # a slice of a longer chunk, as after the header row
         parts[0] = pa.array(["header", *cells_[: len(parts[0])]], pa.large_string())[1:]
     array = pa.chunked_array(parts, type=pa.large_string())
