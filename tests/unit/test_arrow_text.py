@@ -278,3 +278,38 @@ def test_codes_are_none_only_when_every_id_is_distinct(
 ) -> None:
     found = codes(text_chunks(pd.Series(ids, dtype="str")) or [])
     assert (found if found is None else found.tolist()) == expected
+
+
+def test_parquet_read_a_column_at_a_time_equals_the_whole_table(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cxresearch.data.readers import _parquet_frame
+
+    frame = pd.DataFrame(
+        {
+            "id": pd.Series(["a", None, "c"], dtype="str"),
+            "n": pd.array([1, None, 3], dtype="Int64"),
+            "u": np.array([1, 2, 3], dtype=np.uint8),
+            "x": [0.5, np.nan, 2.0],
+            "ok": pd.array([True, None, False], dtype="boolean"),
+            "flag": [True, False, True],
+            "seg": pd.Categorical(["b", "a", "b"]),
+            "at": pd.to_datetime(["2026-01-01 10:00", None, "2026-03-01 00:00"]),
+            "tz": pd.to_datetime(["2026-01-01 10:00", None, "2026-03-01 00:00"]).tz_localize("UTC"),
+            "text": pd.array(["x", None, "z"], dtype="string"),
+        },
+        index=pd.RangeIndex(5, 8),
+    )
+    path = tmp_path / "x.parquet"
+    frame.to_parquet(path)
+
+    def mapped(arrow_type: pa.DataType) -> object:
+        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            return common.TEXT_DTYPE
+        return pd.BooleanDtype() if pa.types.is_boolean(arrow_type) else None
+
+    whole = pq.read_table(path).to_pandas(types_mapper=mapped)
+    by_column = _parquet_frame([path.read_bytes()], path)
+    pd.testing.assert_frame_equal(by_column, whole, check_exact=True)
+    assert str(by_column["n"].dtype) == "Int64" and list(by_column.index) == [5, 6, 7]

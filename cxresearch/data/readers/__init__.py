@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Collection
 from os import PathLike
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -305,9 +305,12 @@ def _parquet_frame(handed: list[bytes], file: Path) -> pd.DataFrame:
             or any("." in n for n in names)
         ):
             return parquet.read().to_pandas(types_mapper=mapped, self_destruct=True)
+        described = _column_metadata(parquet.schema_arrow)
         columns = {}
         for name in names:
             part = parquet.read(columns=[name])
+            if described is not None:
+                part = part.replace_schema_metadata(described(name))
             columns[name] = part.to_pandas(types_mapper=mapped, self_destruct=True)[name]
             del part
         if not columns:
@@ -315,6 +318,28 @@ def _parquet_frame(handed: list[bytes], file: Path) -> pd.DataFrame:
         return pd.DataFrame(columns, copy=False)
     except Exception as error:  # pyarrow raises ArrowInvalid and OSError variants
         raise DataError(f"{file}: cannot read as Parquet: {type(error).__name__}") from None
+
+
+def _column_metadata(schema: Any) -> Callable[[str], dict[bytes, bytes]] | None:
+    """For each column, the file's metadata with pandas' description of that column only.
+
+    ``to_pandas`` reads pandas' description of *every* column of the file on each call
+    (parsing each one's dtype), so converting a column at a time would cost the square
+    of the number of columns; with only the column's own entry it restores the same dtype.
+    """
+    import json
+
+    metadata = dict(schema.metadata or {})
+    pandas = schema.pandas_metadata
+    if not pandas:
+        return None
+    entries = {str(c.get("field_name", c.get("name"))): c for c in pandas.get("columns", [])}
+
+    def described(name: str) -> dict[bytes, bytes]:
+        own = [entries[name]] if name in entries else []
+        return {**metadata, b"pandas": json.dumps({**pandas, "columns": own}).encode()}
+
+    return described
 
 
 def _read(file: Path, read: Callable[[Path], T]) -> T:
