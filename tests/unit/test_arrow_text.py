@@ -221,7 +221,13 @@ def test_fixed_datetimes_agree_with_pandas_or_decline(cells_: list[str | None]) 
         b"id;nps\n1;7\n",
         "id,kommentti\n1,hyvä\n".encode(),
         "id,kommentti\n1,hyvä\n".encode("cp1252"),  # another encoding: the bytes path
-        b"\xef\xbb\xbfid,nps\n1,7\n",  # a byte-order mark: the bytes path
+        b"\xef\xbb\xbfid,nps\n1,7\n",  # Excel's "CSV UTF-8": a byte-order mark
+        b'\xef\xbb\xbf"i,d",nps\n1,7\n',  # ... before a quoted name holding the delimiter
+        "\ufeffid;kommentti\n1;hyvä\n".encode(),
+        b"\xef\xbb\xbf\n",  # a mark and nothing else: empty
+        b"\xef\xbb\xbfid,nps\n1,\xe4\n",  # a mark, then a byte that is not UTF-8
+        b"\xef\xbb\xbfid,nps\n1,7\n2\n",  # a mark and a short row
+        b"\xff\xfei\x00d\x00\n\x001\x00\n\x00",  # UTF-16: the bytes path
         b"id,nps\n" + b"1,7\n" * 2000 + b"\x00" * 5000,  # NUL bytes after the first 4 KiB
         b"id,nps\n" + b"1,7\n" * 2000 + b"2,\x00\n",
     ],
@@ -313,3 +319,19 @@ def test_parquet_read_a_column_at_a_time_equals_the_whole_table(tmp_path: Path) 
     by_column = _parquet_frame([path.read_bytes()], path)
     pd.testing.assert_frame_equal(by_column, whole, check_exact=True)
     assert str(by_column["n"].dtype) == "Int64" and list(by_column.index) == [5, 6, 7]
+
+
+def test_a_utf8_file_with_a_byte_order_mark_is_parsed_from_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxresearch.data.readers import text
+
+    path = tmp_path / "x.csv"
+    content = "\ufeffid;kommentti\n1;hyvä\n".encode()
+    path.write_bytes(content)
+    expected = read_records(content, path)
+    monkeypatch.setattr(text, "read_records", lambda *a, **k: pytest.fail("bytes path"))
+    table = read_text_file(path, scan_file(path))
+    assert (table.encoding, table.delimiter) == ("utf-8-sig", ";")
+    pd.testing.assert_frame_equal(table.records, expected.records)
+    assert table.records.iloc[0].tolist() == ["id", "kommentti"]

@@ -407,12 +407,12 @@ def read_text_file(
 ) -> TextTable:
     """:func:`read_records` of the file at ``path``, without holding the whole file.
 
-    The common case, a UTF-8 file without a byte-order mark whose quotes pair up, is parsed
-    by Arrow straight from the file (it checks the UTF-8 as it parses), so memory holds the
-    parsed table and not the file's bytes besides. Anything else -- another encoding, a
-    byte-order mark, NUL bytes, an odd number of quotes, a row Arrow refuses -- is read by
-    :func:`read_records` from the file's bytes, which decides and names the problem exactly
-    as before.
+    The common case, a UTF-8 file (with or without a byte-order mark) whose quotes pair
+    up, is parsed by Arrow straight from the file (it checks the UTF-8 as it parses), so
+    memory holds the parsed table and not the file's bytes besides. Anything else --
+    another encoding, a UTF-16 byte-order mark, NUL bytes, an odd number of quotes, a row
+    Arrow refuses -- is read by :func:`read_records` from the file's bytes, which decides
+    and names the problem exactly as before.
 
     Parameters
     ----------
@@ -425,7 +425,10 @@ def read_text_file(
     """
     import pyarrow as pa
 
-    head = scan.head
+    # Excel's "CSV UTF-8" starts with a byte-order mark, which Arrow's parser skips (a
+    # test compares it with the bytes path); UTF-16 marks go the bytes path.
+    bom = scan.head.startswith(codecs.BOM_UTF8)
+    head = scan.head[len(codecs.BOM_UTF8) :] if bom else scan.head
     plain = (
         encoding is None
         and not head.startswith(_BOMS)
@@ -446,5 +449,6 @@ def read_text_file(
             records = table.to_pandas(types_mapper=_string_dtype, self_destruct=True)
             del table
             records.columns = pd.RangeIndex(len(first[0]))
-            return TextTable(records, "utf-8", chosen, bool(scan.ends_with_newline))
+            found = "utf-8-sig" if bom else "utf-8"
+            return TextTable(records, found, chosen, bool(scan.ends_with_newline))
     return read_records(path.read_bytes(), path, encoding=encoding, delimiter=delimiter)
