@@ -185,7 +185,6 @@ def decimal_numbers(chunks: list[Any]) -> np.ndarray | None:
     value token, ``.5``): the caller parses the column in full.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     parts = []
     for chunk in chunks:
@@ -201,16 +200,45 @@ def decimal_numbers(chunks: list[Any]) -> np.ndarray | None:
             if not (_DIGIT.take(data[starts]).all() and _DIGIT.take(data[ends - 1]).all()):
                 return None
         parts.append(chunk if present.all() else _with_validity(chunk, present))
-    if not parts:
-        return np.zeros(0)
-    try:  # one call for the whole column: the per-call cost of ~200 chunks adds up
-        parsed = pc.cast(pa.chunked_array(parts, type=parts[0].type), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # the exact path decides
-        return None
-    del parts
-    values = parsed.to_numpy()
-    # Writable (callers blank bad cells); a single chunk's numbers are Arrow's, read-only.
-    return values if values.flags.writeable else values.copy()
+    # Writable (callers blank bad cells); blank cells NaN. A cell with two points ("1.2.3")
+    # is no number to Arrow's parser either: the cast fails and the exact path decides.
+    return _cast_into(parts, pa.float64(), np.empty(sum(map(len, parts)), dtype=float))
+
+
+_PIECE_ROWS = 1 << 16  # rows cast at a time: the per-call cost is small beside 64 Ki cells
+
+
+def _cast_into(parts: list[Any], arrow_type: Any, out: np.ndarray) -> np.ndarray | None:
+    """``parts`` cast to ``arrow_type`` piece by piece into ``out``; None if a cast fails.
+
+    A piece at a time, so that the column's values are held once (in ``out``) rather than
+    also as a whole Arrow array and its copy: at the start of validation the raw text is
+    all still held, and this is the moment of peak memory.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    start, pieces = 0, iter(parts)
+    for group in iter(lambda: _take_rows(pieces, _PIECE_ROWS), []):
+        try:
+            cast = pc.cast(pa.chunked_array(group, type=group[0].type), arrow_type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        values = cast.to_numpy()
+        out[start : start + len(values)] = values
+        start += len(values)
+    return out
+
+
+def _take_rows(pieces: Any, rows: int) -> list[Any]:
+    """The next pieces from ``pieces`` holding about ``rows`` rows (all when fewer are left)."""
+    group, count = [], 0
+    for piece in pieces:
+        group.append(piece)
+        count += len(piece)
+        if count >= rows:
+            break
+    return group
 
 
 def _with_validity(chunk: Any, valid: np.ndarray) -> Any:
@@ -292,7 +320,6 @@ def fixed_datetimes(chunks: list[Any]) -> np.ndarray | None:
     refuses an impossible calendar day or time, which declines the whole column.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     parts, widths = [], set()
     for chunk in chunks:
@@ -310,15 +337,16 @@ def fixed_datetimes(chunks: list[Any]) -> np.ndarray | None:
         parts.append(chunk if present.all() else _with_validity(chunk, present))
     if not widths:  # not a single date: the exact parser decides the unit
         return None
-    try:
-        parsed = pc.cast(pa.chunked_array(parts, type=parts[0].type), pa.timestamp("us"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # 31 April, 24:00: exact path
+    # 31 April, 24:00: the cast fails and the exact path decides.
+    out = _cast_into(parts, pa.timestamp("us"), np.empty(sum(map(len, parts)), "datetime64[us]"))
+    if out is None:
         return None
-    bounds = pc.min_max(parsed)  # of the present cells
-    first, last = (np.datetime64(bounds[k].value, "us") for k in ("min", "max"))
-    if first < _FIRST_US or last >= _END_US:
+    # NaT is int64's least value: the least present stamp is the least of the others.
+    ticks, nat = out.view(np.int64), np.iinfo(np.int64).min
+    first = ticks.min(where=ticks != nat, initial=np.iinfo(np.int64).max)
+    if first < _FIRST_US.astype(np.int64) or ticks.max() >= _END_US.astype(np.int64):
         return None
-    return np.asarray(parsed.to_numpy(), dtype="datetime64[us]")
+    return out
 
 
 def _stamp_layout(data: np.ndarray, starts: np.ndarray, width: int, offsets: np.ndarray) -> bool:

@@ -335,3 +335,27 @@ def test_a_utf8_file_with_a_byte_order_mark_is_parsed_from_the_file(
     assert (table.encoding, table.delimiter) == ("utf-8-sig", ";")
     pd.testing.assert_frame_equal(table.records, expected.records)
     assert table.records.iloc[0].tolist() == ["id", "kommentti"]
+
+
+def test_a_long_column_in_many_chunks_is_cast_piece_by_piece_exactly() -> None:
+    rng = np.random.default_rng(7)
+    n = 150_000  # more than one piece (arrow_text._PIECE_ROWS)
+    numbers = [str(v) if v % 17 else "" for v in rng.integers(0, 1000, n)]
+    numbers[-1] = "12.5"
+    stamps = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 10**6, n), unit="min")
+    dates = [s.strftime("%Y-%m-%d %H:%M") if i % 13 else "" for i, s in enumerate(stamps)]
+    cuts = list(range(0, n, 7_000))
+    values = decimal_numbers(text_chunks(_chunked(numbers, cuts)) or [])
+    assert values is not None
+    expected = np.array([float(v) if v else np.nan for v in numbers])
+    np.testing.assert_array_equal(values, expected)
+    parsed = fixed_datetimes(text_chunks(_chunked(dates, cuts)) or [])
+    assert parsed is not None
+    expected_dates = pd.to_datetime(pd.Series([d or None for d in dates]), format="ISO8601")
+    assert pd.Series(parsed).equals(expected_dates)
+    # One bad cell in the last piece declines the whole column.
+    assert decimal_numbers(text_chunks(_chunked([*numbers[:-1], "1.2.3"], cuts)) or []) is None
+    late = [*dates[:-1], "2026-04-31 10:00"]
+    assert fixed_datetimes(text_chunks(_chunked(late, cuts)) or []) is None
+    early = ["1899-12-31 23:59", *dates[1:]]
+    assert fixed_datetimes(text_chunks(_chunked(early, cuts)) or []) is None
