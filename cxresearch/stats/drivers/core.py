@@ -149,6 +149,7 @@ def _bootstrap(
     draws: BootstrapDraws,
     perm_rng: np.random.Generator,
     start: np.ndarray | None,
+    design: LogisticDesign | None = None,
 ) -> tuple[np.ndarray, int]:
     """Importances for the ``draws`` row resamples, shape (replicates, p), and non-converged fits.
 
@@ -173,7 +174,8 @@ def _bootstrap(
     # (the rows' products built once); the logistic fits share one prepared design.
     needs_corr = spec.method in ("relative-weights", "correlation")
     corr_all = bootstrap_correlations(values, w, draws) if needs_corr else None
-    design = LogisticDesign.standardised(values[:, 1:], values[:, 0])
+    if design is None:
+        design = LogisticDesign.standardised(values[:, 1:], values[:, 0])
     for index, block in enumerate(draws.blocks):
         batch = estimate(
             spec,
@@ -361,12 +363,15 @@ def driver_importance(
         )
     spec = Spec(method=method, outcome_type=kind, exact=exact, n_permutations=int(n_permutations))
     perm_rng = np.random.Generator(np.random.PCG64(perm_ss))
+    design: LogisticDesign | None = None
     if kind == "interval":
         # Every interval-outcome method is a function of the correlation matrix, which the
         # checks above needed anyway: reuse it rather than pass over the rows a second time.
         point = estimate_from_correlation(spec, corr[None], perm_rng)
     else:
-        point = estimate(spec, values, w[None, :], perm_rng)
+        # One standardised design (and its per-row products) for the fit and its bootstrap.
+        design = LogisticDesign.standardised(values[:, 1:], values[:, 0])
+        point = estimate(spec, values, w[None, :], perm_rng, design=design)
     importance = point.importance[0]
     columns: dict[str, Any] = {
         "driver": names,
@@ -383,7 +388,7 @@ def driver_importance(
     if bootstrap:
         draws = BootstrapDraws(boot_ss, n=values.shape[0], replicates=int(bootstrap))
         start = None if point.coef is None else point.coef[0]
-        reps, bad = _bootstrap(spec, values, w, draws, perm_rng, start)
+        reps, bad = _bootstrap(spec, values, w, draws, perm_rng, start, design)
         not_converged += bad
         ok = np.isfinite(reps).all(axis=1)
         failed = int((~ok).sum())

@@ -58,6 +58,15 @@ class LogisticFits:
     covariance: np.ndarray
 
 
+def _leading(buffer: np.ndarray, columns: int) -> np.ndarray:
+    """A C-contiguous (rows, columns) array over the start of ``buffer``'s memory.
+
+    Not ``buffer[:, :columns]``, a strided view: matrix products into it would not go to BLAS
+    the same way as into a fresh array, and the last, shorter step of rows would differ.
+    """
+    return buffer.reshape(-1)[: buffer.shape[0] * columns].reshape(buffer.shape[0], columns)
+
+
 def _solve(info: np.ndarray, grad: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.solve(info, grad[:, :, None])[:, :, 0]
@@ -161,18 +170,28 @@ class _Rows:
         grad = np.zeros_like(beta)
         info = np.zeros((beta.shape[0], len(self.upper[0])))
         half = 0.5 * beta
+        # Work arrays reused across steps (the same operations in the same order as
+        # whole-array expressions, without allocating five temporaries per step).
+        buffer = np.empty((beta.shape[0], _ROW_STEP))
+        spare = np.empty_like(buffer)
         for d, y, w, products in self.steps(group):
             # μ = (1 + t) / 2 with t = tanh(η / 2) (the logistic function without overflow),
             # so y − μ = (y − ½) − t / 2 and μ(1 − μ) = (1 − t²) / 4.
-            t = np.tanh(half @ d.T)
-            residual = (y - 0.5) - 0.5 * t
+            t = _leading(buffer, d.shape[0])
+            np.matmul(half, d.T, out=t)
+            np.tanh(t, out=t)
+            residual = _leading(spare, d.shape[0])
+            np.multiply(t, -0.5, out=residual)
+            residual += y - 0.5  # (y − ½) + (−t/2): the same rounding as (y − ½) − t/2
             residual *= w
             grad += residual @ d
             # Floor μ(1 − μ): under separation every fitted probability rounds to 0 or 1 and
             # the information would be exactly singular. Rows that low add < 1e-12 of
             # information, so the floor changes neither the maximum nor the SEs.
             t *= t
-            variance = np.maximum(0.25 * (1.0 - t), 1e-12)
+            np.subtract(1.0, t, out=t)
+            t *= 0.25
+            variance = np.maximum(t, 1e-12, out=t)
             variance *= w
             info += variance @ products
         full = np.empty((beta.shape[0], q, q))
@@ -401,17 +420,32 @@ def menard_standardised(
     mean_y = (weights @ y) / total
     # Weighted sums of η, η², p, p² and p·y per replicate, a step of rows at a time.
     sums = np.zeros((weights.shape[0], 5))
-    for first in range(0, x.shape[0], _ROW_STEP):
+    # Work arrays reused across steps; the operations and their order are those of the
+    # whole-array expressions w·η, (w·η)·η, ½(1 + tanh(η/2)), w·p and (w·p)·p.
+    eta_buffer, prob_buffer, product_buffer = (
+        np.empty((weights.shape[0], _ROW_STEP)) for _ in range(3)
+    )
+    slopes = fits.coef[:, 1:]
+    for first in range(0, xs.shape[0], _ROW_STEP):
         rows = slice(first, first + _ROW_STEP)
-        eta = fits.coef[:, :1] + fits.coef[:, 1:] @ xs[rows].T
-        prob = 0.5 * (1.0 + np.tanh(0.5 * eta))
+        size = min(_ROW_STEP, xs.shape[0] - first)
+        eta, prob, product = (_leading(b, size) for b in (eta_buffer, prob_buffer, product_buffer))
+        np.matmul(slopes, xs[rows].T, out=eta)
+        np.add(fits.coef[:, :1], eta, out=eta)
+        np.multiply(eta, 0.5, out=prob)
+        np.tanh(prob, out=prob)
+        np.add(prob, 1.0, out=prob)
+        prob *= 0.5
         w = weights[:, rows]
-        sums[:, 0] += (w * eta).sum(axis=1)
-        sums[:, 1] += (w * eta * eta).sum(axis=1)
-        w_prob = w * prob
-        sums[:, 2] += w_prob.sum(axis=1)
-        sums[:, 3] += (w_prob * prob).sum(axis=1)
-        sums[:, 4] += w_prob @ y[rows]
+        np.multiply(w, eta, out=product)
+        sums[:, 0] += product.sum(axis=1)
+        product *= eta
+        sums[:, 1] += product.sum(axis=1)
+        np.multiply(w, prob, out=product)
+        sums[:, 2] += product.sum(axis=1)
+        sums[:, 4] += product @ y[rows]
+        product *= prob
+        sums[:, 3] += product.sum(axis=1)
     mean = sums / total[:, None]
     var_eta = np.maximum(mean[:, 1] - mean[:, 0] ** 2, 0.0)
     var_p = np.maximum(mean[:, 3] - mean[:, 2] ** 2, 0.0)
@@ -419,5 +453,8 @@ def menard_standardised(
     with np.errstate(divide="ignore", invalid="ignore"):
         r2_o = cov_py**2 / (var_p * mean_y * (1.0 - mean_y))
         beta_std = fits.coef[:, 1:] * sd_x * np.sqrt(r2_o / var_eta)[:, None]
-        r2_mcfadden = 1.0 - fits.loglik / null_loglik(y, weights)
+        # Without the fits' log-likelihoods (mcfadden=False) the ratio is NaN whatever the
+        # intercept-only model gives: skip its pass over the rows.
+        ll0 = null_loglik(y, weights) if mcfadden else np.ones(weights.shape[0])
+        r2_mcfadden = 1.0 - fits.loglik / ll0
     return beta_std, r2_o, r2_mcfadden, fits.converged, fits.coef

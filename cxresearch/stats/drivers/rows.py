@@ -60,7 +60,8 @@ class DriverBase:
         The outcome and driver columns.
     rows
         The rows passed to ``driver_importance`` (incomplete rows included: the analysis
-        drops and counts them).
+        drops and counts them), with the columns it reads: ``wave``, the outcome and the
+        drivers (the index is the responses' own, for ``RunSession.weights_for``).
     pooled
         True when the current wave had too few responses and every wave is used.
     waves
@@ -159,10 +160,12 @@ def driver_base(
     missing = [c for c in ["wave", outcome, *names] if c not in responses.columns]
     if missing:
         raise ValueError(f"responses lack column(s) {missing}")
-    rows, population = responses, None
+    # Only the columns the analysis reads: the rows of every column (texts included),
+    # copied for each outcome, were most of a 1,000,000-row client's drivers report's memory.
+    rows, population = responses[list(dict.fromkeys(["wave", outcome, *names]))], None
     if outcome in CURRENT_CUSTOMER_OUTCOMES and "customer_type" in responses.columns:
         current_customers = responses["customer_type"].eq("current").fillna(False)
-        rows = responses[current_customers.to_numpy(dtype=bool)]
+        rows = rows[current_customers.to_numpy(dtype=bool)]
         population = "current"
     binary = _binary(rows[outcome])
     k = len(names) + int(noise_baseline)
