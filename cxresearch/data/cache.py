@@ -30,14 +30,22 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["CACHE_VARIABLE", "cache_key", "data_key", "load_validated", "recall", "remember"]
+__all__ = [
+    "CACHE_VARIABLE",
+    "cache_key",
+    "data_key",
+    "load_table",
+    "load_validated",
+    "recall",
+    "remember",
+]
 
 #: Environment variable that turns the cache off when set to ``off`` (or ``0``).
 CACHE_VARIABLE = "CXRESEARCH_DATA_CACHE"
@@ -255,12 +263,77 @@ def load_validated(
     frame = load_responses(files, **options)
     if [f.get("sha256") for f in frame.attrs.get("files", [])] != digests:
         return frame  # a file changed while it was read: do not store under the old key
+    _store(frame, target, slot)
+    return frame
+
+
+def _store(frame: pd.DataFrame, target: Path, slot: str) -> None:
+    """Write ``frame`` to ``target`` and remove the slot's older files (never raises OSError)."""
     try:
-        stored = _write(frame, target)
-        if stored:
-            for older in folder.glob(f"{slot}-*.parquet"):
+        if _write(frame, target):
+            for older in target.parent.glob(f"{slot}-*.parquet"):
                 if older != target:
                     older.unlink(missing_ok=True)
     except OSError:  # a read-only project or a full disk: the frame is still right
         pass
+
+
+def load_table(
+    path: str | os.PathLike[str],
+    read: Callable[[Path], pd.DataFrame],
+    *,
+    reader: str,
+    cache_dir: str | os.PathLike[str],
+) -> pd.DataFrame:
+    """``read(path)`` of a side file (an operational or invitations table), cached.
+
+    The journey report's side files are read and checked as :func:`load_validated` reads the
+    responses: the frame ``read`` returned is kept in the same ``validated/`` folder under
+    a key over the file's sha256, its path, ``reader``, the cxresearch sources and the
+    parsers' versions, so a batch reads each file once and a warm run hashes it. Errors are
+    never cached: ``read`` raises for a bad file every time.
+
+    Parameters
+    ----------
+    path
+        The file.
+    read
+        The reader (e.g. :func:`cxresearch.journey.files.read_table`).
+    reader
+        A name for what ``read`` does, part of the key (two readers of one file do not
+        share a copy).
+    cache_dir
+        The project's cache folder (``<project>/.cache/cxresearch``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "ops.csv").write_text("id,minutes\\nr1,3\\n")
+    >>> read = lambda p: pd.read_csv(p, dtype=str)
+    >>> first = load_table(folder / "ops.csv", read, reader="csv", cache_dir=folder / ".c")
+    >>> load_table(folder / "ops.csv", read, reader="csv", cache_dir=folder / ".c").equals(first)
+    True
+    """
+    from cxresearch.report.manifest import file_sha256
+
+    file = Path(path)
+    options = {"table": reader}
+    found = data_key([file], options)
+    if found is None:  # off, or a missing or unreadable file: ``read`` says which
+        return read(file)
+    key, digests = found
+    slot = _slot([file], options)
+    target = Path(cache_dir) / _SUBFOLDER / f"{slot}-{key}.parquet"
+    if target.is_file():
+        cached = _read(target)
+        if cached is not None:
+            return cached
+    frame = read(file)
+    try:
+        unchanged = file_sha256(file) == digests[0]
+    except OSError:
+        unchanged = False
+    if unchanged:  # a file changed while it was read is not stored under the old key
+        _store(frame, target, slot)
     return frame

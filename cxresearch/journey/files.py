@@ -19,7 +19,14 @@ from cxresearch.errors import DataError
 if TYPE_CHECKING:
     from cxresearch.params import Params
 
-__all__ = ["journey_inputs", "params_file", "read_table", "to_numbers", "to_timestamps"]
+__all__ = [
+    "journey_inputs",
+    "params_file",
+    "read_params_table",
+    "read_table",
+    "to_numbers",
+    "to_timestamps",
+]
 
 # Side files are plain tables: the readers' format per file type (no survey-tool detection).
 _FORMATS = {
@@ -82,6 +89,19 @@ def read_table(path: Path) -> pd.DataFrame:
             text = frame[column].astype("str").str.strip()
             frame[column] = text.where(frame[column].notna() & text.ne(""), None)
     return frame
+
+
+def read_params_table(params: Params, path: Path) -> pd.DataFrame:
+    """:func:`read_table` of a side file named in ``params``, through the project's cache.
+
+    The journey report's operational, invitations and status files are read and checked
+    once per batch and hashed, not re-read, on a warm run, as the responses are
+    (:func:`cxresearch.data.cache.load_table` in ``<project>/.cache/cxresearch``).
+    """
+    from cxresearch.data.cache import load_table
+    from cxresearch.session import cache_folder
+
+    return load_table(path, read_table, reader="journey.read_table", cache_dir=cache_folder(params))
 
 
 def _rows(mask: pd.Series, ids: pd.Series | None) -> str:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from cxresearch.csv_text import unguard_frame, write_csv
 from cxresearch.errors import DataError, ParamsError
-from cxresearch.journey.files import params_file, read_table, to_timestamps
+from cxresearch.journey.files import params_file, read_params_table, read_table, to_timestamps
 from cxresearch.journey.spec import LoopSpec
 from cxresearch.params import Params, load_params, project_root
 from cxresearch.qual.masking import mask_personal_data
@@ -92,11 +92,11 @@ def loop_files(params: Params) -> LoopFiles:
 
 
 def _client_rows(params: Params) -> pd.DataFrame:
-    from cxresearch.data import load_responses, select_rows
+    from cxresearch.data import select_rows
+    from cxresearch.session import load_client_data
 
-    frame = load_responses(
-        params.data_path, mapping=params.data.mapping or None, scales=params.data.scales or None
-    )
+    # Read as the reports read it (every data file, the whole data: block, cached).
+    frame = load_client_data(params)
     frame = select_rows(frame, params.data.filter, source=f"{params.path}: data.filter")
     return frame[frame["wave"].isin(params.waves.ordered)]
 
@@ -105,14 +105,18 @@ def _format_time(values: pd.Series) -> pd.Series:
     return values.dt.strftime(_TIME).where(values.notna(), "")
 
 
-def read_status(path: Path) -> pd.DataFrame:
-    """``status.csv`` typed (dates parsed); an empty frame with its columns if there is none."""
+def read_status(path: Path, *, params: Params | None = None) -> pd.DataFrame:
+    """``status.csv`` typed (dates parsed); an empty frame with its columns if there is none.
+
+    With ``params`` the file is read through the project's cache
+    (:func:`~cxresearch.journey.files.read_params_table`), as the report reads it.
+    """
     if not path.is_file():
         empty = pd.DataFrame({c: pd.Series(dtype="str") for c in STATUS_COLUMNS})
         for column in ("due_at", "closed_at", "updated_at"):
             empty[column] = pd.Series(dtype="datetime64[ns]")
         return empty
-    table = read_table(path)
+    table = read_table(path) if params is None else read_params_table(params, path)
     missing = [c for c in STATUS_COLUMNS if c not in table.columns]
     if missing:
         raise DataError(f"{path}: column(s) {missing} missing from the follow-up status file")

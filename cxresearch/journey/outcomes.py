@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxresearch.journey.files import params_file, read_table, to_numbers
+from cxresearch.journey.files import params_file, read_params_table, to_numbers
 from cxresearch.journey.loop import followup_items, loop_files, read_status
 from cxresearch.journey.model import ModelMetric, model_metric, population_mask
 from cxresearch.journey.run import JourneyRun
@@ -149,7 +149,7 @@ def loop_summary(j: JourneyRun) -> dict[str, Any] | None:
     if spec is None:
         return None
     params = j.session.params
-    status = read_status(loop_files(params).status)
+    status = read_status(loop_files(params).status, params=params)
     items = followup_items(params, j.rows, status)
     as_of = status["updated_at"].max() if len(status) else None
     as_of = None if as_of is None or pd.isna(as_of) else pd.Timestamp(as_of)
@@ -200,7 +200,7 @@ def fatigue(j: JourneyRun) -> dict[str, Any] | None:
         inv = spec.invitations
         params = j.session.params
         path = params_file(params, inv.path)
-        raw = read_table(path)
+        raw = read_params_table(params, path)
         invitations = pd.DataFrame(
             {
                 "respondent_id": raw[inv.key].astype("str"),

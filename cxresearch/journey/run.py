@@ -28,7 +28,7 @@ import pandas as pd
 
 from cxresearch.data.schema import CUSTOMER_TYPES, JOURNEY_STAGES
 from cxresearch.errors import ParamsError
-from cxresearch.journey.files import params_file, read_table
+from cxresearch.journey.files import params_file, read_params_table
 from cxresearch.journey.model import ModelMetric, add_metric_columns, metric_table, model_metric
 from cxresearch.journey.operational import JoinCounts, join_operational
 from cxresearch.journey.spec import LEVELS, JourneySpec
@@ -443,7 +443,8 @@ def open_journey(params_path: str | Path, run: str = "all") -> JourneyRun:
         column that is not numeric), or a metric whose column or formula names a column
         the data lacks.
     """
-    from cxresearch.data import load_responses, select_rows
+    from cxresearch.data import select_rows
+    from cxresearch.session import load_client_data
 
     session = open_run(params_path, run)
     params = session.params
@@ -454,7 +455,7 @@ def open_journey(params_path: str | Path, run: str = "all") -> JourneyRun:
     join = None
     if spec.operational is not None:
         path = params_file(params, spec.operational.path)
-        table = read_table(path).rename(columns=dict(spec.operational.mapping))
+        table = read_params_table(params, path).rename(columns=dict(spec.operational.mapping))
         for i, m in enumerate(spec.metrics):
             missing = [c for c in m.columns if m.source == "operational" and c not in table]
             if missing:
@@ -462,10 +463,12 @@ def open_journey(params_path: str | Path, run: str = "all") -> JourneyRun:
                     f"{params.path}: journey.metrics[{i}] ({m.name}) names column(s) {missing} "
                     f"that are not in the operational file {path}; it has {list(table.columns)}"
                 )
-        client = load_responses(
-            params.data_path, mapping=params.data.mapping or None, scales=params.data.scales or None
+        # The client's rows as the session read them (every data file, the whole data:
+        # block, through the validated-data cache), so that the join's row labels are
+        # the session's own.
+        client = select_rows(
+            load_client_data(params), params.data.filter, source=f"{params.path}: data.filter"
         )
-        client = select_rows(client, params.data.filter, source=f"{params.path}: data.filter")
         joined, join = join_operational(client, table, key=spec.operational.key, source=path)
         extra = [c for c in joined.columns if c not in client.columns]
         rows = rows.join(joined.loc[rows.index, extra])
