@@ -43,6 +43,8 @@ def _check_waves(params: Params, frame: pd.DataFrame) -> None:
 def _check_targets(params: Params, frame: pd.DataFrame) -> None:
     # A target whose touchpoint or segment value never occurs in the client's data is a
     # typo; in one run it may legitimately have no rows (and then shows "no responses").
+    # Each column's distinct values as text, once (not every row per target).
+    seen: dict[str, set[str]] = {}
     for i, target in enumerate(params.targets):
         checks: list[tuple[str, str, Any]] = [
             (f"segment.{c}", c, v) for c, v in target.segment.items()
@@ -54,7 +56,10 @@ def _check_targets(params: Params, frame: pd.DataFrame) -> None:
                 raise ParamsError(
                     f"{params.path}: targets[{i}].{key}: the data has no column {column!r}"
                 )
-            if not frame[column].astype("str").eq(str(value)).fillna(False).any():
+            if column not in seen:
+                distinct = frame[column].dropna().drop_duplicates()  # same dtype, same text
+                seen[column] = set(distinct.astype("str").tolist())
+            if str(value) not in seen[column]:
                 raise ParamsError(
                     f"{params.path}: targets[{i}].{key}: value {value!r} does not occur in the "
                     f"client's data (column {column!r} has {_seen(frame, column)})"

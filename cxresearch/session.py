@@ -841,7 +841,8 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
         what = describe_filter(selected_run.filter, labels)
         _count(steps, "run_filter", labels.count_step("filter", what=what), len(frame))
     wanted = params.waves.ordered
-    frame = frame[frame["wave"].isin(wanted)]
+    in_waves = frame["wave"].isin(wanted).to_numpy(dtype=bool)
+    frame = frame if in_waves.all() else frame[in_waves]
     waves = tuple(w for w in wanted if frame["wave"].eq(w).any())
     _count(steps, "waves", labels.count_step("waves", waves=", ".join(waves)), len(frame))
     if params.waves.current not in waves:
@@ -853,7 +854,9 @@ def open_run(params_path: str | Path, run: str = "all") -> RunSession:
     return RunSession(
         params=params,
         run=selected_run,
-        responses=frame.copy(),
+        # A shallow copy: with copy-on-write nothing the reports do to it reaches the
+        # frame read (or the validated-data cache's copy), and a million rows are not copied.
+        responses=frame.copy(deep=False),
         labels=labels,
         counts=counts,
         waves=waves,

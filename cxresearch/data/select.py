@@ -85,9 +85,9 @@ def select_rows(
             raise DataError(f"{source}: unknown column {column!r}; available columns: {available}")
         values = _values(column, wanted, source)
         series = frame[column]
-        observed = sorted(series.dropna().unique().tolist(), key=str)
         absent = [v for v in values if not series.isin([v]).any()]
         if absent:
+            observed = sorted(series.dropna().unique().tolist(), key=str)
             shown = absent[0] if len(absent) == 1 else absent
             raise DataError(
                 f"{source}: column {column!r} has no rows with value {shown!r}; "
@@ -99,7 +99,10 @@ def select_rows(
             f"{source}: no row matches all of {dict(where)!r} together "
             "(each value occurs, but not in the same rows)"
         )
-    selected = frame.loc[mask].copy()
+    # Copy-on-write (pandas 3): the selection is a new frame that no later change reaches
+    # in either direction. When every row matches (a client's own file), it shares the
+    # columns instead of copying every cell of a million rows.
+    selected = frame.copy(deep=False) if mask.all() else frame.loc[mask]
     selected.attrs = {
         **frame.attrs,
         "selections": [
