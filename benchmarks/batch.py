@@ -23,12 +23,14 @@ Examples
     .venv/bin/python benchmarks/batch.py --quick         # 6 clients, 200,000 rows
     .venv/bin/python benchmarks/batch.py --only floor analyses
     .venv/bin/python benchmarks/batch.py --only load --before 327f57d   # loading, then and now
+    .venv/bin/python benchmarks/batch.py --only big --before ade5e6c    # 1M rows, then and now
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import datetime as dt
 import json
 import os
@@ -40,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -551,8 +553,43 @@ def _least(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return least
 
 
-def big(rows: int, boot_rows: Sequence[int]) -> dict[str, Any]:
-    """Everything else measured on the big client (its loading: :func:`loads`)."""
+@contextlib.contextmanager
+def _package_for_kernels(code: Path | None) -> Iterator[None]:
+    """Kernels started inside get ``code``'s ``cxresearch`` first on their path (if given).
+
+    A report kernel's environment is this process's plus the kernel variables, so
+    ``PYTHONPATH`` set here reaches it; this process's own imports are not affected.
+    """
+    if code is None:
+        yield
+        return
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(code), saved or ""]).rstrip(os.pathsep)
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+def _child_warm(spec: dict[str, Any]) -> dict[str, Any]:
+    """Fill a project's validated-data cache (the client's data read and validated once)."""
+    from cxresearch.params import load_params
+    from cxresearch.session import load_client_data
+
+    started = time.perf_counter()
+    frame = load_client_data(load_params(spec["params"]))
+    return {"seconds": time.perf_counter() - started, "rows": len(frame)}
+
+
+def big(rows: int, boot_rows: Sequence[int], before: str | None = None) -> dict[str, Any]:
+    """Everything else measured on the big client (its loading: :func:`loads`).
+
+    With ``before``, each report is also rendered with the ``cxresearch`` package of that
+    git ref (in its own copy of the project, both with a warm data cache), alternating.
+    """
     from _synthetic import big_client
 
     from cxresearch.analyses import analysis
@@ -583,19 +620,32 @@ def big(rows: int, boot_rows: Sequence[int]) -> dict[str, Any]:
             for n in sizes
         }
         params = load_params(files["params"])
+        # Each variant in its own copy of the project: the validated-data cache keeps one
+        # copy per data file, keyed also by the package's sources, so alternating versions
+        # in one project would read the data cold every time. Both start warm.
+        variants: list[tuple[str, Path, Path | None]] = [("", root, None)]
+        if before:
+            old_root = Path(tmp) / "before"
+            shutil.copytree(root, old_root, ignore=shutil.ignore_patterns(".cache"))
+            variants.append(("before ", old_root, _package_at(before, Path(tmp) / "code")))
+        for _, project, code in variants:
+            _child("warm", {"params": str(project / files["params"].relative_to(root))}, code=code)
         reports = {}
         for name in params.report.analyses:
-            reports[name] = render_once(
-                analysis(name).notebook_path(root),
-                root=root,
-                params_path=files["params"],
-                run="all",
-                pdf="pdf" in params.report.formats,
-                probe=True,
-                title=params.title,
-                language=params.language,
-            )
+            for prefix, project, code in variants:
+                with _package_for_kernels(code):
+                    reports[prefix + name] = render_once(
+                        analysis(name).notebook_path(project),
+                        root=project,
+                        params_path=project / files["params"].relative_to(root),
+                        run="all",
+                        pdf="pdf" in params.report.formats,
+                        probe=True,
+                        title=params.title,
+                        language=params.language,
+                    )
         out["reports"] = reports
+        out["before"] = before
         _drop_data_cache(root)  # the reports above filled it
         out["cold"] = cli_batch(root, "--jobs", "2")
         out["warm"] = cli_batch(root, "--jobs", "2")
@@ -741,7 +791,15 @@ def print_big(big_result: dict[str, Any], markdown: bool) -> list[str]:
             [name, _s(r["total"]), *(_s(r[k]) for k in BREAKDOWN), _s(r["total_cpu"]),
              f"{r['peak_mib']:.0f}"]
         )  # fmt: skip
-    lines.append("\nBig client's reports (run 'all', with PDF)")
+    for name, r in big_result["reports"].items():
+        then = big_result["reports"].get(f"before {name}")
+        if then:
+            lines.append(
+                f"{name}: {big_result['before']} -> this checkout: CPU s {then['total_cpu']:.2f}"
+                f" -> {r['total_cpu']:.2f} ({then['total_cpu'] / r['total_cpu']:.2f}x), kernel "
+                f"peak {then['peak_mib']:.0f} -> {r['peak_mib']:.0f} MiB"
+            )
+    lines.append("\nBig client's reports (run 'all', with PDF; both variants with a warm cache)")
     lines.append(
         table(
             ["analysis", "total s", *(f"{k} s" for k in BREAKDOWN), "CPU s", "kernel peak MiB"],
@@ -790,8 +848,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--before",
         metavar="REF",
         help=(
-            "also measure load_responses and the demo batch (jobs) with the package as it "
-            "was at this git ref (e.g. before a change)"
+            "also measure load_responses, the demo batch (jobs) and the big client's reports "
+            "(big) with the package as it was at this git ref (e.g. before a change)"
         ),
     )
     parser.add_argument(
@@ -810,7 +868,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     if args.child:
         kind, spec = args.child
-        child = {"load": _child_load, "grouped": _child_grouped, "bootstrap": _child_bootstrap}
+        child = {
+            "load": _child_load,
+            "grouped": _child_grouped,
+            "bootstrap": _child_bootstrap,
+            "warm": _child_warm,
+        }
         print(json.dumps(child[kind](json.loads(spec))))
         return 0
     only = set(args.only or SECTIONS)
@@ -827,7 +890,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("jobs", lambda: jobs_speedup(max(1, repeat // 2), args.before, args.prestart)),
         ("batch", lambda: many_batch(clients)),
         ("load", lambda: loads(rows, args.before, args.repeat or (2 if args.quick else 5))),
-        ("big", lambda: big(rows, boot_rows)),
+        ("big", lambda: big(rows, boot_rows, args.before)),
     ]
     failed = []
     for name, step in steps:
