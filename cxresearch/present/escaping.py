@@ -206,8 +206,8 @@ def rendered_text(text: str) -> str:
     >>> rendered_text(md("**{x}** on {y}", x="NPS (n = 5)", y="1.5 *"))
     'NPS (n = 5) on 1.5 *'
     """
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    from cxresearch.present.markdown_html import markdown_html
 
-    page = markdown2html_mistune(str(text))
+    page = markdown_html(str(text))
     paragraphs = [html.unescape(re.sub(r"<[^>]+>", "", p)).strip() for p in page.split("\n\n")]
     return "\n".join(p for p in paragraphs if p)
