@@ -3,8 +3,8 @@
 This is the only layer that rounds numbers or chooses words. Report text reaches a notebook
 only as :class:`SafeMarkdown` (:func:`md`, :func:`heading`, :func:`markdown`,
 ``Labels.text``), which escapes every value from params or data by construction; see
-:mod:`cxresearch.present.escaping`. Charts import matplotlib and
-seaborn, which are slow to import, so :mod:`cxresearch.present.plots` is loaded on first
+:mod:`cxresearch.present.escaping`. Charts import matplotlib, which is slow to import,
+so :mod:`cxresearch.present.plots` is loaded on first
 use of one of its functions.
 """
 
@@ -50,7 +50,7 @@ from cxresearch.present.tables import (
     target_table,
 )
 
-# Charts load matplotlib and seaborn: imported on first use, from the module that has them.
+# Charts load matplotlib: imported on first use, from the module that has them.
 _PLOTS = {
     "benchmark_plot": "cxresearch.present.plots",
     "breakdown_plot": "cxresearch.present.plots",

@@ -30,7 +30,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib as mpl
-import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Text
@@ -90,6 +89,44 @@ _RC: dict[str, Any] = {
     "legend.title_fontsize": 9,
     "text.parse_math": False,
 }
+# seaborn's ``axes_style("whitegrid")`` (seaborn 0.13), written out: importing seaborn costs
+# a report kernel ~0.2 CPU s and imports scipy.stats and statsmodels (~0.6 s more), for a
+# dict of rc settings. tests/unit/test_import_cost.py checks it equals seaborn's but for
+# "image.cmap": "rocket", a map only seaborn registers (every report chart names its own).
+_WHITEGRID: dict[str, Any] = {
+    "figure.facecolor": "white",
+    "axes.labelcolor": ".15",
+    "xtick.direction": "out",
+    "ytick.direction": "out",
+    "xtick.color": ".15",
+    "ytick.color": ".15",
+    "axes.axisbelow": True,
+    "grid.linestyle": "-",
+    "text.color": ".15",
+    "font.family": ["sans-serif"],
+    "font.sans-serif": [
+        "Arial",
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Bitstream Vera Sans",
+        "sans-serif",
+    ],
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "xtick.top": False,
+    "ytick.right": False,
+    "axes.grid": True,
+    "axes.facecolor": "white",
+    "axes.edgecolor": ".8",
+    "grid.color": ".8",
+    "axes.spines.left": True,
+    "axes.spines.bottom": True,
+    "axes.spines.right": True,
+    "axes.spines.top": True,
+    "xtick.bottom": False,
+    "ytick.left": False,
+}
 # Margin (inches) the constrained layout keeps between the figure's edge and its labels.
 _PAD = 3 / 72 + 0.1
 
@@ -132,8 +169,8 @@ class ReportFigure(Figure):
 def chart_style() -> Iterator[None]:
     """The report's chart style while a figure is drawn: ``with chart_style(): ...``.
 
-    Seaborn's ``whitegrid`` axes with the report's type sizes (none under
-    :data:`MIN_FONT_PT`) and bold titles, applied through ``seaborn.axes_style`` and
+    Seaborn's ``whitegrid`` axes (its ``axes_style("whitegrid")`` settings) with the report's
+    type sizes (none under :data:`MIN_FONT_PT`) and bold titles, applied through
     ``matplotlib.rc_context``, so the caller's global matplotlib settings are back as they
     were when the block ends. Every report chart is drawn inside it.
 
@@ -142,7 +179,7 @@ def chart_style() -> Iterator[None]:
     Waskom, M. (2021). seaborn: statistical data visualization. *Journal of Open Source
     Software* 6(60), 3021 (``axes_style``).
     """
-    with sns.axes_style("whitegrid"), mpl.rc_context(_RC):  # type: ignore[arg-type]
+    with mpl.rc_context(_WHITEGRID), mpl.rc_context(_RC):  # type: ignore[arg-type]
         yield
 
 

@@ -553,19 +553,19 @@ def _norm_comparison(
         )
     if kind == "se":
         # Wald on both SEs: the client's family SE (its interval's) and the norm's.
-        from scipy import stats
+        from cxresearch.stats.distributions import norm_ppf, norm_sf
 
         centre, se_a, _ = spec.pivot(client, spec.method, level, "two-sided")
         se = float(np.sqrt(se_a[0] ** 2 + norm.var[0]))
         diff = float(centre[0] - norm.theta[0])
-        crit = float(stats.norm.ppf(0.5 + level / 2.0))
+        crit = float(norm_ppf(0.5 + level / 2.0))
         stat = diff / se
         result = TestResult(
             float(client.value[0] - value),
             spec.factor * (diff - crit * se),
             spec.factor * (diff + crit * se),
             stat,
-            float(2 * stats.norm.sf(abs(stat))),
+            float(2 * norm_sf(abs(stat))),
             spec.factor * se,
             np.inf,
             "z test on the published SE of the norm",

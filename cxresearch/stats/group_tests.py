@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
-from scipy import optimize, stats
+
+from cxresearch.stats.distributions import chi2_sf, f_sf, norm_cdf, norm_ppf, norm_sf
 
 __all__ = [
     "ChiSquare",
@@ -104,10 +105,10 @@ class Fisher:
 
 def _side_p(z: float, alternative: str) -> float:
     if alternative == "two-sided":
-        return float(2.0 * stats.norm.sf(abs(z)))
+        return float(2.0 * norm_sf(abs(z)))
     if alternative == "greater":
-        return float(stats.norm.sf(z))
-    return float(stats.norm.cdf(z))
+        return float(norm_sf(z))
+    return float(norm_cdf(z))
 
 
 def _tie_term(ranks_or_values: np.ndarray) -> float:
@@ -127,6 +128,8 @@ def mann_whitney(
     >>> round(mann_whitney(np.array([1., 2, 3, 4]), np.array([3., 4, 5, 6])).pvalue, 4)
     0.1081
     """
+    from scipy import stats  # imported when used (stats/distributions.py)
+
     na, nb = a.size, b.size
     ranks = stats.rankdata(np.concatenate([a, b]))
     w = float(ranks[:na].sum() - na * (na + 1) / 2.0)
@@ -138,7 +141,7 @@ def mann_whitney(
     correction = {"two-sided": np.sign(w - mu) * 0.5, "greater": 0.5, "less": -0.5}[alternative]
     z = float((w - mu - correction) / sigma)
     level = confidence if alternative != "two-sided" else 0.5 + confidence / 2.0
-    half = float(stats.norm.ppf(level)) * sigma + 0.5
+    half = float(norm_ppf(level)) * sigma + 0.5
     pairs = float(na * nb)
     low = -1.0 if alternative == "less" else max(-1.0, 2.0 * (w - half) / pairs - 1.0)
     high = 1.0 if alternative == "greater" else min(1.0, 2.0 * (w + half) / pairs - 1.0)
@@ -173,7 +176,7 @@ def welch_anova(groups: list[np.ndarray]) -> OmnibusTest:
     ss_total = float(((values - values.mean()) ** 2).sum())
     ss_between = float((n * (means - values.mean()) ** 2).sum())
     eta2 = ss_between / ss_total if ss_total > 0 else float("nan")
-    return OmnibusTest(f, k - 1.0, df2, float(stats.f.sf(f, k - 1.0, df2)), eta2, "eta squared")
+    return OmnibusTest(f, k - 1.0, df2, float(f_sf(f, k - 1.0, df2)), eta2, "eta squared")
 
 
 def games_howell(groups: list[np.ndarray], *, confidence: float = 0.95) -> list[dict[str, float]]:
@@ -185,6 +188,8 @@ def games_howell(groups: list[np.ndarray], *, confidence: float = 0.95) -> list[
     which excludes 0 exactly when p < 1 − confidence (family-wise, so no further
     adjustment). R ``rstatix::games_howell_test`` gives ``p.adj`` = this p.
     """
+    from scipy import stats  # imported when used (stats/distributions.py)
+
     k = len(groups)
     out = []
     for i, j in combinations(range(k), 2):
@@ -216,6 +221,8 @@ def kruskal_wallis(groups: list[np.ndarray]) -> OmnibusTest:
 
     The effect size is ε² = H / (n − 1) (Tomczak & Tomczak 2014, the rank analogue of η²).
     """
+    from scipy import stats  # imported when used (stats/distributions.py)
+
     h, p = stats.kruskal(*groups)
     n = sum(g.size for g in groups)
     return OmnibusTest(
@@ -229,6 +236,8 @@ def dunn(groups: list[np.ndarray]) -> list[dict[str, float]]:
     ``difference`` is the mean rank of ``i`` minus that of ``j``; p-values are unadjusted
     two-sided (the caller adjusts). R ``rstatix::dunn_test``.
     """
+    from scipy import stats  # imported when used (stats/distributions.py)
+
     values = np.concatenate(groups)
     ranks = stats.rankdata(values)
     n = values.size
@@ -272,11 +281,13 @@ def chi_square(table: np.ndarray, *, correct: bool = True) -> ChiSquare:
     plain = float(((observed - expected) ** 2 / expected).sum())
     df = float((observed.shape[0] - 1) * (observed.shape[1] - 1))
     v = float(np.sqrt(plain / (n * (min(observed.shape) - 1))))
-    return ChiSquare(statistic, df, float(stats.chi2.sf(statistic, df)), v, expected, yates)
+    return ChiSquare(statistic, df, float(chi2_sf(statistic, df)), v, expected, yates)
 
 
 def _noncentral_hypergeometric(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Support, log-density at odds ratio 1 and observed count of the conditional law."""
+    from scipy import stats  # imported when used (stats/distributions.py)
+
     x = table[0, 0]
     m = table[:, 0].sum()  # first column: "success"
     nn = table[:, 1].sum()
@@ -314,6 +325,8 @@ def fisher_2x2(
         return float(density(log_or)[support <= x].sum())
 
     def solve(f: object, target: float) -> float:
+        from scipy import optimize  # with scipy.stats: imported when used
+
         g = lambda t: f(t) - target  # type: ignore[operator]  # noqa: E731
         lo, hi = -1.0, 1.0
         while g(lo) * g(hi) > 0 and hi < 700:

@@ -47,12 +47,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxresearch.errors import DataError
 from cxresearch.results import GroupComparison
 from cxresearch.stats import group_tests as gt
 from cxresearch.stats.design import Design, make_design
+from cxresearch.stats.distributions import chi2_sf, f_sf, norm_ppf, t_cdf, t_ppf, t_sf
 from cxresearch.stats.inference import comparison
 from cxresearch.stats.intervals import check_confidence
 from cxresearch.stats.metrics import clean_scores, frame_weights
@@ -134,6 +134,8 @@ def _values(series: pd.Series, column: str, metric: Metric | None) -> np.ndarray
 
 def _kind(groups: list[np.ndarray]) -> tuple[str, str]:
     """``("binary" | "ordinal" | "heavy" | "interval", reason)`` of the answers."""
+    from scipy import stats  # imported when used (stats/distributions.py)
+
     values = np.concatenate(groups)
     distinct = np.unique(values)
     if distinct.size <= 2:
@@ -520,7 +522,7 @@ def _wald(z: np.ndarray, codes: np.ndarray, k: int, design: Design) -> gt.Omnibu
     wald = float(d @ np.linalg.solve(contrast @ cov @ contrast.T, d))
     df2 = float(design.units - k)
     f = wald / (k - 1)
-    pvalue = float(stats.f.sf(f, k - 1, df2)) if df2 > 0 else float(stats.chi2.sf(wald, k - 1))
+    pvalue = float(f_sf(f, k - 1, df2)) if df2 > 0 else float(chi2_sf(wald, k - 1))
     w = design.weights
     grand = float(w @ z / w.sum())
     between = float(np.bincount(codes, w, k) @ (theta - grand) ** 2)
@@ -557,13 +559,13 @@ def _design_based(
         diff = float(theta[i] - theta[j])
         se = float(np.sqrt(cov[i, i] + cov[j, j] - 2.0 * cov[i, j]))
         t = diff / se
-        crit = float(stats.t.ppf(level if side != "two-sided" else 0.5 + level / 2.0, df))
+        crit = float(t_ppf(level if side != "two-sided" else 0.5 + level / 2.0, df))
         low = -np.inf if side == "less" else factor * (diff - crit * se)
         high = np.inf if side == "greater" else factor * (diff + crit * se)
         p = {
-            "two-sided": 2.0 * stats.t.sf(abs(t), df),
-            "greater": stats.t.sf(t, df),
-            "less": stats.t.cdf(t, df),
+            "two-sided": 2.0 * t_sf(abs(t), df),
+            "greater": t_sf(t, df),
+            "less": t_cdf(t, df),
         }[side]
         return {
             "group_a": common["groups"][i],
@@ -586,7 +588,7 @@ def _design_based(
         row = pair(0, 1, confidence, alternative)
         a, b = s.item(0), s.item(1)
         effect, effect_se = metric_.effect(a, b)
-        crit = float(stats.norm.ppf(0.5 + confidence / 2.0))
+        crit = float(norm_ppf(0.5 + confidence / 2.0))
         return GroupComparison(
             metric_.name,
             row["difference"],
@@ -846,6 +848,8 @@ def _omnibus(
 
 
 def _mean_ranks(groups: list[np.ndarray]) -> list[float]:
+    from scipy import stats  # imported when used (stats/distributions.py)
+
     ranks = stats.rankdata(np.concatenate(groups))
     bounds = np.cumsum([0, *[g.size for g in groups]])
     return [float(ranks[bounds[g] : bounds[g + 1]].mean()) for g in range(len(groups))]

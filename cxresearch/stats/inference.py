@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxresearch.errors import DataError
 from cxresearch.results import Comparison, Estimate
+from cxresearch.stats.distributions import norm_ppf, t_ppf
 from cxresearch.stats.intervals import check_confidence
 from cxresearch.stats.metrics import clean_scores, prepare
 from cxresearch.stats.registry import (
@@ -82,10 +82,10 @@ def comparison(
     if metric.family == "mean" and b is not None:
         # Hedges' g: interval with t(n_a + n_b − 2) as pingouin.compute_esci.
         crit = float(
-            stats.t.ppf(0.5 + confidence / 2.0, float(a.n_effective[0] + b.n_effective[0]) - 2.0)
+            t_ppf(0.5 + confidence / 2.0, float(a.n_effective[0] + b.n_effective[0]) - 2.0)
         )
     else:
-        crit = float(stats.norm.ppf(0.5 + confidence / 2.0))
+        crit = float(norm_ppf(0.5 + confidence / 2.0))
     design = a.design if b is None or b.design == a.design else f"{a.design}/{b.design}"
     return Comparison(
         metric.name,
@@ -375,7 +375,7 @@ def hedges_g(
     sb = _summary(spec, b, weights_b, None, "b", "weights_b")
     g, se = spec.effect(sa, sb)
     na, nb = float(sa.n_effective[0]), float(sb.n_effective[0])
-    crit = float(stats.t.ppf(0.5 + confidence / 2.0, na + nb - 2.0))
+    crit = float(t_ppf(0.5 + confidence / 2.0, na + nb - 2.0))
     return Estimate(
         g,
         g - crit * se,

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
+
+from cxresearch.stats.distributions import norm_ppf, t_ppf
 
 __all__ = [
     "NPS_METHODS",
@@ -56,7 +56,7 @@ def check_confidence(confidence: Any) -> float:
 
 def z_critical(confidence: float) -> float:
     """Two-sided standard normal critical value, e.g. 1.959964 for 0.95."""
-    return float(stats.norm.ppf(0.5 + check_confidence(confidence) / 2.0))
+    return float(norm_ppf(0.5 + check_confidence(confidence) / 2.0))
 
 
 def _check_method(method: Any, allowed: tuple[str, ...]) -> str:
@@ -202,6 +202,9 @@ def proportion_interval(
     high = np.full(share_a.shape, np.nan)
     ok = base > 0
     if ok.any():
+        # Imported here: statsmodels.stats.proportion imports scipy.stats (~0.5 s).
+        from statsmodels.stats.proportion import proportion_confint
+
         lo, hi = proportion_confint(
             share_a[ok] * base[ok],
             base[ok],
@@ -248,7 +251,7 @@ def t_interval(
     ok = base > 1
     df = np.where(ok, base - 1.0, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        half = stats.t.ppf(0.5 + confidence / 2.0, df) * s / np.sqrt(base)
+        half = t_ppf(0.5 + confidence / 2.0, df) * s / np.sqrt(base)
     return np.where(ok, m - half, np.nan), np.where(ok, m + half, np.nan)
 
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxresearch.errors import DataError
+from cxresearch.stats.distributions import norm_sf
 from cxresearch.stats.drivers.logistic import fit_logistic, null_loglik
 from cxresearch.stats.intervals import check_confidence, z_critical
 
@@ -229,7 +229,7 @@ def retention_model(
             "coef": b,
             "se": se,
             "z": stat,
-            "pvalue": 2.0 * stats.norm.sf(np.abs(stat)),
+            "pvalue": 2.0 * norm_sf(np.abs(stat)),
             "odds_ratio": np.exp(b),
             "ci_low": np.exp(b - crit * se),
             "ci_high": np.exp(b + crit * se),

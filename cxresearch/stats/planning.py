@@ -35,8 +35,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from cxresearch.stats.distributions import norm_ppf, t_ppf
 from cxresearch.stats.intervals import check_confidence, nps_pivot
 from cxresearch.stats.registry import Metric, get_metric
 
@@ -126,7 +126,7 @@ def sample_size(
     deff = _number(design_effect, "design_effect")
     if not deff > 0:
         raise ValueError(f"design_effect must be positive, got {design_effect!r}")
-    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    z = float(norm_ppf(0.5 + confidence / 2.0))
     if spec.family == "nps":
         if d > 100:
             raise ValueError(f"margin for NPS must be at most 100 points, got {margin!r}")
@@ -137,7 +137,7 @@ def sample_size(
         level = 0.5 + confidence / 2.0
         n = _fit(
             max(planned, 2),
-            lambda m: float(stats.t.ppf(level, m - 1)) * float(nps_pivot(*shares, m)[1]),
+            lambda m: float(t_ppf(level, m - 1)) * float(nps_pivot(*shares, m)[1]),
             d / 100.0,
         )
     elif spec.family == "share":
@@ -156,7 +156,7 @@ def sample_size(
             raise ValueError(f"sd must be positive, got {sd!r}")
         level = 0.5 + confidence / 2.0
         planned = max(2, math.ceil((z * s / d) ** 2 - 1e-9))
-        n = _fit(planned, lambda m: float(stats.t.ppf(level, m - 1)) * s / math.sqrt(m), d)
+        n = _fit(planned, lambda m: float(t_ppf(level, m - 1)) * s / math.sqrt(m), d)
     else:  # pragma: no cover - every registered family is handled above
         raise ValueError(f"no sample-size formula for metric {spec.name!r}")
     return int(math.ceil(n * deff - 1e-9))

@@ -67,9 +67,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import stats
 
 from cxresearch.stats.design import Design, small_sample_terms
+from cxresearch.stats.distributions import t_cdf, t_ppf, t_sf
 from cxresearch.stats.intervals import (
     NPS_METHODS,
     hall_inverse,
@@ -162,16 +162,16 @@ def check_alternative(alternative: Any) -> str:
 
 def _critical(confidence: float, alternative: str, df: Any = np.inf) -> np.ndarray:
     level = confidence if alternative != "two-sided" else 0.5 + confidence / 2.0
-    return np.asarray(stats.t.ppf(level, df), dtype="float64")
+    return np.asarray(t_ppf(level, df), dtype="float64")
 
 
 def _pvalue(statistic: Any, alternative: str, df: Any = np.inf) -> np.ndarray:
     stat = np.asarray(statistic, dtype="float64")
     if alternative == "two-sided":
-        return np.asarray(2.0 * stats.t.sf(np.abs(stat), df))
+        return np.asarray(2.0 * t_sf(np.abs(stat), df))
     if alternative == "greater":
-        return np.asarray(stats.t.sf(stat, df))
-    return np.asarray(stats.t.cdf(stat, df))
+        return np.asarray(t_sf(stat, df))
+    return np.asarray(t_cdf(stat, df))
 
 
 def _sides(low: np.ndarray, high: np.ndarray, alternative: str) -> tuple[np.ndarray, np.ndarray]:

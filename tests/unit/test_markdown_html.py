@@ -9,9 +9,6 @@ heading, filled with hostile values) and on generated Markdown full of special c
 from __future__ import annotations
 
 import doctest
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -113,26 +110,3 @@ def test_generated_markdown_renders_alike(text: str) -> None:
     if "attachment:" in text:
         return
     _same(text)
-
-
-def test_report_kernel_imports_leave_out_nbconvert_and_scipy_stats() -> None:
-    # What every report notebook's first cell imports, then a block with Markdown in it:
-    # none of this may import nbconvert (and jsonschema with it) or scipy.stats, which cost
-    # a report kernel about 1.4 and 0.5 CPU seconds (benchmarks/README.md, issue 18).
-    code = """
-import json, sys
-import cxresearch.present as cx
-import cxresearch.story as cxs
-from cxresearch.report.manifest import provenance
-from cxresearch.session import open_run
-from cxresearch.present.blocks import block
-from cxresearch.present.escaping import heading, md
-block(heading("Otsikko", 3), md("**{x}**", x="y"))._repr_html_()
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in
-      {"nbconvert", "nbformat", "jsonschema", "rfc3987_syntax", "lark"}
-      or m == "scipy.stats" or m.startswith("statsmodels"))))
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
-    )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
