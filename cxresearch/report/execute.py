@@ -199,6 +199,31 @@ def _strip_root(value: Any, prefix: str) -> Any:
     return value
 
 
+def _merged_streams(outputs: list[Any]) -> list[Any]:
+    """Consecutive stream outputs of one name (stdout, stderr) as one output.
+
+    A kernel sends what a cell prints in as many messages as its output thread flushed, so
+    ``print("params sha256", digest)`` can arrive as ``"params sha256"`` and
+    ``" 422e…"`` when the machine is busy; nbconvert renders each stream output as its own
+    ``<pre>``, so the same report came out as different bytes (seen as
+    test_force_rerenders_byte_identical_outputs failing under load). The text is kept
+    whole, as Jupyter shows it and as nbconvert's CoalesceStreamsPreprocessor joins it.
+    """
+    merged: list[Any] = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and output.get("output_type") == "stream"
+            and last.get("output_type") == "stream"
+            and last.get("name") == output.get("name")
+        ):
+            last["text"] = last.get("text", "") + output.get("text", "")
+        else:
+            merged.append(output)
+    return merged
+
+
 def _stabilise(nb: Any, final_path: Path, root: Path | None = None) -> Any:
     meta = nb.metadata.setdefault("papermill", {})
     for key in _TIMING_KEYS:
@@ -218,6 +243,8 @@ def _stabilise(nb: Any, final_path: Path, root: Path | None = None) -> Any:
         if "parameters" in tags and cell.get("cell_type") == "code":
             cell["source"] = _PARAMETERS_NOTE
             cell["outputs"] = []
+        if cell.get("outputs"):
+            cell["outputs"] = _merged_streams(cell["outputs"])
         if prefix:
             for output in cell.get("outputs", []):
                 for key in ("text", "evalue", "traceback"):

@@ -73,21 +73,6 @@ def _render(notebook: bytes, title: str, language: str, pdf: bool) -> tuple[byte
 
 
 @contextlib.contextmanager
-def _fixed_hash_seed() -> Iterator[None]:
-    # A spawned worker takes its hash seed from PYTHONHASHSEED at start: without one, each
-    # batch's workers iterate sets of strings in another order, and nbconvert's HTML came
-    # out different for the same notebook (test_force_rerenders_byte_identical_outputs).
-    # The kernels' value (execute.KERNEL_ENVIRONMENT), unless the user exported one.
-    saved = os.environ.get("PYTHONHASHSEED")
-    os.environ["PYTHONHASHSEED"] = saved if saved is not None else "0"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("PYTHONHASHSEED", None)
-
-
-@contextlib.contextmanager
 def _signals_blocked() -> Iterator[None]:
     # A process started from this thread inherits the blocked set (fork and exec keep the
     # signal mask); the worker's initializer unblocks them once SIGINT is ignored.
@@ -132,7 +117,7 @@ class RenderPool:
             initializer=_start_worker,
             initargs=(os.getpid(),),
         )
-        with _signals_blocked(), _fixed_hash_seed():
+        with _signals_blocked():
             for _ in range(self.workers):  # every worker starts now, importing
                 pool.submit(_warm)
         return pool
@@ -142,7 +127,7 @@ class RenderPool:
             if self._closed:
                 raise ReportError("the batch is stopping; the report was not rendered")
             pool = self._pool
-            with _signals_blocked(), _fixed_hash_seed():
+            with _signals_blocked():
                 return pool, pool.submit(_render, *args)
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:

@@ -48,12 +48,21 @@ def alive(pid: int) -> bool:
 def test_pages_from_a_worker_are_the_bytes_rendered_in_process() -> None:
     notebook = executed_notebook()
     here = render_pages(notebook, title="Kotiposti", language="fi", pdf=True)
-    pool = RenderPool(1)
-    try:
-        there = pool.render(notebook, title="Kotiposti", language="fi", pdf=True)
-        without_pdf = pool.render(notebook, title="Kotiposti", language="fi", pdf=False)
-    finally:
-        pool.close()
+
+    def refuse(*args: object) -> None:
+        raise AssertionError(f"the render pool changed the parent's environment: {args[1:]}")
+
+    # Workers start with the parent's environment as it is: the pool never changes it, not
+    # even for a moment (a distributed executor runs the same code in a shared process).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(os.environ), "__setitem__", refuse)
+        patch.setattr(type(os.environ), "__delitem__", refuse)
+        pool = RenderPool(1)
+        try:
+            there = pool.render(notebook, title="Kotiposti", language="fi", pdf=True)
+            without_pdf = pool.render(notebook, title="Kotiposti", language="fi", pdf=False)
+        finally:
+            pool.close()
     assert there == here
     assert here[1] is not None and here[1].startswith(b"%PDF")
     assert without_pdf == (here[0], None)
