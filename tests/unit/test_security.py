@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import tempfile
 import threading
 import time
 import typing
@@ -387,7 +388,12 @@ def test_report_pages_forbid_scripts_and_requests() -> None:
 # --------------------------------------------------------------------------- F6: clean-up
 
 
-def test_stale_temporaries_of_dead_processes_are_removed(tmp_path: Path) -> None:
+def test_stale_temporaries_of_dead_processes_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its own temporary folder: the shared one may hold other dead processes' kernel files.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     out = tmp_path / "reports" / "acme" / "all"
     out.mkdir(parents=True)
     dead = 2**22 + 12345  # above Linux's default pid_max: no such process
@@ -399,7 +405,7 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path: Path) -> None
         path.write_text("client output", encoding="utf-8")
     hour_ago = time.time() - 3600
     os.utime(old_style, (hour_ago, hour_ago))
-    kernel_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"cxresearch-{dead}-0123abcd4567-ipc-1"
+    kernel_file = tmp_path / "tmp" / f"cxresearch-{dead}-0123abcd4567-ipc-1"
     kernel_file.write_text("", encoding="utf-8")
     removed = remove_stale_files(tmp_path / "reports")
     assert set(removed) == {stale, old_style, kernel_file}
