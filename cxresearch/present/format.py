@@ -158,15 +158,41 @@ def format_ci_label(confidence: float, labels: Labels, *, long: bool = False) ->
 def format_interval(
     low: float | None, high: float | None, labels: Labels, *, decimals: int = 0
 ) -> str:
-    """Interval bounds joined by an en dash: "37–47"; spaced when a bound is negative."""
+    """Interval bounds joined by an en dash: "37–47"; spaced when a bound is negative.
+
+    A bound that is not zero but would round to zero gets up to two more decimals, so an
+    interval that excludes zero never prints as touching it next to a "significant"
+    verdict ("−31 – −0.4", not "−31 – 0"); a bound within rounding noise of zero still
+    prints as "0".
+
+    Examples
+    --------
+    >>> from cxresearch.present.labels import get_labels
+    >>> en = get_labels("en")
+    >>> format_interval(-31.2, -0.4, en), format_interval(-3.0, 0.04, en)
+    ('−31 – −0.4', '−3 – 0.04')
+    >>> format_interval(0.0, 12.4, en), format_interval(-1e-12, 5.0, en)
+    ('0–12', '0–5')
+    """
     if is_missing(low) or is_missing(high):
         return labels.get("number.missing", "–")
-    lo = format_number(low, labels, decimals=decimals)
-    hi = format_number(high, labels, decimals=decimals)
+    lo = _bound(float(low), labels, decimals)  # type: ignore[arg-type]
+    hi = _bound(float(high), labels, decimals)  # type: ignore[arg-type]
     # "−12–5" reads as a subtraction; "−12 – 5" does not.
     negative = labels.get("number.minus", "−")
     joiner = " – " if lo.startswith(negative) or hi.startswith(negative) else "–"
     return f"{lo}{joiner}{hi}"
+
+
+def _bound(value: float, labels: Labels, decimals: int) -> str:
+    text = format_number(value, labels, decimals=decimals)
+    if value == 0 or any(ch.isdigit() and ch != "0" for ch in text):
+        return text
+    for more in (decimals + 1, decimals + 2):
+        finer = format_number(value, labels, decimals=more)
+        if any(ch.isdigit() and ch != "0" for ch in finer):
+            return finer
+    return text
 
 
 def format_base(

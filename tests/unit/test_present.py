@@ -175,6 +175,11 @@ def test_intervals_and_pvalues() -> None:
     assert format_interval(-12.2, 5.0, FI) == "−12 – 5"  # "−12–5" would read as a subtraction
     assert format_interval(3.14, 3.96, FI, decimals=1) == "3,1–4,0"
     assert format_interval(float("nan"), 3.0, FI) == "–"
+    # A bound that excludes zero never prints as zero beside a "significant" verdict.
+    assert format_interval(-31.2, -0.4, FI) == "−31 – −0,4"
+    assert format_interval(-31.2, -0.04, FI) == "−31 – −0,04"
+    assert format_interval(0.0, 12.4, FI) == "0–12"  # an exact zero stays "0"
+    assert format_interval(-1e-9, 12.4, FI) == "0–12"  # so does rounding noise
     assert format_pvalue(0.0321, FI) == f"p{NB}={NB}0,032"
     assert format_pvalue(0.0004, FI) == f"p{NB}<{NB}0,001"
     assert format_pvalue(0.5, EN) == f"p{NB}={NB}0.500"
