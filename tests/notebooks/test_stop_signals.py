@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -50,7 +49,18 @@ def project(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "notebooks" / "benchmarking.ipynb", tmp_path / "notebooks")
     shutil.copy(ROOT / "data" / "demo" / "responses.csv", tmp_path / "data" / "responses.csv")
     (tmp_path / "params" / "kotiposti.yaml").write_text(PARAMS, encoding="utf-8")
+    (tmp_path / "tmp").mkdir()  # the batches' TMPDIR (see scratch)
     return tmp_path
+
+
+def scratch(project: Path) -> dict[str, str]:
+    """The environment of a batch of this project: its own temporary folder.
+
+    Kernel files go to the temporary folder, and any ``cxresearch report`` removes a dead
+    process's files there; with the shared /tmp another suite's batch running at the same
+    time would remove what these tests look for.
+    """
+    return {**os.environ, "TMPDIR": str(project / "tmp")}
 
 
 class Batch:
@@ -61,6 +71,7 @@ class Batch:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cxresearch.cli", "report", "--jobs", "2", *args],
             cwd=project,
+            env=scratch(project),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -85,7 +96,7 @@ class Batch:
     def wait_for_kernel(self) -> None:
         """Until a notebook is running: its kernel's files and its temporary file exist."""
         deadline = time.monotonic() + HANG
-        while not (kernel_files(self.proc.pid) and temporaries(self.project)):
+        while not (kernel_files(self) and temporaries(self.project)):
             assert self.proc.poll() is None, "".join(self.lines)
             assert time.monotonic() < deadline, "no kernel started"
             time.sleep(0.1)
@@ -114,8 +125,8 @@ def kernel_processes(pid: int) -> list[int]:
     return found
 
 
-def kernel_files(pid: int) -> list[Path]:
-    return sorted(Path(tempfile.gettempdir()).glob(f"cxresearch-{pid}-*"))
+def kernel_files(batch: Batch) -> list[Path]:
+    return sorted((batch.project / "tmp").glob(f"cxresearch-{batch.proc.pid}-*"))
 
 
 def temporaries(project: Path) -> list[Path]:
@@ -148,7 +159,7 @@ def assert_clean_stop(project: Path, batch: Batch, name: str, *, finished: int =
     assert temporaries(project) == []
     assert not list((project / "reports").rglob("*.failed.ipynb"))
     assert gone(batch.proc.pid), kernel_processes(batch.proc.pid)
-    assert kernel_files(batch.proc.pid) == []
+    assert kernel_files(batch) == []
 
 
 @pytest.mark.slow
@@ -179,7 +190,7 @@ def test_second_ctrl_c_exits_at_once_and_leaves_nothing(project: Path) -> None:
     assert code == 130, out + err
     assert temporaries(project) == []
     assert gone(batch.proc.pid), kernel_processes(batch.proc.pid)
-    assert kernel_files(batch.proc.pid) == []
+    assert kernel_files(batch) == []
 
 
 @pytest.mark.slow
@@ -192,14 +203,15 @@ def test_a_later_run_removes_what_a_killed_run_left(project: Path) -> None:
     assert left and temporaries(project), "a running notebook had no temporary file"
     # ipykernel ends a kernel whose parent died; its files stay until someone removes them.
     assert gone(batch.proc.pid)
-    assert kernel_files(batch.proc.pid)
+    assert kernel_files(batch)
     later = subprocess.run(
         [sys.executable, "-m", "cxresearch.cli", "report", "params/missing.yaml"],
         cwd=project,
+        env=scratch(project),
         capture_output=True,
         text=True,
         timeout=HANG,
     )
     assert later.returncode == 2  # a bad params file: nothing rendered, but cleaned up
     assert temporaries(project) == []
-    assert kernel_files(batch.proc.pid) == []
+    assert kernel_files(batch) == []
