@@ -925,10 +925,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         b = results["batch"]
         cold, warm = b["cold"], b["warm"]
         per = cold["wall"] / cold["reports"]
-        ratio = per / results["floor"]["total"] if "floor" in results else float("nan")
+        ratio = (
+            f" = {per / results['floor']['total']:.1f}x the floor"
+            if "floor" in results
+            else "; floor not measured in this run"
+        )
         lines.append(
             f"{b['clients']}-client batch ({cold['reports']:.0f} reports, --jobs 2): cold "
-            f"{cold['wall']:.1f} s ({per:.2f} s per report = {ratio:.1f}x the floor; CPU "
+            f"{cold['wall']:.1f} s ({per:.2f} s per report{ratio}; CPU "
             f"{cold['cpu'] / cold['reports']:.2f} s per report); warm (nothing changed) "
             f"{warm['wall']:.2f} s"
         )
