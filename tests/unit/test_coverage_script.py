@@ -72,9 +72,14 @@ def test_share_candidates_are_exact_as_r(coverage: ModuleType) -> None:
     #    100 * (1 - sum(f[pw < .05])) -> 95.1028528115487; pc, pm -> 98.5589600430688
     #    n <- 100 (same steps), 100 * (1 - (1 - sum(f[p < .005]))^10):
     #    Wilson 6.6374509771599, mid-p 2.21613009714317
+    #    registry: pc <- pmin(1, 2 * pmin(pbinom(x, n, p0), pbinom(x - 1, n, p0, FALSE)))
+    #    ph <- ifelse(pw >= 0.01, pw, pmin(pc, 0.01)) -> 2.21613009714317
     out = coverage.share_candidates(0.96, [50])
     assert out["wilson"][0] == pytest.approx(95.1028528115487, abs=1e-9)
     assert out["wilson-cc"][0] == pytest.approx(98.5589600430688, abs=1e-9)
     assert out["mid-p"][0] == pytest.approx(98.5589600430688, abs=1e-9)
     assert out["wilson"][1] == pytest.approx(6.6374509771599, abs=1e-9)
     assert out["mid-p"][1] == pytest.approx(2.21613009714317, abs=1e-9)
+    # the registry: Wilson at 95 %, the exact test in the far tail Holm uses
+    assert out["registry"][0] == pytest.approx(95.1028528115487, abs=1e-9)
+    assert out["registry"][1] == pytest.approx(2.21613009714317, abs=1e-9)

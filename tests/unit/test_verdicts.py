@@ -136,3 +136,28 @@ def test_skew_corrected_mean_verdict_agrees_with_its_interval(  # type: ignore[n
     )
     assert agrees(cmp)
     assert ("Hall" in cmp.test) == (method == "hall")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    metric=st.sampled_from(["csat", "ces"]),
+    data=st.data(),
+    alternative=st.sampled_from(["two-sided", "greater", "less"]),
+    confidence=st.sampled_from([0.95, 0.99, 0.995, 0.999, 0.9999]),
+)
+def test_share_verdict_agrees_with_its_interval_in_the_far_tail(  # type: ignore[no-untyped-def]
+    metric, data, alternative, confidence
+):
+    # From 99 % on, a share's interval is the hull of Wilson's at 99 % and the exact one
+    # (Clopper–Pearson; Korn–Graubard with weights) at the level, and its test is the one
+    # that hull inverts; shares near the ends, weighted or not, targets near the estimate.
+    high = METRICS[metric][1]
+    scores = data.draw(
+        st.lists(st.sampled_from([high, high, high, high, high - 1, 1]), min_size=2, max_size=80)
+    )
+    w = data.draw(weights(len(scores)))
+    target = data.draw(st.floats(50, 99.9))
+    cmp = compare_to_target(
+        scores, target, metric=metric, weights=w, confidence=confidence, alternative=alternative
+    )
+    assert agrees(cmp, 0.0)
