@@ -75,6 +75,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from cxresearch.stats.design import Design, small_sample_terms
+from cxresearch.stats.design_groups import grouped_by_cells, raked_group_moments
 from cxresearch.stats.distributions import t_cdf, t_ppf, t_sf
 from cxresearch.stats.exact import TAIL_ALPHA, exact_share_bounds, exact_share_pvalue
 from cxresearch.stats.intervals import (
@@ -84,6 +85,7 @@ from cxresearch.stats.intervals import (
     nps_pivot,
     nps_variance,
 )
+from cxresearch.stats.summary_memo import remembered
 
 __all__ = [
     "ALTERNATIVES",
@@ -274,6 +276,11 @@ class Metric:
         self, x: np.ndarray, design: Design, codes: np.ndarray | None = None, k: int = 1
     ) -> Summary:
         """Summaries of the answers ``x`` (no missing values) per group code (0..k−1)."""
+        return remembered(self, x, design, codes, k, self._summarize)
+
+    def _summarize(
+        self, x: np.ndarray, design: Design, codes: np.ndarray | None, k: int
+    ) -> Summary:
         codes = np.zeros(x.size, dtype="int64") if codes is None else codes
         w = design.weights
         z = self.score(x)
@@ -299,6 +306,8 @@ class Metric:
                 a, bm = small_sample_terms(w, codes, k)
                 var = np.where(n > 1, np.bincount(codes, a * dev**2, k), np.nan)
                 df = np.where(n > 1, bm, np.nan)
+        elif grouped_by_cells(design):  # large raked sample: every group at once
+            var, df, skew = raked_group_moments(design, z, codes, k, skew=self.needs_skew)
         else:
             var = np.full(k, np.nan)
             df = np.full(k, np.nan)

@@ -1,0 +1,197 @@
+"""Every group's raked moments at once equal the group-by-group computation; the summary memo.
+
+``Metric.summarize`` on a large raked sample takes each group's variance, df and skewness
+from :func:`raked_group_moments` (per-(group, cell) totals, one pass over the rows). Before,
+each group's rows were sorted out and passed to ``Design.subset`` → ``influence`` →
+``variance`` / ``inference_df`` / ``skewness``; that path is kept here as the reference.
+They must agree to 1e-12 relative (df bit for bit) for one and three margins, by wave,
+with empty groups, one-row groups and groups of every size, and for rescaled weights.
+A repeated summary of the same inputs is remembered (``summary_memo``), and only then.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxresearch.stats.design as design_module
+import cxresearch.stats.summary_memo as memo_module
+from cxresearch.stats.design import Design, linearized, make_design
+from cxresearch.stats.design_groups import grouped_by_cells, raked_group_moments
+from cxresearch.stats.metrics import metric_by
+from cxresearch.stats.raking import rake
+from cxresearch.stats.registry import get_metric
+
+MARGINS = {
+    "one": {"region": {"a": 0.3, "b": 0.3, "c": 0.2, "d": 0.2}},
+    "three": {
+        "region": {"a": 0.3, "b": 0.3, "c": 0.2, "d": 0.2},
+        "size": {"small": 0.6, "large": 0.4},
+        "age": {"y": 0.3, "m": 0.3, "o": 0.4},
+    },
+}
+
+
+def _sample(seed: int, rows: int = 3_000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    region = rng.choice(["a", "b", "c", "d"], rows, p=[0.5, 0.2, 0.2, 0.1])
+    size = np.where(
+        (region == "a") & (rng.random(rows) < 0.7), "large", rng.choice(["small", "large"], rows)
+    )
+    return pd.DataFrame(
+        {
+            "wave": rng.choice(["w1", "w2"], rows),
+            "region": region,
+            "size": size,
+            "age": rng.choice(["y", "m", "o"], rows),
+            "nps": rng.integers(0, 11, rows).astype(float),
+            "ces": rng.choice(
+                [1.0, 2, 3, 4, 5, 6, 7], rows, p=[0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.3]
+            ),
+        },
+        index=pd.RangeIndex(rows) * 3 + 7,  # labels that are not positions
+    )
+
+
+def _group_by_group(
+    design: Design, z: np.ndarray, codes: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's design from its rows, as ``Metric.summarize`` computed it before."""
+    var, df, skew = np.full(k, np.nan), np.full(k, np.nan), np.zeros(k)
+    for g in range(k):
+        rows = np.flatnonzero(codes == g)
+        if rows.size == 0 or not design.weights[rows].sum() > 0:
+            continue
+        sub = design.subset(rows)
+        _, u = sub.influence(z[rows])
+        var[g] = float(sub.variance(u))
+        df[g] = sub.inference_df
+        skew[g] = sub.skewness(u)
+    return var, df, skew
+
+
+def _codes(rng: np.random.Generator, rows: int) -> tuple[np.ndarray, int]:
+    """Groups of every size: 0 empty, 1 one row, 2 two rows, then 2 %, 20 % and the rest."""
+    codes = np.where(rng.random(rows) < 0.2, 4, 5)
+    codes[rng.random(rows) < 0.02] = 3
+    picked = rng.choice(rows, 3, replace=False)
+    codes[picked[0]] = 1
+    codes[picked[1:]] = 2
+    return codes.astype("int64"), 7  # group 6 is empty too
+
+
+@pytest.fixture
+def by_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(design_module, "ROW_BY_ROW_MAX", 0)  # cell totals for every sample
+
+
+@pytest.mark.usefixtures("by_cells")
+@pytest.mark.parametrize("margins", sorted(MARGINS))
+@pytest.mark.parametrize("by", [None, "wave"])
+@pytest.mark.parametrize("share", [1.0, 0.4])
+def test_grouped_moments_equal_each_group_from_its_rows(
+    margins: str, by: str | None, share: float
+) -> None:
+    frame = _sample(21)
+    weights = rake(frame, MARGINS[margins], trim=(0.3, 3.0), by=by)
+    rng = np.random.default_rng(8)
+    valid = rng.random(len(frame)) < share
+    design = make_design(weights, length=len(frame), valid=valid)
+    assert grouped_by_cells(design) and design.corrected
+    codes, k = _codes(rng, int(valid.sum()))
+    for z in (frame["ces"].to_numpy()[valid], rng.normal(size=int(valid.sum())) ** 3):
+        var, df, skew = raked_group_moments(design, z, codes, k, skew=True)
+        ref_var, ref_df, ref_skew = _group_by_group(design, z, codes, k)
+        np.testing.assert_allclose(var, ref_var, rtol=1e-12, atol=0)
+        np.testing.assert_array_equal(df, ref_df)  # bit for bit, NaN where n < 2
+        np.testing.assert_allclose(skew, ref_skew, rtol=1e-12, atol=1e-14)
+        assert np.isnan(var[[0, 6]]).all() and np.isfinite(var[1:6]).all()
+        assert np.isnan(df[[0, 1, 6]]).all() and np.isfinite(df[2:6]).all()
+
+
+@pytest.mark.usefixtures("by_cells")
+def test_grouped_moments_of_rescaled_and_linearized_weights() -> None:
+    frame = _sample(22)
+    raked = rake(frame, MARGINS["three"], by="wave")
+    rng = np.random.default_rng(9)
+    codes, k = _codes(rng, len(frame))
+    z = frame["nps"].to_numpy()
+    for weights in (raked * 2.5, linearized(raked)):
+        design = make_design(weights, length=len(frame), valid=np.ones(len(frame), bool))
+        assert grouped_by_cells(design)
+        var, df, skew = raked_group_moments(design, z, codes, k, skew=True)
+        ref_var, ref_df, ref_skew = _group_by_group(design, z, codes, k)
+        np.testing.assert_allclose(var, ref_var, rtol=1e-12, atol=0)
+        np.testing.assert_array_equal(df, ref_df)
+        np.testing.assert_allclose(skew, ref_skew, rtol=1e-12, atol=1e-14)
+    assert df[3] == len(frame) - 1  # linearized: the raked sample's degf
+
+
+@pytest.mark.usefixtures("by_cells")
+@pytest.mark.parametrize("name", ["nps", "csat_top2", "ces_mean"])
+def test_summaries_by_group_equal_the_group_by_group_path(name: str) -> None:
+    frame = _sample(23).rename(columns={"nps": "csat"})
+    frame["nps"] = np.random.default_rng(1).integers(0, 11, len(frame)).astype(float)
+    frame["csat"] = (frame["csat"] % 5) + 1
+    weights = rake(frame, MARGINS["three"])
+    metric = get_metric(name)
+    x = frame[metric.column].to_numpy()
+    codes, k = _codes(np.random.default_rng(2), len(frame))
+    design = make_design(weights, length=len(frame), valid=np.ones(len(frame), bool))
+    s = metric.summarize(x, design, codes, k)
+    ref_var, ref_df, ref_skew = _group_by_group(design, metric.score(x), codes, k)
+    np.testing.assert_allclose(s.var, ref_var, rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(s.df, ref_df)
+    if metric.needs_skew:
+        np.testing.assert_allclose(s.parts["skew"], ref_skew, rtol=1e-12, atol=1e-14)
+    # The table a report shows: the same per-group rows as one summary per domain.
+    table = metric_by(frame, name, by="region", weights=weights)
+    for row in table.itertuples():
+        valid = (frame["region"] == row.region).to_numpy()
+        one = metric.summarize(x[valid], make_design(weights, length=len(frame), valid=valid))
+        assert row.se == pytest.approx(metric.factor * np.sqrt(one.var[0]), rel=1e-12)
+
+
+@pytest.mark.usefixtures("by_cells")
+def test_a_repeated_summary_is_remembered_and_only_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _sample(24)
+    weights = rake(frame, MARGINS["one"])
+    design = make_design(weights, length=len(frame), valid=np.ones(len(frame), bool))
+    metric = get_metric("nps")
+    computed: list[int] = []
+    original = type(metric)._summarize
+
+    def counting(self, x, design, codes, k):  # type: ignore[no-untyped-def]
+        computed.append(k)
+        return original(self, x, design, codes, k)
+
+    monkeypatch.setattr(type(metric), "_summarize", counting)
+    x = frame["nps"].to_numpy()
+    codes = (frame["size"] == "large").to_numpy().astype("int64")
+    first = metric.summarize(x, design, codes, 2)
+    first.var[:] = -1.0  # a caller's change does not reach the memo
+    again = metric.summarize(x.copy(), design, codes.copy(), 2)
+    assert computed == [2]
+    assert (again.var > 0).all()
+    np.testing.assert_array_equal(again.var, original(metric, x, design, codes, 2).var)
+    # Anything else that differs is computed: answers, groups, group count, metric, weights.
+    other = x.copy()
+    other[5] = 10.0 if other[5] != 10.0 else 0.0
+    metric.summarize(other, design, codes, 2)
+    metric.summarize(x, design, 1 - codes, 2)
+    metric.summarize(x, design, codes, 3)
+    get_metric("promoters").summarize(x, design, codes, 2)
+    rescaled = make_design(weights * 2, length=len(frame), valid=np.ones(len(frame), bool))
+    metric.summarize(x, rescaled, codes, 2)
+    linear = make_design(linearized(weights), length=len(frame), valid=np.ones(len(frame), bool))
+    metric.summarize(x, linear, codes, 2)
+    assert computed == [2, 2, 2, 3, 2, 2]  # promoters is another class: not counted here
+    # Unweighted and small raked samples are not remembered.
+    metric.summarize(x, Design(np.ones(x.size)), codes, 2)
+    metric.summarize(x, Design(np.ones(x.size)), codes, 2)
+    assert computed[-2:] == [2, 2]
+    monkeypatch.setattr(design_module, "ROW_BY_ROW_MAX", 20_000)
+    metric.summarize(x, design, codes, 2)
+    assert computed[-1:] == [2] and len(computed) == 9
+    assert memo_module.KEEP >= 1
