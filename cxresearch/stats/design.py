@@ -54,6 +54,7 @@ Deville, J.-C. & Särndal, C.-E. (1992). Calibration estimators in survey sampli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -479,7 +480,13 @@ def _leverage_factors(w: np.ndarray) -> np.ndarray:
     return np.where(c > 0, c, 1.0)
 
 
-def small_sample_terms(w: np.ndarray, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def small_sample_terms(
+    w: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    *,
+    sums: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """CR2 coefficients and Bell–McCaffrey df of weighted means, per group.
 
     For rows with weights ``w`` in groups ``codes`` (0..k−1), returns ``a_i = h_i²/c_i``
@@ -488,6 +495,8 @@ def small_sample_terms(w: np.ndarray, codes: np.ndarray, k: int) -> tuple[np.nda
     variance under independent equal-variance answers, ``B = M'AM``, ``M = I − 1h'``,
     ``A = diag(a)``. ``B = A − ah' − ha' + S·hh'`` (``S = Σa``) is a diagonal plus rank-one
     terms, so both traces come from sums over the rows (O(n), no n × n matrix).
+    ``sums(values)`` gives the per-group sums of a row array (default
+    ``np.bincount(codes, values, k)``, which adds each group's rows in their order).
 
     Examples
     --------
@@ -495,18 +504,19 @@ def small_sample_terms(w: np.ndarray, codes: np.ndarray, k: int) -> tuple[np.nda
     >>> round(float(df[0]), 12), round(float(a.sum() * 5), 12)  # n − 1 and 1/(n − 1)·n
     (4.0, 1.25)
     """
-    sw = np.bincount(codes, w, k)
+    group_sum = sums if sums is not None else (lambda values: np.bincount(codes, values, k))
+    sw = group_sum(w)
     with np.errstate(divide="ignore", invalid="ignore"):
         h = w / sw[codes]
         h = np.nan_to_num(h)
-        h2 = np.bincount(codes, h * h, k)
+        h2 = group_sum(h * h)
         c = 1.0 - 2.0 * h + h2[codes]
         a = np.where(c > 0, h * h / np.where(c > 0, c, 1.0), 0.0)
-        total = np.bincount(codes, a, k)
-        ah = np.bincount(codes, a * h, k)
-        aa = np.bincount(codes, a * a, k)
-        aah = np.bincount(codes, a * a * h, k)
-        ahh = np.bincount(codes, a * h * h, k)
+        total = group_sum(a)
+        ah = group_sum(a * h)
+        aa = group_sum(a * a)
+        aah = group_sum(a * a * h)
+        ahh = group_sum(a * h * h)
         trace = total - 2.0 * ah + total * h2
         square = (
             aa
@@ -619,11 +629,22 @@ def _positions(
     """
     if labels is None or not labels.is_unique or not calibration.index.is_unique:
         return None
-    positions = calibration.index.get_indexer(labels[valid])
-    if (positions < 0).any():
-        return None
+    index = calibration.index
+    if isinstance(index, pd.RangeIndex) and index.step == 1 and labels.dtype.kind in "iu":
+        # Row labels 0..n−1 (shifted): a label's position is arithmetic, as get_indexer
+        # finds it, without a hash table of a million labels per estimate.
+        positions = np.asarray(labels, dtype="int64")[valid] - index.start
+        if positions.size and (positions.min() < 0 or positions.max() >= len(index)):
+            return None
+    else:
+        positions = index.get_indexer(labels[valid])
+        if (positions < 0).any():
+            return None
     raked = calibration.weights[positions]
     ratio = float(w.sum() / raked.sum()) if raked.sum() > 0 else np.nan
-    if not np.isfinite(ratio) or not np.allclose(w, raked * ratio, rtol=1e-9, atol=0):
+    # np.allclose(w, raked * ratio, rtol=1e-9, atol=0) for finite values, without its
+    # temporaries: every |w − r| ≤ 1e-9 |r|.
+    scaled = raked * ratio
+    if not np.isfinite(ratio) or not (np.abs(w - scaled) <= 1e-9 * np.abs(scaled)).all():
         return None
-    return positions.astype("int64")
+    return positions.astype("int64", copy=False)

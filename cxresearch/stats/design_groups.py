@@ -14,11 +14,12 @@ cell)* (a cell being one combination of the margins' levels): the rows' residual
 group. So one pass of :func:`numpy.bincount` over all rows keyed by ``group × cells +
 cell`` gives every group's totals, the backfitting runs on a cells × groups matrix with
 each group's own sweeps and stopping rule, and the Bell–McCaffrey df of every group comes
-from one :func:`~cxresearch.stats.design.small_sample_terms` call (bit for bit the
-per-group values: :func:`numpy.bincount` adds each group's rows in their order either
-way). The variances and skewness agree with the group-by-group computation to rounding
-(sums taken in another order; ``tests/unit/test_design_groups.py``: 1e-12 relative on
-random raked samples with empty and one-row groups).
+from one :func:`~cxresearch.stats.design.small_sample_terms` call (for several groups bit
+for bit the per-group values: :func:`numpy.bincount` adds each group's rows in their order
+either way; one group takes plain sums, which a single-bin bincount computes several times
+slower). The variances, skewness and a single group's df agree with the group-by-group
+computation to rounding (sums taken in another order; ``tests/unit/test_design_groups.py``:
+1e-12 relative on random raked samples with empty and one-row groups).
 """
 
 from __future__ import annotations
@@ -80,8 +81,18 @@ def raked_group_moments(
     positions = design.positions
     m = int(cells.cell.size)
     c_count = int(cells.n.size)
-    n = np.bincount(codes, minlength=k)[:k]
-    sw = np.bincount(codes, w, k)
+    if k == 1:
+        # One group: plain sums (np.bincount into one bin adds the rows one after the
+        # other, a chain of dependent additions several times slower than a sum).
+        def group_sum(values: np.ndarray) -> np.ndarray:
+            return np.array([values.sum()], dtype="float64")
+    else:
+
+        def group_sum(values: np.ndarray) -> np.ndarray:
+            return np.bincount(codes, values, k)
+
+    n = np.array([codes.size]) if k == 1 else np.bincount(codes, minlength=k)[:k]
+    sw = group_sum(w)
     ok = (n > 0) & (sw > 0)
     var = np.full(k, np.nan)
     df = np.full(k, np.nan)
@@ -89,7 +100,7 @@ def raked_group_moments(
     if not ok.any():
         return var, df, skewness
     with np.errstate(divide="ignore", invalid="ignore"):
-        theta = np.bincount(codes, w * z, k) / sw
+        theta = group_sum(w * z) / sw
     safe_sw = np.where(ok, sw, 1.0)
     u = w * (z - np.where(ok, theta, 0.0)[codes]) / safe_sw[codes]
     cell = cells.cell[positions]
@@ -101,12 +112,15 @@ def raked_group_moments(
     y_gc = np.bincount(key, y, size).reshape(k, c_count)
     w_gc = np.bincount(key, wc, size).reshape(k, c_count)
     w2_gc = np.bincount(key, wc * wc, size).reshape(k, c_count)
-    scale = np.zeros(k)
-    np.maximum.at(scale, codes, np.abs(y))
+    if k == 1:
+        scale = np.array([np.abs(y).max(initial=0.0)])
+    else:
+        scale = np.zeros(k)
+        np.maximum.at(scale, codes, np.abs(y))
     fitted = _backfit(cells, y_gc.T, scale, ok)  # cells × groups
     inside = (y - fitted.T.reshape(-1)[key]) * wc
-    s1 = np.bincount(codes, inside, k)
-    s2 = np.bincount(codes, inside * inside, k)
+    s1 = group_sum(inside)
+    s2 = group_sum(inside * inside)
     f = fitted.T  # groups × cells
     rest_w = cells.w_sum[None, :] - w_gc
     rest_w2 = cells.w2_sum[None, :] - w2_gc
@@ -115,14 +129,14 @@ def raked_group_moments(
     if m >= 2:
         var = np.where(ok, m / (m - 1.0) * (square - total * total / m), np.nan)
     if design.corrected:
-        terms = small_sample_terms(w, codes, k)[1]
+        terms = small_sample_terms(w, codes, k, sums=group_sum)[1]
         df = np.where(ok & (n >= 2), terms, np.nan)
     else:
         df = np.where(ok, design.df, np.nan)
     if skew:
         w3_gc = np.bincount(key, wc**3, size).reshape(k, c_count)
         rest_w3 = cells.w3_sum[None, :] - w3_gc
-        s3 = np.bincount(codes, inside**3, k) - np.sum(rest_w3 * f**3, axis=1)
+        s3 = group_sum(inside**3) - np.sum(rest_w3 * f**3, axis=1)
         mean = total / m
         ss = square - m * mean**2
         cubes = s3 - 3.0 * mean * square + 2.0 * m * mean**3

@@ -78,7 +78,7 @@ def _key(
     except TypeError:  # a metric with an unhashable field: not remembered
         return None
     digest = hashlib.sha256()
-    for part in (x, design.weights, codes, design.positions, design.clusters):
+    for part in (x, design.weights, _narrow(codes), _narrow(design.positions), design.clusters):
         if part is None:
             digest.update(b"none")
             continue
@@ -94,6 +94,19 @@ def _key(
         design.kind,
         digest.digest(),
     )
+
+
+def _narrow(codes: np.ndarray | None) -> np.ndarray | None:
+    """Integer codes in the smallest integer type that holds them (fewer bytes to hash;
+    the same values, so the same key for the same codes)."""
+    if codes is None or codes.dtype.kind not in "iu" or codes.size == 0:
+        return codes
+    low, high = int(codes.min()), int(codes.max())
+    for kind in ("int8", "int16", "int32"):
+        info = np.iinfo(kind)
+        if info.min <= low and high <= info.max:
+            return codes.astype(kind)
+    return codes.astype("int64", copy=False)
 
 
 def _copy(s: Summary) -> Summary:

@@ -57,14 +57,16 @@ def validate_weights(
     series = weights
     if length is not None and len(series) != length:
         raise ValueError(f"{name} has length {len(series)} but there are {length} scores")
-    positions = np.arange(len(series))
-    if where is not None:
-        series, positions = series.iloc[where], positions[where]
+    whole = len(series)
     if series.dtype == bool or pd.api.types.is_bool_dtype(series.dtype):
         raise ValueError(f"{name} must be numbers, got booleans")
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = series.to_numpy(dtype="float64", na_value=np.nan)  # numbers already
+        if where is not None:  # the rows' values, without a Series (and index) of them
+            values = values[where]
     else:
+        if where is not None:
+            series = series.iloc[where]
         # text such as "1.5" is refused rather than parsed: it signals a loading problem
         not_numeric = series.map(lambda v: isinstance(v, (str, bytes, bool, np.bool_)))
         numeric = pd.to_numeric(series.mask(not_numeric), errors="coerce")
@@ -75,6 +77,7 @@ def validate_weights(
         values = numeric.to_numpy(dtype="float64", na_value=np.nan)
     missing = np.isnan(values)
     if missing.any():
+        positions = np.arange(whole) if where is None else np.arange(whole)[where]
         rows = positions[missing][:5].tolist()
         raise ValueError(f"{name} has missing values at positions {rows}")
     bad_mask = ~np.isfinite(values) | (values < 0)

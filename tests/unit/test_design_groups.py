@@ -108,6 +108,13 @@ def test_grouped_moments_equal_each_group_from_its_rows(
         np.testing.assert_allclose(skew, ref_skew, rtol=1e-12, atol=1e-14)
         assert np.isnan(var[[0, 6]]).all() and np.isfinite(var[1:6]).all()
         assert np.isnan(df[[0, 1, 6]]).all() and np.isfinite(df[2:6]).all()
+        # One group (plain sums instead of bincount): the same to rounding.
+        one = np.zeros(z.size, dtype="int64")
+        var1, df1, skew1 = raked_group_moments(design, z, one, 1, skew=True)
+        ref1 = _group_by_group(design, z, one, 1)
+        np.testing.assert_allclose(var1, ref1[0], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(df1, ref1[1], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(skew1, ref1[2], rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.usefixtures("by_cells")
@@ -195,3 +202,35 @@ def test_a_repeated_summary_is_remembered_and_only_then(monkeypatch: pytest.Monk
     metric.summarize(x, design, codes, 2)
     assert computed[-1:] == [2] and len(computed) == 9
     assert memo_module.KEEP >= 1
+
+
+def test_positions_in_a_range_index_are_those_get_indexer_finds() -> None:
+    # make_design places a raked Series' rows arithmetically when the raked frame's labels
+    # are a RangeIndex: the same positions as a hash lookup, and labels outside it (or
+    # weights that are no longer the raked ones) give the weights-only design as before.
+    frame = _sample(25, rows=500).reset_index(drop=True)
+    frame.index = pd.RangeIndex(40, 540)
+    weights = rake(frame, MARGINS["one"])
+    cal = weights.attrs[design_module.CALIBRATION_ATTR]
+    assert isinstance(cal.index, pd.RangeIndex)
+    rng = np.random.default_rng(4)
+    shuffled = weights.loc[rng.permutation(frame.index)[:300]]
+    shuffled.attrs = weights.attrs
+    valid = rng.random(300) < 0.7
+    design = make_design(shuffled, length=300, valid=valid)
+    expected = pd.Index(cal.index).get_indexer(shuffled.index[valid])
+    assert design.positions is not None
+    np.testing.assert_array_equal(design.positions, expected)
+    outside = shuffled.copy()
+    outside.index = outside.index + 1_000  # labels the raked frame does not have
+    outside.attrs = weights.attrs
+    assert make_design(outside, length=300, valid=valid).calibration is None
+    below = shuffled.copy()
+    below.index = below.index - 100
+    below.attrs = weights.attrs
+    assert make_design(below, length=300, valid=valid).calibration is None
+    changed = shuffled.copy()
+    changed.iloc[int(np.flatnonzero(valid)[0])] *= 1.001  # no longer raked × one factor
+    changed.attrs = weights.attrs
+    assert make_design(changed, length=300, valid=valid).calibration is None
+    assert make_design(shuffled * 3.0, length=300, valid=valid).calibration is cal
