@@ -11,15 +11,15 @@ times; at 1,000,000 rows and about 500 estimates a report spends seconds there.
 Everything the cell-total backfitting needs from a group's rows is a sum per *(group,
 cell)* (a cell being one combination of the margins' levels): the rows' residual inputs
 ``y = u / w``, weights and their powers, and after the fit the residuals' powers per
-group. So one pass of :func:`numpy.bincount` over all rows keyed by ``group × cells +
-cell`` gives every group's totals, the backfitting runs on a cells × groups matrix with
-each group's own sweeps and stopping rule, and the Bell–McCaffrey df of every group comes
-from one :func:`~cxresearch.stats.design.small_sample_terms` call (for several groups bit
-for bit the per-group values: :func:`numpy.bincount` adds each group's rows in their order
-either way; one group takes plain sums, which a single-bin bincount computes several times
-slower). The variances, skewness and a single group's df agree with the group-by-group
+group. So one pass over all rows keyed by ``group × cells + cell`` gives every group's
+totals, the backfitting runs on a cells × groups matrix with each group's own sweeps and
+stopping rule, and the Bell–McCaffrey df of every group comes from one
+:func:`~cxresearch.stats.design.small_sample_terms` call. Per-group sums are taken as
+slices when the groups are contiguous (one group; rows sorted by wave) and by
+:func:`numpy.bincount` otherwise (``_Groups``): in the second case the df are bit for bit
+the per-group ones. The variances, skewness and df agree with the group-by-group
 computation to rounding (sums taken in another order; ``tests/unit/test_design_groups.py``:
-1e-12 relative on random raked samples with empty and one-row groups).
+1e-12 relative on random raked samples with empty, one-row and sorted groups).
 """
 
 from __future__ import annotations
@@ -81,17 +81,8 @@ def raked_group_moments(
     positions = design.positions
     m = int(cells.cell.size)
     c_count = int(cells.n.size)
-    if k == 1:
-        # One group: plain sums (np.bincount into one bin adds the rows one after the
-        # other, a chain of dependent additions several times slower than a sum).
-        def group_sum(values: np.ndarray) -> np.ndarray:
-            return np.array([values.sum()], dtype="float64")
-    else:
-
-        def group_sum(values: np.ndarray) -> np.ndarray:
-            return np.bincount(codes, values, k)
-
-    n = np.array([codes.size]) if k == 1 else np.bincount(codes, minlength=k)[:k]
+    groups = _Groups.of(codes, k)
+    group_sum, n = groups.sum, groups.n
     sw = group_sum(w)
     ok = (n > 0) & (sw > 0)
     var = np.full(k, np.nan)
@@ -112,11 +103,7 @@ def raked_group_moments(
     y_gc = np.bincount(key, y, size).reshape(k, c_count)
     w_gc = np.bincount(key, wc, size).reshape(k, c_count)
     w2_gc = np.bincount(key, wc * wc, size).reshape(k, c_count)
-    if k == 1:
-        scale = np.array([np.abs(y).max(initial=0.0)])
-    else:
-        scale = np.zeros(k)
-        np.maximum.at(scale, codes, np.abs(y))
+    scale = groups.max(np.abs(y))
     fitted = _backfit(cells, y_gc.T, scale, ok)  # cells × groups
     inside = (y - fitted.T.reshape(-1)[key]) * wc
     s1 = group_sum(inside)
@@ -143,6 +130,46 @@ def raked_group_moments(
         with np.errstate(divide="ignore", invalid="ignore"):
             skewness = np.where(ok & (ss > 0), cubes / ss**1.5, 0.0)
     return var, df, skewness
+
+
+class _Groups:
+    """Sums and maxima of row arrays per group code (0..k−1).
+
+    :func:`numpy.bincount` adds each row to its group's total one after the other; when
+    neighbouring rows share a group (one group, or rows sorted by group, as a frame
+    sorted by wave is) every addition waits for the previous one, several times slower
+    than a sum. Contiguous groups are therefore summed as slices (:func:`numpy.add.reduceat`),
+    others with :func:`numpy.bincount`; the totals agree to rounding.
+    """
+
+    def __init__(self, codes: np.ndarray, k: int) -> None:
+        self.codes, self.k = codes, k
+        self.n = np.bincount(codes, minlength=k)[:k] if k > 1 else np.array([codes.size])
+        self.starts: np.ndarray | None = None
+        if k == 1:
+            self.starts = np.zeros(1 if codes.size else 0, dtype="int64")
+        elif codes.size and bool(np.all(codes[:-1] <= codes[1:])):
+            self.starts = (np.cumsum(self.n) - self.n)[self.n > 0]
+
+    @classmethod
+    def of(cls, codes: np.ndarray, k: int) -> _Groups:
+        return cls(np.asarray(codes), k)
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        if self.starts is None:
+            return np.bincount(self.codes, values, self.k)
+        out = np.zeros(self.k)
+        if self.starts.size:
+            out[self.n > 0] = np.add.reduceat(values, self.starts)
+        return out
+
+    def max(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.k)
+        if self.starts is None:
+            np.maximum.at(out, self.codes, values)
+        elif self.starts.size:
+            out[self.n > 0] = np.maximum.reduceat(values, self.starts)
+        return out
 
 
 def _backfit(cells: _Cells, y_cells: np.ndarray, scale: np.ndarray, ok: np.ndarray) -> np.ndarray:

@@ -108,6 +108,13 @@ def test_grouped_moments_equal_each_group_from_its_rows(
         np.testing.assert_allclose(skew, ref_skew, rtol=1e-12, atol=1e-14)
         assert np.isnan(var[[0, 6]]).all() and np.isfinite(var[1:6]).all()
         assert np.isnan(df[[0, 1, 6]]).all() and np.isfinite(df[2:6]).all()
+        # Groups in sorted rows (sums of slices instead of bincount): the same to rounding.
+        order = np.argsort(codes, kind="stable")
+        sub = design.subset(order)
+        var_s, df_s, skew_s = raked_group_moments(sub, z[order], codes[order], k, skew=True)
+        np.testing.assert_allclose(var_s, ref_var, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(df_s, ref_df, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(skew_s, ref_skew, rtol=1e-12, atol=1e-14)
         # One group (plain sums instead of bincount): the same to rounding.
         one = np.zeros(z.size, dtype="int64")
         var1, df1, skew1 = raked_group_moments(design, z, one, 1, skew=True)
