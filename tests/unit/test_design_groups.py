@@ -201,13 +201,23 @@ def test_a_repeated_summary_is_remembered_and_only_then(monkeypatch: pytest.Monk
     linear = make_design(linearized(weights), length=len(frame), valid=np.ones(len(frame), bool))
     metric.summarize(x, linear, codes, 2)
     assert computed == [2, 2, 2, 3, 2, 2]  # promoters is another class: not counted here
+    # Answers hashed as small integers or as they are: -0.0 and 0.5 are told apart.
+    halves = np.where(x > 5, x - 0.5, x)
+    metric.summarize(halves, design, codes, 2)
+    metric.summarize(halves.copy(), design, codes, 2)
+    assert computed == [2] * 3 + [3] + [2] * 3
+    zeros = np.zeros(x.size)
+    metric.summarize(zeros, design, codes, 2)
+    metric.summarize(-zeros, design, codes, 2)
+    assert len(computed) == 9
+    del computed[7:]
     # Unweighted and small raked samples are not remembered.
     metric.summarize(x, Design(np.ones(x.size)), codes, 2)
     metric.summarize(x, Design(np.ones(x.size)), codes, 2)
     assert computed[-2:] == [2, 2]
     monkeypatch.setattr(design_module, "ROW_BY_ROW_MAX", 20_000)
     metric.summarize(x, design, codes, 2)
-    assert computed[-1:] == [2] and len(computed) == 9
+    assert computed[-1:] == [2] and len(computed) == 10
     assert memo_module.KEEP >= 1
 
 
