@@ -407,9 +407,17 @@ class RunSession:
         """
         wanted = ["customer_type", "journey_stage", "touchpoint", "channel", *self.params.segments]
         current = self.current
-        return [
-            c for c in dict.fromkeys(wanted) if c in current.columns and current[c].nunique() > 1
-        ]
+        # Asked for a dozen times per report; each asks for the distinct values of a
+        # million rows per column. A new list each time: callers may change theirs.
+        found = self._memo(
+            ("breakdown_columns",),
+            lambda: [
+                c
+                for c in dict.fromkeys(wanted)
+                if c in current.columns and current[c].nunique() > 1
+            ],
+        )
+        return list(found)
 
     def breakdowns(self, by: str, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """:meth:`breakdown` of each headline metric, stacked (for ``breakdown_table``)."""
