@@ -83,7 +83,7 @@ def _key(
     if (
         cal is not None
         and positions is not None
-        and np.array_equal(weights, cal.weights[positions])
+        and np.array_equal(design.weights, cal.weights[positions])
     ):
         weights = None  # the raked weights of these rows: the positions say which
     parts = (_small(x), weights, _narrow(codes), _narrow(positions), design.clusters)
