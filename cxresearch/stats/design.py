@@ -633,7 +633,10 @@ def _positions(
     if isinstance(index, pd.RangeIndex) and index.step == 1 and labels.dtype.kind in "iu":
         # Row labels 0..n−1 (shifted): a label's position is arithmetic, as get_indexer
         # finds it, without a hash table of a million labels per estimate.
-        positions = np.asarray(labels, dtype="int64")[valid] - index.start
+        if isinstance(labels, pd.RangeIndex) and labels.step == 1 and valid.dtype == bool:
+            positions = np.flatnonzero(valid) + (labels.start - index.start)
+        else:
+            positions = np.asarray(labels, dtype="int64")[valid] - index.start
         if positions.size and (positions.min() < 0 or positions.max() >= len(index)):
             return None
     else:
@@ -641,6 +644,8 @@ def _positions(
         if (positions < 0).any():
             return None
     raked = calibration.weights[positions]
+    if np.array_equal(w, raked):  # the raked weights themselves (w.sum() > 0: checked)
+        return positions.astype("int64", copy=False)
     ratio = float(w.sum() / raked.sum()) if raked.sum() > 0 else np.nan
     # np.allclose(w, raked * ratio, rtol=1e-9, atol=0) for finite values, without its
     # temporaries: every |w − r| ≤ 1e-9 |r|.

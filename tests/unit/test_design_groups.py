@@ -182,7 +182,7 @@ def test_a_repeated_summary_is_remembered_and_only_then(monkeypatch: pytest.Monk
     computed: list[int] = []
     original = type(metric)._summarize
 
-    def counting(self, x, design, codes, k):  # type: ignore[no-untyped-def]
+    def counting(self, x, design, codes, k):
         computed.append(k)
         return original(self, x, design, codes, k)
 
@@ -257,3 +257,12 @@ def test_positions_in_a_range_index_are_those_get_indexer_finds() -> None:
     changed.attrs = weights.attrs
     assert make_design(changed, length=300, valid=valid).calibration is None
     assert make_design(shuffled * 3.0, length=300, valid=valid).calibration is cal
+    # The raked Series itself (its labels a RangeIndex too), and a slice of it.
+    every = rng.random(500) < 0.5
+    whole = make_design(weights, length=500, valid=every)
+    np.testing.assert_array_equal(whole.positions, np.flatnonzero(every))
+    tail = weights.iloc[100:]
+    tail.attrs = weights.attrs
+    assert isinstance(tail.index, pd.RangeIndex)
+    part = make_design(tail, length=400, valid=every[100:])
+    np.testing.assert_array_equal(part.positions, np.flatnonzero(every[100:]) + 100)
