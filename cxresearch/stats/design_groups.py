@@ -43,7 +43,16 @@ from cxresearch.stats.design import (
     small_sample_terms,
 )
 
-__all__ = ["grouped_by_cells", "raked_group_moments"]
+__all__ = ["GroupSums", "group_sums", "grouped_by_cells", "raked_group_moments"]
+
+#: Per-group sums of a row array (None: ``np.bincount(codes, values, k)``).
+GroupSums = Callable[[np.ndarray], np.ndarray] | None
+
+
+def group_sums(codes: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Per-group sums of row arrays: slices where the groups' rows are contiguous (one
+    group; rows sorted by group), else :func:`numpy.bincount` (``_Groups``)."""
+    return _Groups.of(codes, k).sum
 
 
 def grouped_by_cells(design: Design) -> bool:
