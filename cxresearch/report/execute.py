@@ -93,6 +93,8 @@ def _kernel_manager_class(
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
+    from cxresearch.report import zygote
+
     class ReportKernelManager(AsyncKernelManager):
         """The ``python3`` kernel of *this* interpreter, over IPC.
 
@@ -132,6 +134,18 @@ def _kernel_manager_class(
             # The spec's env is laid over the inherited environment for this kernel only.
             env = {**kernel_environment(), **dict(extra_env)}
             return KernelSpec(resource_dir=RESOURCES, env=env, **get_kernel_dict())
+
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            # The kernel is forked from this process's preloaded template when it can be
+            # (cxresearch.report.zygote), else started as jupyter_client starts it.
+            if self.provisioner is None and zygote.enabled():
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                provisioner = zygote.provisioner_class()(
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                )
+                provisioner.per_kernel = frozenset(name for name, _ in extra_env)
+                self.provisioner = provisioner
+            return await super()._async_pre_start_kernel(**kw)
 
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             if cancellation is not None and cancellation.requested:

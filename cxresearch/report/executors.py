@@ -34,6 +34,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
 from cxresearch.report import manifest as mf
+from cxresearch.report import zygote
 from cxresearch.report.cancel import Cancellation
 from cxresearch.report.execute import import_execution_modules
 from cxresearch.report.job import Rendered, RenderTask, failed_result, render_task
@@ -166,6 +167,9 @@ class LocalExecutor:
                 starter.close()
             if pages is not None:
                 pages.close()
+            # The kernel template ends with the batch (and is reaped here, so that its
+            # kernels' CPU time counts as this process's children's).
+            zygote.shutdown()
 
 
 def _dask_render(task: RenderTask, index: int, stop_event: str, start_topic: str) -> Rendered:
