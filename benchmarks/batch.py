@@ -17,6 +17,10 @@ Prints, measured in one run on this machine:
   driver bootstrap (1,000 replicates) at 10,000 to 1,000,000 rows, the benchmarking and
   drivers reports with the kernel's peak memory, and the client's batch cold and warm.
 
+Report kernels are forked from the runner's preloaded template (``cxresearch.report.zygote``)
+except for the floor, whose kernel starts as papermill starts one; ``--kernels fork spawn``
+also measures the analyses with every kernel a fresh interpreter.
+
 Examples
 --------
     .venv/bin/python benchmarks/batch.py                 # everything (about 15 minutes)
@@ -118,6 +122,7 @@ def render_once(
         output = folder / "out.ipynb"
         parameters = {"params_path": str(params_path or ""), "run": run}
         kernels_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        forked_before = _forked_cpu()
         cpu_before = time.process_time()
         started = time.perf_counter()
         nb, failure = execute_notebook(
@@ -128,6 +133,8 @@ def render_once(
         kernel_cpu = (kernels.ru_utime - kernels_before.ru_utime) + (
             kernels.ru_stime - kernels_before.ru_stime
         )
+        # A kernel forked from the template is the template's child, not this process's.
+        kernel_cpu += _forked_cpu() - forked_before
         if failure is not None or nb is None:
             raise RuntimeError(f"{notebook.name} failed: {failure.describe() if failure else ''}")
         result = {"execute": execute}
@@ -147,6 +154,29 @@ def render_once(
         # (papermill's side, HTML, PDF): on a shared machine these vary less than wall time.
         result["total_cpu"] = kernel_cpu + time.process_time() - cpu_before
     return result
+
+
+def _forked_cpu() -> float:
+    """CPU seconds of this process's ended forked kernels (0 where there are none)."""
+    try:
+        from cxresearch.report.zygote import kernels_cpu_seconds
+    except ImportError:  # a package from before the template
+        return 0.0
+    return kernels_cpu_seconds()
+
+
+@contextlib.contextmanager
+def kernels(mode: str) -> Iterator[None]:
+    """Report kernels started as ``mode`` says (``CXRESEARCH_KERNELS``: fork or spawn)."""
+    saved = os.environ.get("CXRESEARCH_KERNELS")
+    os.environ["CXRESEARCH_KERNELS"] = mode
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("CXRESEARCH_KERNELS", None)
+        else:
+            os.environ["CXRESEARCH_KERNELS"] = saved
 
 
 def _median(rows: Sequence[dict[str, float]]) -> dict[str, float]:
@@ -174,20 +204,36 @@ def _trivial_notebook(folder: Path) -> Path:
     return path
 
 
-def floor(repeat: int) -> dict[str, float]:
-    """papermill on a trivial notebook (parameters + one print) plus its HTML, median."""
-    with tempfile.TemporaryDirectory(prefix="cxbench-floor-") as tmp:
+def floor(repeat: int, mode: str = "spawn") -> dict[str, float]:
+    """papermill on a trivial notebook (parameters + one print) plus its HTML, median.
+
+    ``spawn``: the kernel started as papermill starts one (a fresh interpreter) — the
+    floor every ratio is taken against; ``fork``: forked from the runner's preloaded
+    template (its start is paid by the untimed first run).
+    """
+    with kernels(mode), tempfile.TemporaryDirectory(prefix="cxbench-floor-") as tmp:
         path = _trivial_notebook(Path(tmp))
         render_once(path, root=Path(tmp), params_path=None, run="all", pdf=False, probe=False)
         runs = [
             render_once(path, root=Path(tmp), params_path=None, run="all", pdf=False, probe=False)
             for _ in range(repeat)
         ]
-    return _median(runs)
+    return _median(runs) if runs else {}
 
 
-def analyses(repeat: int) -> dict[str, dict[str, float]]:
-    """Each analysis on each demo client's whole-base run, probed; median per analysis."""
+def analyses(repeat: int, mode: str = "fork") -> dict[str, dict[str, float]]:
+    """Each analysis on each demo client's whole-base run, probed; median per analysis.
+
+    ``mode``: report kernels forked from the template (the runner's default; started by an
+    untimed trivial notebook first, as a batch starts it once) or ``spawn``ed.
+    """
+    with kernels(mode):
+        if mode == "fork":
+            floor(0, mode)
+        return _analyses(repeat)
+
+
+def _analyses(repeat: int) -> dict[str, dict[str, float]]:
     from cxresearch.analyses import analysis, analysis_names
     from cxresearch.params import load_params
 
@@ -867,10 +913,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also run the demo batch (jobs) with kernels started ahead",
     )
+    parser.add_argument(
+        "--kernels",
+        nargs="+",
+        choices=("fork", "spawn"),
+        default=["fork"],
+        help="analyses with kernels forked from the template (the runner's default) and/or "
+        "spawned as fresh interpreters (CXRESEARCH_KERNELS=spawn)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write raw results")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+def _analyses_step(repeat: int, mode: str) -> Callable[[], Any]:
+    return lambda: analyses(max(1, repeat // 2), mode)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -896,7 +954,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("floor", lambda: floor(repeat)),
-        ("analyses", lambda: analyses(max(1, repeat // 2))),
+        ("floor_forked", lambda: floor(repeat, "fork")),
+        *(
+            (f"analyses{'' if mode == 'fork' else '_spawn'}", _analyses_step(repeat, mode))
+            for mode in args.kernels
+        ),
         ("jobs", lambda: jobs_speedup(max(1, repeat // 2), args.before, args.prestart)),
         ("batch", lambda: many_batch(clients)),
         ("load", lambda: loads(rows, args.before, args.repeat or (2 if args.quick else 5))),
@@ -904,7 +966,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     failed = []
     for name, step in steps:
-        if name in only:
+        if name.split("_")[0] in only:
             print(f"  running {name} ...", end="", flush=True)
             t0 = time.perf_counter()
             try:
@@ -919,6 +981,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = print_floor_and_analyses(
         results.get("floor"), results.get("analyses", {}), args.markdown
     )
+    if results.get("floor_forked"):
+        f = results["floor_forked"]
+        lines.append(
+            f"The same trivial notebook with the kernel forked from the runner's template: "
+            f"{f['total']:.2f} s, {f['total_cpu']:.2f} CPU s"
+        )
+    if "analyses_spawn" in results:
+        lines.append("\nWith every kernel a fresh interpreter (CXRESEARCH_KERNELS=spawn):")
+        spawned = print_floor_and_analyses(
+            results.get("floor"), results["analyses_spawn"], args.markdown
+        )
+        lines += spawned[1:] if results.get("floor") else spawned
     if "jobs" in results:
         lines += print_jobs(results["jobs"])
     if "batch" in results:

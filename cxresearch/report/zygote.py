@@ -18,7 +18,10 @@ What keeps a forked kernel equal to a started one:
   threads, ``MATPLOTLIBRC`` and the rest are what a fresh kernel has; it is keyed by that
   environment and replaced when it changes (a kernel whose own variables name an
   interpreter setting, ``PYTHON*``, starts the usual way);
-- ``MPLBACKEND`` is set to what ipykernel sets, so that matplotlib imported here picks the
+- the imports run as in a kernel: while they run, ``get_ipython()`` answers like a
+  kernel's shell and sys.stdout/stderr look like ipykernel's streams (pandas picks its
+  display defaults by both; see ``_BOOT``), and ``MPLBACKEND`` is set to what ipykernel
+  sets, so that matplotlib imported here picks the
   backend a kernel's matplotlib picks; Arrow's jemalloc background thread is turned off
   (``JE_ARROW_MALLOC_CONF``, only in the template) because a process with threads must
   not fork: before every fork the template checks that it has one thread, and refuses
@@ -68,6 +71,7 @@ __all__ = [
     "PRELOAD",
     "ForkedKernel",
     "enabled",
+    "kernels_cpu_seconds",
     "launch",
     "provisioner_class",
     "shutdown",
@@ -137,6 +141,8 @@ class ForkedKernel:
     """
 
     stdin = stdout = stderr = None
+    #: CPU seconds (user + system) the kernel used, once the template has reaped it.
+    cpu_seconds: float | None = None
 
     def __init__(self, pid: int, channel: socket.socket) -> None:
         self.pid = pid
@@ -186,6 +192,8 @@ class ForkedKernel:
                         break
                     message = json.loads(data)
                     if "exit" in message:
+                        self.cpu_seconds = float(message.get("cpu", 0.0))
+                        _count_cpu(self.cpu_seconds)
                         self._finish(int(message["exit"]))
                         return self.returncode
             if self._channel is None and self._exited_without_status():
@@ -219,6 +227,26 @@ class ForkedKernel:
         self.send_signal(signal.SIGKILL)
 
 
+_cpu_lock = threading.Lock()
+_cpu = [0.0]
+
+
+def _count_cpu(seconds: float) -> None:
+    with _cpu_lock:
+        _cpu[0] += seconds
+
+
+def kernels_cpu_seconds() -> float:
+    """CPU seconds of every forked kernel of this process that has ended.
+
+    Forked kernels are the template's children, not this process's, so
+    ``getrusage(RUSAGE_CHILDREN)`` counts them only once the template is reaped (at the end
+    of a batch); benchmarks of single notebooks add this instead.
+    """
+    with _cpu_lock:
+        return _cpu[0]
+
+
 def _code_stamp() -> str:
     # The package's files as they are now: a template that imported older code is replaced
     # (a researcher edits cxresearch and re-runs a batch from the same process).
@@ -231,13 +259,41 @@ def _code_stamp() -> str:
     return digest.hexdigest()
 
 
-_BOOT = (
-    "import sys\n"
-    # As ipykernel_launcher does before its imports: no working directory on sys.path.
-    "del sys.path[0]\n"
-    "from cxresearch.report.zygote import _serve\n"
-    "_serve(int(sys.argv[1]))\n"
-)
+# The template's program. Before anything imports pandas (``cxresearch`` does), the
+# interpreter is made to look, to an import that asks, as it looks inside a kernel:
+# ``get_ipython()`` answers like a kernel's shell and sys.stdout/stderr
+# report the encoding and tty-ness of ipykernel's OutStream ("UTF-8", not a tty). pandas
+# sets ``display.max_columns`` and ``display.encoding`` from these when it is imported.
+_BOOT = """\
+import builtins, sys
+
+del sys.path[0]  # as ipykernel_launcher does: no working directory on sys.path
+
+
+class KernelShell:
+    kernel = None
+
+
+class KernelStream:
+    encoding = "UTF-8"
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def isatty(self):
+        return False
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+streams = sys.stdout, sys.stderr
+builtins.get_ipython = KernelShell
+sys.stdout, sys.stderr = KernelStream(sys.stdout), KernelStream(sys.stderr)
+from cxresearch.report.zygote import _serve
+
+_serve(int(sys.argv[1]), streams)
+"""
 
 
 class _Template:
@@ -435,6 +491,20 @@ def _provisioner_class() -> type:
 # The template's side (runs in the template process; never in the batch's)
 
 
+def _preload(streams: tuple[Any, Any]) -> None:
+    import builtins
+
+    try:
+        for name in PRELOAD:
+            importlib.import_module(name)
+    finally:
+        # Nothing of the kernel-like look (_BOOT) stays: each kernel's own shell and
+        # streams take over in the child.
+        with contextlib.suppress(AttributeError):
+            del builtins.get_ipython  # type: ignore[attr-defined]
+        sys.stdout, sys.stderr = streams
+
+
 def _threads() -> int:
     try:
         return len(os.listdir("/proc/self/task"))
@@ -442,14 +512,13 @@ def _threads() -> int:
         return threading.active_count()
 
 
-def _serve(control_fd: int) -> None:
+def _serve(control_fd: int, streams: tuple[Any, Any]) -> None:
     """The template's main loop: preload, then fork a kernel per request until the end."""
     control = socket.socket(fileno=control_fd)
     parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        for name in PRELOAD:
-            importlib.import_module(name)
+        _preload(streams)
     except BaseException as exc:
         control.send(json.dumps({"error": f"importing failed: {exc!r}"[:2000]}).encode())
         os._exit(1)
@@ -500,7 +569,7 @@ def _serve(control_fd: int) -> None:
 def _reap(children: dict[int, socket.socket]) -> None:
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
@@ -508,8 +577,9 @@ def _reap(children: dict[int, socket.socket]) -> None:
         channel = children.pop(pid, None)
         if channel is not None:
             code = os.waitstatus_to_exitcode(status)
+            cpu = usage.ru_utime + usage.ru_stime
             with contextlib.suppress(OSError):
-                channel.send(json.dumps({"exit": code}).encode())
+                channel.send(json.dumps({"exit": code, "cpu": cpu}).encode())
             channel.close()
 
 
