@@ -148,11 +148,19 @@ def _kernel_manager_class(
             return await super()._async_pre_start_kernel(**kw)
 
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
-            if cancellation is not None and cancellation.requested:
+            if cancellation is None:
+                await super().start_kernel(**kw)
+                return
+            if cancellation.requested:
                 raise RuntimeError("the batch is stopping; the kernel was not started")
+            # Subscribed before the start: a stop while the kernel starts (which can take
+            # seconds when the kernel template is starting too) still removes its
+            # connection files, and the kernel is killed as soon as it exists.
+            self._unsubscribe = cancellation.on_request(self._stop_now)
             await super().start_kernel(**kw)
-            if cancellation is not None:
-                self._unsubscribe = cancellation.on_request(self._stop_now)
+            if cancellation.requested:
+                self._stop_now(True)
+                raise RuntimeError("the batch is stopping; the kernel was stopped")
 
         def _stop_now(self, hard: bool) -> None:
             # Called from the thread that handles the signal: interrupt the kernel's process

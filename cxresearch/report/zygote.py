@@ -304,11 +304,9 @@ class _Template:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._control = ours
         self._lock = threading.Lock()
-        from cxresearch.report.cancel import KERNEL_FILE_PREFIX
-
-        # The last argument only names the process (and its children) as this batch's
-        # kernels, as their connection files are named: cxresearch-<pid>-...
-        marker = f"{KERNEL_FILE_PREFIX}{os.getpid()}-kernel-template"
+        # The last argument only names the process in `ps`. (Its kernels show their own
+        # command line, which names their connection file: see _set_command_line.)
+        marker = f"cxresearch-kernel-template-of-{os.getpid()}"
         try:
             self.process = subprocess.Popen(
                 # The kernel's interpreter (argv[0] of its command), as a kernel would run.
@@ -644,6 +642,7 @@ def _child(
         os.environ.clear()
         os.environ.update(request["env"])
         _as_fresh_interpreter(request["argv"])
+        _set_command_line(request["argv"])
         channel.send(json.dumps({"pid": os.getpid()}).encode())
         channel.close()
         from ipykernel import kernelapp
@@ -683,3 +682,26 @@ def _as_fresh_interpreter(argv: Sequence[str]) -> None:
     # Warnings shown once per place in the template are shown again in the kernel.
     warnings._filters_mutated()  # type: ignore[attr-defined]
     warnings.onceregistry.clear()  # type: ignore[attr-defined]
+
+
+def _set_command_line(argv: Sequence[str]) -> None:
+    """Show the kernel's own command line in ``ps`` and ``/proc/<pid>/cmdline``.
+
+    A forked child shows its template's command line; a person (or a test) looking for a
+    batch's kernels finds them by their connection file's name, as for started kernels.
+    The template's own arguments (its program text) leave room enough; the new line is
+    written over them, as ``setproctitle`` does on Linux, and cut if it is longer.
+    """
+    import ctypes
+
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[45]), int(fields[46])  # arg_start, arg_end (proc(5) 48, 49)
+    except (OSError, IndexError, ValueError):
+        return
+    size = end - start
+    if size <= 1:
+        return
+    data = b"\0".join(os.fsencode(a) for a in argv)[: size - 1]
+    ctypes.memmove(start, data.ljust(size, b"\0"), size)

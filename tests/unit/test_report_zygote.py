@@ -223,7 +223,11 @@ def test_a_batch_gives_the_same_bytes_with_forked_kernels(
     assert [o.status for o in forked.outcomes] == ["ok", "ok", "ok"]
     assert sum(isinstance(k, zygote.ForkedKernel) for k in forks) == 3
     assert _files(root / "reports") == before
-    assert zygote._template is None  # the batch ended its template
+    assert zygote._template is None  # the batch ended its template ...
+    templates = [k for k in forks if k is not None]
+    for kernel in templates:  # ... and its kernels are gone
+        with pytest.raises(ProcessLookupError):
+            os.kill(kernel.pid, 0)
 
 
 def test_a_kernel_that_dies_fails_its_notebook_as_a_started_one_does(
@@ -270,6 +274,10 @@ def test_an_interrupt_reaches_the_forked_kernel_and_it_goes_on(
         process = manager.provisioner.process
         assert isinstance(process, zygote.ForkedKernel)
         assert os.getpgid(process.pid) == process.pid  # its own group, as launch_kernel's
+        # `ps` shows it as the kernel it is, named by its connection file.
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+        assert cmdline[1:3] == [b"-m", b"ipykernel_launcher"]
+        assert manager.connection_file.encode() in cmdline
 
         def interrupt() -> None:
             time.sleep(2)
