@@ -78,6 +78,9 @@ class LocalExecutor:
     (:class:`~cxresearch.report.render_pool.RenderPool`; ``render_processes=False``
     renders them in the threads, as before).
 
+    Each kernel is forked from this process's preloaded template
+    (:mod:`~cxresearch.report.zygote`), which ends with the batch.
+
     With ``prestart`` the kernel of the report that is next in line is started, with its
     notebook's imports, while the current ones run
     (:class:`~cxresearch.report.kernels.KernelStarter`). It is off by default: in one run

@@ -40,7 +40,8 @@ control socket closes, or its parent changes).
 
 If the template cannot start, dies twice, or refuses a fork, kernels start as before
 (``python -m ipykernel_launcher``) and the reason is logged once. Set
-``CXRESEARCH_KERNELS=spawn`` to always start kernels that way.
+``CXRESEARCH_KERNELS=spawn`` to always start kernels that way (and on systems other than
+Linux they always are: the template relies on ``fork``, ``/proc`` and ``SOCK_SEQPACKET``).
 
 References
 ----------
@@ -124,7 +125,10 @@ _MESSAGE = 1 << 20
 
 
 def enabled() -> bool:
-    """Whether kernels are forked from a template (``CXRESEARCH_KERNELS`` is not ``spawn``)."""
+    """Whether kernels are forked from a template: on Linux, unless ``CXRESEARCH_KERNELS``
+    is ``spawn`` (elsewhere each kernel is a fresh interpreter, as before)."""
+    if not sys.platform.startswith("linux"):
+        return False
     return os.environ.get(MODE_VARIABLE, "fork").strip().lower() != "spawn"
 
 

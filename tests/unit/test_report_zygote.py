@@ -360,6 +360,9 @@ def test_spawn_mode_and_foreign_commands_are_not_forked(monkeypatch: pytest.Monk
     assert zygote.launch(["python", "-m", "ipykernel_launcher"], {}, None) is None
     monkeypatch.setenv(zygote.MODE_VARIABLE, "fork")
     assert zygote.enabled()
+    monkeypatch.setattr(zygote.sys, "platform", "darwin")  # fork, /proc: Linux only
+    assert not zygote.enabled()
+    monkeypatch.setattr(zygote.sys, "platform", "linux")
     assert zygote.launch(["/usr/bin/R", "--slave"], {}, None) is None
     assert (
         zygote.launch(
