@@ -22,7 +22,7 @@ the rows instead of about fifty); otherwise every row's residual is formed
 (``_totals_by_row``; per-group sums as slices when the groups are contiguous — one group,
 rows sorted by wave — because :func:`numpy.bincount` adds one row after the other).
 Either way the variances, skewness and df agree with the group-by-group computation to
-rounding (sums taken in another order; ``tests/unit/test_design_groups.py``: 1e-12
+rounding (sums taken in another order; ``tests/unit/test_design_domains.py``: 1e-12
 relative on random raked samples with empty, one-row and sorted groups, both paths).
 """
 
