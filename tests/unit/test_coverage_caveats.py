@@ -128,3 +128,27 @@ def test_tables_mark_narrow_intervals_and_explain_the_mark() -> None:
     assert not any(NARROW_FLAG in n for n in unweighted.frame[labels.column("note")])
     nps = estimate_table(frame.assign(metric="nps", value=20.0, ci_low=5.0, ci_high=35.0), labels)
     assert not any(NARROW_FLAG in n for n in nps.frame[labels.column("note")])
+
+
+def test_every_narrow_raked_cell_of_the_study_is_flagged() -> None:
+    # "## Raked designs": cells "raked / weights only" per n, then the mean Kish design
+    # effect of the row; a raked estimate is weighted for the rule, with that design effect.
+    text = DOC.read_text(encoding="utf-8")
+    part = text.split("## Raked designs: coverage (%)", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in part.splitlines() if line.startswith("|")]
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    ns = [int(c[4:].replace(",", "")) for c in head if c.startswith("n = ")]
+    checked = 0
+    for line in lines[2:]:
+        name, *values = [c.strip() for c in line.strip("|").split("|")]
+        family, value = ROWS[name]
+        deff = float(values[len(ns)])
+        for n, cell in zip(ns, values[: len(ns)], strict=True):
+            raked = float(cell.split(" / ")[0])
+            checked += 1
+            if raked < 93.5:
+                flagged = narrow_interval(
+                    family, n=n, n_effective=n / deff, value=value, weighted=True
+                )
+                assert flagged, (name, n, raked)
+    assert checked == 9 * len(ns)

@@ -42,8 +42,14 @@ def test_tiny_run_writes_every_table(coverage: ModuleType, tmp_path: Path) -> No
         assert heading in text, heading
     rows = [r for r in text.splitlines() if r.startswith("| NPS 0.5/0.3/0.2 |")]
     # the unweighted coverage and type-I tables, then the target-table row (one per
-    # distribution since the study split the Holm family error by metric and side)
-    assert len(rows) == 3
+    # distribution since the study split the Holm family error by metric and side), then
+    # the raked designs' row: "raked / weights only" per n, design effect, df ("–": no
+    # n = 100 in this run)
+    assert len(rows) == 4
+    raked = re.findall(r"(\d+\.\d) / (\d+\.\d)", rows[3])
+    assert len(raked) == 2 and all(80 < float(v) <= 100 for pair in raked for v in pair)
+    assert rows[3].endswith("| – |")
+    assert "## Raked designs: coverage (%)" in text
     family = [float(v) for v in re.findall(r"\| (\d+\.\d) ", rows[2] + " ")]
     assert len(family) == 5 and family[1] <= family[0]  # Holm never rejects more than none
     rows = rows[:2]
