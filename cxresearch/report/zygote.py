@@ -52,6 +52,7 @@ Android's zygote; Python's ``multiprocessing`` forkserver; jupyter_client 8
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import importlib
 import json
@@ -527,6 +528,12 @@ def _serve(control_fd: int, streams: tuple[Any, Any]) -> None:
     if _threads() != 1:
         control.send(json.dumps({"error": f"{_threads()} threads after its imports"}).encode())
         os._exit(1)
+    # What the imports left is kept for good (gc.freeze): a kernel's garbage collections
+    # then never walk the template's objects, which would write to every page holding one
+    # and so copy the template's whole heap into each kernel (measured: the journey
+    # kernel's peak 306 -> 674 MiB without it).
+    gc.collect()
+    gc.freeze()
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
