@@ -55,6 +55,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SECTIONS = ("floor", "analyses", "jobs", "batch", "load", "big")
 BOOTSTRAP_ROWS = (10_000, 100_000, 1_000_000)
+# Every report kernel a fresh interpreter, as papermill starts one (not forked).
+SPAWN = {"CXRESEARCH_KERNELS": "spawn"}
 
 
 # --- running notebooks -----------------------------------------------------------------
@@ -298,7 +300,11 @@ sys.exit(code)
 
 
 def cli_batch(
-    root: Path, *args: str, code: Path | None = None, prestart: bool = False
+    root: Path,
+    *args: str,
+    code: Path | None = None,
+    prestart: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """``cxresearch report ARGS`` in ``root``: wall seconds, CPU seconds of it and its kernels.
 
@@ -306,7 +312,7 @@ def cli_batch(
     of this checkout's (``--before REF``). ``prestart``: the local executor starts each
     report's kernel ahead (``LocalExecutor(prestart=True)``).
     """
-    env = dict(os.environ, CXBENCH_PRESTART="1" if prestart else "0")
+    env = dict(os.environ, CXBENCH_PRESTART="1" if prestart else "0", **(extra_env or {}))
     if code is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")]).rstrip(":")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -355,12 +361,15 @@ def _drop_data_cache(root: Path) -> None:
         shutil.rmtree(root / ".cache" / "cxresearch" / folder, ignore_errors=True)
 
 
-def jobs_speedup(repeat: int, before: str | None = None, prestart: bool = False) -> dict[str, Any]:
+def jobs_speedup(
+    repeat: int, before: str | None = None, prestart: bool = False, spawn: bool = False
+) -> dict[str, Any]:
     """The demo batch, forced, with --jobs 1 and --jobs 2 alternately; medians.
 
     With ``before``, the same batches also run with the ``cxresearch`` package of that git
     ref, alternating with this checkout's (``before_jobs1``, ``before_jobs2``); with
-    ``prestart``, also with kernels started ahead (``prestart_jobs1``, ...).
+    ``prestart``, also with kernels started ahead (``prestart_jobs1``, ...); with ``spawn``,
+    also this checkout with every kernel a fresh interpreter (``spawn_jobs1``, ...).
     """
     with tempfile.TemporaryDirectory(prefix="cxbench-jobs-") as tmp:
         code = _package_at(before, Path(tmp) / "code") if before else None
@@ -370,6 +379,8 @@ def jobs_speedup(repeat: int, before: str | None = None, prestart: bool = False)
             variants.append(("before_", code, False))
         if prestart:
             variants.append(("prestart_", None, True))
+        if spawn:
+            variants.append(("spawn_", None, False))
         runs: dict[str, list[dict[str, float]]] = {}
         for _ in range(repeat):
             for prefix, package, ahead in variants:
@@ -379,6 +390,7 @@ def jobs_speedup(repeat: int, before: str | None = None, prestart: bool = False)
                         cli_batch(
                             REPO, "--force", "--jobs", str(jobs), "--output", str(output),
                             code=package, prestart=ahead,
+                            extra_env=SPAWN if prefix == "spawn_" else None,
                         )
                     )  # fmt: skip
     out: dict[str, Any] = {key: _median(value) for key, value in runs.items()}
@@ -762,6 +774,7 @@ def print_jobs(j: dict[str, Any]) -> list[str]:
         ("", "this checkout"),
         ("before_", j.get("before")),
         ("prestart_", "this checkout, kernels started ahead"),
+        ("spawn_", "this checkout, every kernel a fresh interpreter"),
     )
     for prefix, name in variants:
         if f"{prefix}jobs1" not in j:
@@ -918,8 +931,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         nargs="+",
         choices=("fork", "spawn"),
         default=["fork"],
-        help="analyses with kernels forked from the template (the runner's default) and/or "
-        "spawned as fresh interpreters (CXRESEARCH_KERNELS=spawn)",
+        help="analyses (and, with spawn, also the jobs batches) with kernels forked from the "
+        "template (the runner's default) and/or spawned as fresh interpreters "
+        "(CXRESEARCH_KERNELS=spawn)",
     )
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write raw results")
@@ -959,7 +973,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             (f"analyses{'' if mode == 'fork' else '_spawn'}", _analyses_step(repeat, mode))
             for mode in args.kernels
         ),
-        ("jobs", lambda: jobs_speedup(max(1, repeat // 2), args.before, args.prestart)),
+        (
+            "jobs",
+            lambda: jobs_speedup(
+                max(1, repeat // 2), args.before, args.prestart, "spawn" in args.kernels
+            ),
+        ),
         ("batch", lambda: many_batch(clients)),
         ("load", lambda: loads(rows, args.before, args.repeat or (2 if args.quick else 5))),
         ("big", lambda: big(rows, boot_rows, args.before)),
