@@ -97,6 +97,7 @@ def _key(
     return (
         type(metric),
         metric,
+        x.dtype.str,  # answers given as uint8 255 and as float -1.0 hash alike in _small
         int(k),
         design.weighted,
         design.small_sample,
@@ -113,7 +114,7 @@ def _small(x: np.ndarray) -> np.ndarray:
     small = x.astype(np.int8)
     if not np.array_equal(small.astype(np.float64).view(np.int64), x.view(np.int64)):
         return x
-    return small.view(np.uint8)  # uint8 in the key: no int8 input reads the same
+    return small.view(np.uint8)  # the key also holds the answers' own dtype
 
 
 def _narrow(codes: np.ndarray | None) -> np.ndarray | None:

@@ -337,6 +337,11 @@ def test_a_repeated_summary_is_remembered_and_only_then(monkeypatch: pytest.Monk
     metric.summarize(zeros, design, codes, 2)
     metric.summarize(-zeros, design, codes, 2)
     assert len(computed) == 9
+    # Answers of another dtype with the same bytes once narrowed are computed apart:
+    # float -1.0 is hashed as the byte 255, the same byte as a uint8 answer of 255.
+    metric.summarize(np.full(x.size, -1.0), design, codes, 2)
+    metric.summarize(np.full(x.size, 255, dtype=np.uint8), design, codes, 2)
+    assert len(computed) == 11
     del computed[7:]
     # Unweighted and small raked samples are not remembered.
     metric.summarize(x, Design(np.ones(x.size)), codes, 2)
