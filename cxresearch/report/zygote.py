@@ -529,9 +529,9 @@ def _serve(control_fd: int, streams: tuple[Any, Any]) -> None:
         control.send(json.dumps({"error": f"{_threads()} threads after its imports"}).encode())
         os._exit(1)
     # What the imports left is kept for good (gc.freeze): a kernel's garbage collections
-    # then never walk the template's objects, which would write to every page holding one
-    # and so copy the template's whole heap into each kernel (measured: the journey
-    # kernel's peak 306 -> 674 MiB without it).
+    # then never walk the template's objects, which would write to the pages holding them
+    # and so copy them into each kernel (measured: a full collection in a kernel made
+    # 28 MiB of the template its own without this; tests/unit/test_report_zygote.py).
     gc.collect()
     gc.freeze()
     wake_r, wake_w = os.pipe()
