@@ -290,7 +290,11 @@ def target_results(
     for target, column in zip(targets, columns, strict=True):
         spec = get_metric(target["metric"])
         segment = dict(target.get("segment") or {})
-        rows = target_rows(responses, touchpoint=target.get("touchpoint"), segment=segment)
+        # The rows of the columns this target reads (a missing one is still named by
+        # target_rows), not a copy of every column of a million rows per target.
+        wanted = [column, "touchpoint", *segment, *([weights] if isinstance(weights, str) else [])]
+        narrow = responses[[c for c in dict.fromkeys(wanted) if c in responses.columns]]
+        rows = target_rows(narrow, touchpoint=target.get("touchpoint"), segment=segment)
         scores = rows[column]
         summary, est = _summary(spec, scores, _rows_weights(rows, weights))
         goal = spec.check_value(target["value"])
