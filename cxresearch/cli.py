@@ -230,9 +230,7 @@ def _coding_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    import threading
-
-    from cxresearch.report.cancel import Cancellation, stop_on_signals
+    from cxresearch.report.cancel import Cancellation, remove_own_kernel_files, stop_on_signals
     from cxresearch.report.executors import make_executor
     from cxresearch.report.manifest import remove_live_temporaries
     from cxresearch.report.runner import run_reports
@@ -244,7 +242,12 @@ def _report(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # Dask is not installed
         raise ReportError(str(exc)) from None
     stop = Cancellation()
-    with stop_on_signals(stop, on_hard_exit=remove_live_temporaries):
+
+    def remove_own_files() -> None:
+        remove_live_temporaries()
+        remove_own_kernel_files()
+
+    with stop_on_signals(stop, on_hard_exit=remove_own_files):
         result = run_reports(
             args.params or None,
             output=args.output,
@@ -254,13 +257,17 @@ def _report(args: argparse.Namespace) -> int:
             cancellation=stop,
             executor=executor,
         )
-    if stop.requested and threading.active_count() > 1:
-        # A notebook thread that did not end within the grace period would keep the
-        # interpreter alive; everything that finished is written, so leave now.
-        remove_live_temporaries()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(result.exit_code)
+        if stop.requested:
+            # A stopped batch leaves here, everything that finished written, while the
+            # signal handlers are still in place: a second signal now still exits at once
+            # with 130 (after this block Python's own handler would raise
+            # KeyboardInterrupt and the process would end killed by SIGINT, -2); a notebook
+            # thread still in its grace period cannot keep the interpreter alive; and a
+            # kernel whose start the stop overtook leaves no connection file.
+            remove_own_files()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(result.exit_code)
     return result.exit_code
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "Cancellation",
     "KERNEL_FILE_PREFIX",
+    "remove_own_kernel_files",
     "pid_alive",
     "remove_stale_files",
     "stop_on_signals",
@@ -175,6 +176,27 @@ def stop_on_signals(
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def remove_own_kernel_files() -> list[Path]:
+    """Remove this process's kernel connection, socket and scratch files.
+
+    For a stopped batch that is leaving: its kernels are killed or being killed, and a
+    kernel whose start the stop overtook can have had its connection file written after
+    its manager last cleaned up. Only files named with this process's id
+    (``cxresearch-<pid>-…`` in the temporary folder) are touched; returns them.
+
+    Examples
+    --------
+    >>> remove_own_kernel_files()  # nothing of this process's is left
+    []
+    """
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{KERNEL_FILE_PREFIX}{os.getpid()}-*"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def pid_alive(pid: int) -> bool:
