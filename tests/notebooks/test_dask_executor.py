@@ -14,8 +14,8 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-import nbformat
 import pytest
 import yaml
 
@@ -106,37 +106,10 @@ print(params.client, run)
 """
 
 
-def _tiny_project(root: Path, clients: list[str]) -> Path:
-    for folder in ("notebooks", "params", "data"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell(
-            'params_path = ""\nrun = "all"', metadata={"tags": ["parameters"]}
-        ),
-        nbformat.v4.new_code_cell(NOTEBOOK_CODE),
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(root / "notebooks" / "benchmarking.ipynb"))
-    lines = ["response_id,client,wave,nps"]
-    lines += [f"{c}{i},{c},2026Q3,{i + 5}" for c in clients for i in range(4)]
-    (root / "data" / "responses.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    for client in clients:
-        (root / "params" / f"{client}.yaml").write_text(
-            f"client: {client}\ntitle: {client.title()}\nlanguage: en\n"
-            f"data: {{path: data/responses.csv, filter: {{client: {client}}}}}\n"
-            "waves: {current: 2026Q3}\n",
-            encoding="utf-8",
-        )
-    return root
-
-
-def test_a_failing_client_fails_alone_on_dask(tmp_path: Path, cluster: object) -> None:
-    root = _tiny_project(tmp_path, ["acme", "beta"])
+def test_a_failing_client_fails_alone_on_dask(
+    tmp_path: Path, cluster: object, tiny_project: Any
+) -> None:
+    root = tiny_project(tmp_path, ["acme", "beta"], NOTEBOOK_CODE)
     stream = io.StringIO()
     result = run_reports(
         root=root,
@@ -187,9 +160,9 @@ class _Started(DaskExecutor):
 
 
 def test_a_stop_request_cancels_the_dask_batch_and_kills_its_kernel(
-    tmp_path: Path, cluster: object
+    tmp_path: Path, cluster: object, tiny_project: Any
 ) -> None:
-    root = _tiny_project(tmp_path, ["slow"])
+    root = tiny_project(tmp_path, ["slow"], NOTEBOOK_CODE)
     executor = _Started(cluster.scheduler_address)  # type: ignore[attr-defined]
     stop = Cancellation()
     box: dict[str, BatchResult] = {}

@@ -197,62 +197,32 @@ def test_a_kernels_garbage_collection_does_not_copy_the_template(
     assert int(frozen) > 100_000
 
 
-def _project(root: Path, clients: list[str]) -> Path:
-    for folder in ("notebooks", "params", "data"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    code = (
-        "import pandas as pd\nfrom cxresearch.params import load_params\n"
-        "params = load_params(params_path)\n"
-        "print(sorted({'b', 'a', params.client, 'c'}), hash(params.client))\n"
-        'pd.DataFrame({"client": [params.client], "run": [run]})'
-    )
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell(
-            'params_path = ""\nrun = "all"', metadata={"tags": ["parameters"]}
-        ),
-        nbformat.v4.new_code_cell(code),
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(root / "notebooks" / "benchmarking.ipynb"))
-    lines = ["response_id,client,wave,nps"]
-    lines += [f"{c}{i},{c},2026Q3,{i + 5}" for c in clients for i in range(4)]
-    (root / "data" / "responses.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    for client in clients:
-        (root / "params" / f"{client}.yaml").write_text(
-            f"client: {client}\ntitle: {client.title()}\nlanguage: en\n"
-            f"data: {{path: data/responses.csv, filter: {{client: {client}}}}}\n"
-            "waves: {current: 2026Q3}\n",
-            encoding="utf-8",
-        )
-    return root
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.suffix in (".ipynb", ".html")
-    }
+# The notebook prints a set's order and a string's hash: both depend on the hash seed.
+HASH_CODE = (
+    "import pandas as pd\nfrom cxresearch.params import load_params\n"
+    "params = load_params(params_path)\n"
+    "print(sorted({'b', 'a', params.client, 'c'}), hash(params.client))\n"
+    'pd.DataFrame({"client": [params.client], "run": [run]})'
+)
 
 
 def test_a_batch_gives_the_same_bytes_with_forked_kernels(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[Any]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forks: list[Any],
+    tiny_project: Any,
+    report_files: Any,
 ) -> None:
-    root = _project(tmp_path, ["acme", "beta", "gamma"])
+    root = tiny_project(tmp_path, ["acme", "beta", "gamma"], HASH_CODE)
     monkeypatch.setenv(zygote.MODE_VARIABLE, "spawn")
     plain = run_reports(root=root, executor=LocalExecutor(2), stream=io.StringIO())
-    before = _files(root / "reports")
+    before = report_files(root / "reports")
     monkeypatch.setenv(zygote.MODE_VARIABLE, "fork")
     forked = run_reports(root=root, executor=LocalExecutor(2), stream=io.StringIO(), force=True)
     assert plain.exit_code == forked.exit_code == 0
     assert [o.status for o in forked.outcomes] == ["ok", "ok", "ok"]
     assert sum(isinstance(k, zygote.ForkedKernel) for k in forks) == 3
-    assert _files(root / "reports") == before
+    assert report_files(root / "reports") == before
     assert zygote._template is None  # the batch ended its template ...
     templates = [k for k in forks if k is not None]
     for kernel in templates:  # ... and its kernels are gone
