@@ -10,6 +10,13 @@
   −100 to 100 (:func:`honest_limits`): a dip that is not significant does not look like
   a cliff. Where a chart must zoom in (the importance–performance map), the axis shows a
   break mark (:func:`mark_axis_break`).
+* **Drawn once.** A chart is laid out and drawn once, when it is shown, at its printed
+  size: :meth:`ReportFigure._repr_png_` draws on the figure's own Agg canvas (constrained
+  layout runs inside that one draw) and writes the PNG with :func:`~cxresearch.present.png.
+  encode_png`. ``savefig`` would draw twice (a layout pass with drawing switched off, then
+  the picture), and matplotlib's automatic title placement measured both axes' tick labels
+  for every title in every pass (titles sit at ``axes.titley`` 1.0 instead, where that
+  placement put them anyway; the heatmap, with its column names above, keeps it).
 * **Alt text.** Each chart says in the report's language what it shows and its numbers
   (:attr:`ReportFigure.alt`); the notebook output carries it as the image's metadata and
   the report template writes it into ``<img alt>``.
@@ -24,17 +31,19 @@ colour).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Text
 
 from cxresearch.present.format import metric_bounds
+from cxresearch.present.png import encode_png
 
 __all__ = [
     "ACCENT",
@@ -88,6 +97,13 @@ _RC: dict[str, Any] = {
     "legend.fontsize": 9,
     "legend.title_fontsize": 9,
     "text.parse_math": False,
+    # The title at the top of its axes, not placed automatically: matplotlib's placement
+    # measures both axes' tick labels for every title at every layout pass and draw (a
+    # tenth of a chart's drawing) to move it only above tick labels or an offset text at
+    # the top; report charts have their tick labels below and no offset text (fixed or
+    # formatted ticks, the metric's whole scale), so it stayed at 1.0. The heatmap, whose
+    # column names are on top, creates its axes with ``axes.titley`` None.
+    "axes.titley": 1.0,
 }
 # seaborn's ``axes_style("whitegrid")`` (seaborn 0.13), written out: importing seaborn costs
 # a report kernel ~0.2 CPU s and imports scipy.stats and statsmodels (~0.6 s more), for a
@@ -134,10 +150,11 @@ _PAD = 3 / 72 + 0.1
 class ReportFigure(Figure):
     """A Figure that shows itself as a PNG at its own printed size, with its alt text.
 
-    ``_repr_png_`` returns the PNG (drawn once, at :data:`DPI`) and the display metadata
-    ``{"width": <CSS px>, "alt": <text>}``: the report shows the chart exactly as wide as
-    it was drawn (at most the A4 text column), so its type prints at the size it was set
-    in, and the image's ``alt`` says what the chart shows. Charts set :attr:`alt`.
+    ``_repr_png_`` returns the PNG (:meth:`png`: drawn once, at :data:`DPI`) and the
+    display metadata ``{"width": <CSS px>, "alt": <text>}``: the report shows the chart
+    exactly as wide as it was drawn (at most the A4 text column), so its type prints at
+    the size it was set in, and the image's ``alt`` says what the chart shows. Charts set
+    :attr:`alt`.
     """
 
     alt: str = ""
@@ -147,6 +164,10 @@ class ReportFigure(Figure):
         # built (driver_plots._place_labels) see the same layout as the saved image.
         kwargs.setdefault("dpi", DPI)
         super().__init__(*args, **kwargs)
+        # Its own Agg canvas: extents asked for while the chart is built share one cached
+        # renderer (a plain Figure makes a new one, with a new pixel buffer, per question),
+        # and the PNG is that canvas's one draw.
+        FigureCanvasAgg(self)
         engine = self.get_layout_engine()
         if isinstance(engine, ConstrainedLayoutEngine):
             engine.set(w_pad=_PAD, h_pad=_PAD)
@@ -156,13 +177,25 @@ class ReportFigure(Figure):
         """Width the chart is shown at: its own, or the text column when wider."""
         return min(float(self.get_figwidth()), TEXT_WIDTH_IN)
 
+    def png(self) -> bytes:
+        """The chart as PNG bytes: laid out and drawn once, at :data:`DPI`.
+
+        The same pixels as ``savefig(format="png", dpi=DPI)``, which draws the figure
+        twice; the same chart always gives the same bytes.
+        """
+        if self.dpi != DPI:
+            self.set_dpi(DPI)
+        canvas = self.canvas
+        if not isinstance(canvas, FigureCanvasAgg):  # a caller attached another canvas
+            canvas = FigureCanvasAgg(self)
+        canvas.draw()  # runs the layout engine once, then draws every artist
+        return encode_png(np.asarray(canvas.buffer_rgba()), dpi=DPI)
+
     def _repr_png_(self) -> tuple[bytes, dict[str, Any]]:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=DPI)
         metadata: dict[str, Any] = {"width": round(self.shown_width_in * CSS_DPI)}
         if self.alt:
             metadata["alt"] = self.alt
-        return buffer.getvalue(), metadata
+        return self.png(), metadata
 
 
 @contextmanager
@@ -199,8 +232,6 @@ def honest_limits(metric: str, values: Any = ()) -> tuple[float, float]:
     bounds = metric_bounds(metric)
     if bounds is not None:
         return float(bounds[0]), float(bounds[1])
-    import numpy as np
-
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
     top = float(finite.max()) if finite.size else 1.0

@@ -265,7 +265,12 @@ def _place_labels(
     names costs ten times more than covering a whisker or a cut line (``lines``, data
     bounding boxes ``(x0, y0, x1, y1)``).
     """
-    fig.draw_without_rendering()  # fixes the layout, so the extents below are final
+    # Laid out, not drawn (the chart is drawn once, when it is shown), so the extents
+    # below are where the points will be: labels placed inside the axes do not change
+    # the layout, which the draw computes again.
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
     frame = ax.get_window_extent()
     solid = [t.get_window_extent() for t in ax.texts]
     for x, y, _, _ in points:

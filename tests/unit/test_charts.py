@@ -10,16 +10,26 @@ names the numbers the chart shows.
 
 from __future__ import annotations
 
+import base64
+import io
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
+from IPython.core.formatters import DisplayFormatter
 from matplotlib.colors import to_hex
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Text
+from PIL import Image
 
 import cxresearch.present as cx
+from cxresearch.present import chart_base
 from cxresearch.present.chart_base import (
+    CSS_DPI,
+    DPI,
     MIN_FONT_PT,
     OKABE_ITO,
     TEXT_WIDTH_IN,
@@ -33,6 +43,7 @@ from cxresearch.present.driver_plots import (
     ipa_plot,
     share_axis_end,
 )
+from cxresearch.present.journey_plots import journey_heatmap
 from cxresearch.present.plots import STATUS_COLOURS, STATUS_MARKERS
 from cxresearch.session import RunSession, open_run
 from cxresearch.stats.drivers import driver_importance, importance_performance
@@ -231,3 +242,91 @@ def test_nothing_to_draw_gives_no_chart() -> None:
     assert cx.profile_plot(pd.DataFrame(columns=["column", "group", "n", "share"]), labels) is None
     empty_mix = pd.DataFrame(columns=["wave", "promoters", "passives", "detractors", "nps", "n"])
     assert cx.nps_mix_plot(empty_mix, labels) is None
+
+
+def _heatmap(client: str) -> ReportFigure:
+    """The journey heatmap (column names above the cells) on a small frame."""
+    cells = pd.DataFrame(
+        {
+            "touchpoint": ["web", "web", "app", "app"],
+            "journey_stage": ["usage", "renewal", "usage", "renewal"],
+            "value": [40.0, -10.0, 25.0, 5.0],
+            "ci_low": [30.0, -40.0, 10.0, -30.0],
+            "ci_high": [50.0, 20.0, 40.0, 40.0],
+            "n": [120, 10, 80, 20],
+        }
+    )
+    return journey_heatmap(
+        cells, session(client).labels, rows="touchpoint", columns="journey_stage",
+        row_order=["web", "app"], column_order=["purchase", "usage", "renewal"], title="NPS",
+        centre=20.0, decimals=0, min_base=30,
+    )  # type: ignore[return-value]  # fmt: skip
+
+
+def _fresh_charts(client: str) -> dict[str, ReportFigure]:
+    """Every report chart type, built now (not drawn yet)."""
+    return charts(client) | {"heatmap": _heatmap(client)}
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+@pytest.mark.parametrize("client", ["kotiposti", "northwind"])
+def test_each_chart_is_laid_out_and_drawn_once_per_display_at_its_shown_size(
+    client: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layouts: list[int] = []
+    execute = ConstrainedLayoutEngine.execute
+
+    def counted(engine: ConstrainedLayoutEngine, fig: Any) -> Any:
+        layouts.append(id(fig))
+        return execute(engine, fig)
+
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", counted)
+    figs = _fresh_charts(client)
+    # Built without a draw; the IPA maps are laid out once to place their labels.
+    assert sorted(set(layouts)) == sorted(id(f) for n, f in figs.items() if n.startswith("ipa"))
+    formatter = DisplayFormatter()  # what a kernel does with a cell's chart
+    for name, fig in figs.items():
+        draws: list[Any] = []
+        fig.canvas.mpl_connect("draw_event", draws.append)
+        layouts.clear()
+        data, meta = formatter.format(fig)
+        assert (len(draws), len(layouts)) == (1, 1), name
+        png = data["image/png"]
+        png = base64.b64decode(png) if isinstance(png, str) else png
+        width, height = Image.open(io.BytesIO(png)).size
+        # Agg's canvas: the figure's size at DPI, whole pixels.
+        assert (width, height) == (int(fig.get_figwidth() * DPI), int(fig.get_figheight() * DPI))
+        # Shown as wide as it was drawn (CSS px), with its alt text.
+        assert meta["image/png"]["width"] == round(fig.shown_width_in * CSS_DPI)
+        assert abs(width * CSS_DPI / DPI - meta["image/png"]["width"]) <= 1
+        assert meta["image/png"]["alt"] == fig.alt
+        # In a block (chart and table kept together): drawn once more, at the same size.
+        html = cx.block(fig)._repr_html_()
+        shown = html.split("base64,", 1)[1].split('"', 1)[0]
+        assert len(draws) == 2 and Image.open(io.BytesIO(base64.b64decode(shown))).size == (
+            width,
+            height,
+        )
+        assert f'width="{meta["image/png"]["width"]}"' in html
+
+
+def test_a_chart_shows_the_pixels_savefig_writes() -> None:
+    shown = {name: fig.png() for name, fig in _fresh_charts("kotiposti").items()}
+    for name, fig in _fresh_charts("kotiposti").items():
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI)  # draws twice: laid out, then drawn
+        assert np.array_equal(_pixels(shown[name]), _pixels(buffer.getvalue())), name
+        assert Image.open(io.BytesIO(shown[name])).mode == "RGB"  # opaque: no alpha written
+    # The same chart gives the same bytes.
+    assert shown["breakdown"] == _fresh_charts("kotiposti")["breakdown"].png()
+
+
+def test_titles_sit_where_matplotlib_would_place_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    fixed = {name: fig.png() for name, fig in _fresh_charts("northwind").items()}
+    monkeypatch.setitem(chart_base._RC, "axes.titley", None)  # matplotlib's own placement
+    placed = {name: fig.png() for name, fig in _fresh_charts("northwind").items()}
+    for name, png in fixed.items():
+        assert np.array_equal(_pixels(png), _pixels(placed[name])), name
