@@ -7,9 +7,10 @@ last cell that calls :func:`report`, and executes the copy exactly as the runner
 picks up by name:
 
 - *data*: ``cxresearch.session.open_run`` (reading, validating and selecting the rows);
-- *charts*: every ``*_plot`` function of ``cxresearch.present.plots`` and
-  ``cxresearch.present.driver_plots`` (drawing) and ``ReportFigure._repr_png_`` (the PNG
-  Jupyter shows, which nbconvert embeds), nested calls counted once.
+- *charts*: every ``*_plot`` function (and the journey's ``heatmap``) of the chart modules
+  (:data:`CHART_MODULES`: building the figure) and ``ReportFigure._repr_png_`` (laying it
+  out, drawing it and writing the PNG that Jupyter shows and nbconvert embeds), nested calls
+  counted once.
 
 Everything else the cells do is *computation* (statistics and tables). :func:`report` prints
 one ``CXBENCH {json}`` line: those seconds, the seconds from install to report (the cells),
@@ -28,7 +29,18 @@ from typing import Any
 
 _TIMES = {"imports": 0.0, "data": 0.0, "charts": 0.0}
 _STATE = {"depth": 0, "t0": 0.0, "cpu0": 0.0}
-CHART_MODULES = ("cxresearch.present.plots", "cxresearch.present.driver_plots")
+# Until 2026-11-30 07:00 UTC only plots and driver_plots: the profile charts, the journey's
+# heatmaps and estimate charts and the qualitative impact chart were counted as computation
+# while they were built (their PNGs were always charts).
+CHART_MODULES = (
+    "cxresearch.present.plots",
+    "cxresearch.present.driver_plots",
+    "cxresearch.present.profile_plots",
+    "cxresearch.present.journey_plots",
+    "cxresearch.present.journey",
+    "cxresearch.present.journey_outcomes",
+    "cxresearch.present.qual",
+)
 
 
 def _timed(key: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,7 +73,8 @@ def install(import_lines: Sequence[str]) -> None:
         module = importlib.import_module(name)
         for attr in dir(module):
             value = getattr(module, attr)
-            if attr.endswith("_plot") and callable(value) and value.__module__ == name:
+            chart = attr.endswith("_plot") or attr == "heatmap"
+            if chart and callable(value) and getattr(value, "__module__", None) == name:
                 wrapped = _timed("charts", value)
                 setattr(module, attr, wrapped)
                 if attr in getattr(present, "__all__", ()):
