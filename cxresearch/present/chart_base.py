@@ -31,6 +31,7 @@ colour).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -168,6 +169,7 @@ class ReportFigure(Figure):
         # renderer (a plain Figure makes a new one, with a new pixel buffer, per question),
         # and the PNG is that canvas's one draw.
         FigureCanvasAgg(self)
+        _keep_own_png(_ipython_shell())
         engine = self.get_layout_engine()
         if isinstance(engine, ConstrainedLayoutEngine):
             engine.set(w_pad=_PAD, h_pad=_PAD)
@@ -196,6 +198,33 @@ class ReportFigure(Figure):
         if self.alt:
             metadata["alt"] = self.alt
         return self.png(), metadata
+
+
+def _ipython_shell() -> Any:
+    """The running IPython shell, if any (IPython is not imported for the question)."""
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython is not None else None
+
+
+def _keep_own_png(shell: Any) -> None:
+    """Show a ReportFigure through :meth:`ReportFigure._repr_png_` in ``shell``.
+
+    Once pyplot is used in a kernel (in JupyterLab, any ``plt.plot``), matplotlib's inline
+    backend registers a PNG printer for every Figure, which IPython asks before any
+    ``_repr_png_``: a report chart was then drawn twice more (``bbox_inches="tight"``), shown
+    at its pixel width instead of its printed width and without its alt text. A printer
+    registered for this class is found first (IPython looks along the class's MRO); where
+    no other printer is registered it gives what ``_repr_png_`` gives.
+    """
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    if formatter.type_printers.get(ReportFigure) is not _own_png:
+        formatter.for_type(ReportFigure, _own_png)
+
+
+def _own_png(fig: ReportFigure) -> tuple[bytes, dict[str, Any]]:
+    return fig._repr_png_()
 
 
 @contextmanager

@@ -330,3 +330,29 @@ def test_titles_sit_where_matplotlib_would_place_them(monkeypatch: pytest.Monkey
     placed = {name: fig.png() for name, fig in _fresh_charts("northwind").items()}
     for name, png in fixed.items():
         assert np.array_equal(_pixels(png), _pixels(placed[name])), name
+
+
+def test_a_chart_keeps_its_own_png_where_pyplot_registered_a_printer_for_figures() -> None:
+    from types import SimpleNamespace
+
+    from IPython.core.pylabtools import select_figure_formats
+
+    # A kernel in which pyplot has been used: matplotlib's inline backend's printer for
+    # every Figure (what JupyterLab has after one plt.plot).
+    shell = SimpleNamespace(display_formatter=DisplayFormatter())
+    select_figure_formats(shell, {"png"}, bbox_inches="tight")
+    fig = _heatmap("northwind")
+    _, meta = shell.display_formatter.format(fig)
+    assert "width" not in meta.get("image/png", {})  # the inline printer: no size, no alt
+
+    chart_base._keep_own_png(shell)
+    chart_base._keep_own_png(shell)  # once is enough; twice changes nothing
+    fig = _heatmap("northwind")
+    draws: list[Any] = []
+    fig.canvas.mpl_connect("draw_event", draws.append)
+    data, meta = shell.display_formatter.format(fig)
+    assert meta["image/png"] == {"width": round(fig.shown_width_in * CSS_DPI), "alt": fig.alt}
+    assert len(draws) == 1
+    png = data["image/png"]
+    png = base64.b64decode(png) if isinstance(png, str) else png
+    assert np.array_equal(_pixels(png), _pixels(_heatmap("northwind").png()))
