@@ -42,13 +42,20 @@ def test_tiny_run_writes_every_table(coverage: ModuleType, tmp_path: Path) -> No
         assert heading in text, heading
     rows = [r for r in text.splitlines() if r.startswith("| NPS 0.5/0.3/0.2 |")]
     # the unweighted coverage and type-I tables, then the target-table row (one per
-    # distribution since the study split the Holm family error by metric and side), then
-    # the raked designs' row: "raked / weights only" per n, design effect, df ("–": no
-    # n = 100 in this run)
-    assert len(rows) == 4
-    raked = re.findall(r"(\d+\.\d) / (\d+\.\d)", rows[3])
+    # distribution since the study split the Holm family error by metric and side), the
+    # far tail's three rows (Holm, coverage at 99 / 99.5, width), then the raked designs'
+    # row: "raked / weights only" per n, design effect, df ("–": no n = 100 in this run)
+    assert len(rows) == 7
+    raked = re.findall(r"(\d+\.\d) / (\d+\.\d)", rows[6])
     assert len(raked) == 2 and all(80 < float(v) <= 100 for pair in raked for v in pair)
-    assert rows[3].endswith("| – |")
+    assert rows[6].endswith("| – |")
+    assert "### Far tail of means and NPS: answers added at the ends of the scale" in text
+    holm = [float(v) for v in re.findall(r"\| (\d+\.\d) ", rows[3] + " ")]
+    assert len(holm) == 5 and all(0 <= v <= 100 for v in holm)
+    cover = [float(v) for v in re.findall(r"(\d+\.\d\d) / (\d+\.\d\d)", rows[4])[0]]
+    assert 90 < cover[0] <= cover[1] <= 100  # 99.5 % intervals contain the 99 % ones
+    widths = [float(v) for v in re.findall(r"\| (\d+\.\d\d) ", rows[5] + " ")]
+    assert len(widths) == 4 and all(w >= 1.0 for w in widths)  # a union is never narrower
     assert "## Raked designs: coverage (%)" in text
     family = [float(v) for v in re.findall(r"\| (\d+\.\d) ", rows[2] + " ")]
     assert len(family) == 5 and family[1] <= family[0]  # Holm never rejects more than none
@@ -89,3 +96,23 @@ def test_share_candidates_are_exact_as_r(coverage: ModuleType) -> None:
     # the registry: Wilson at 95 %, the exact test in the far tail Holm uses
     assert out["registry"][0] == pytest.approx(95.1028528115487, abs=1e-9)
     assert out["registry"][1] == pytest.approx(2.21613009714317, abs=1e-9)
+
+
+def test_far_tail_candidate_chosen_is_the_registry(coverage: ModuleType) -> None:
+    # The study's formula for "c answers at each end", with c = PSEUDO_ANSWERS, gives the
+    # registry's p-values: the candidate measured is the one the reports use.
+    rng = np.random.Generator(np.random.PCG64(3))
+    for dist in coverage.DISTRIBUTIONS:
+        if dist.metric.family not in ("mean", "nps"):
+            continue
+        for weights in (None, (-0.4, 0.5)):
+            goal = coverage.truth(dist, weights)
+            s = coverage._summaries(dist, 4000, 100, rng, weights)
+            metric = dist.metric
+            _, family = metric.family_test(s, metric.method, goal, 0.95, "two-sided")
+            ends = coverage._ends_pvalue(metric, s, goal, coverage.PSEUDO_ANSWERS)
+            far = family < coverage.TAIL_ALPHA
+            assert far.any()
+            route = np.where(far, np.fmin(np.fmax(family, ends), coverage.TAIL_ALPHA), family)
+            registry = metric.test(s, goal, confidence=0.95)[1]
+            np.testing.assert_allclose(registry, route, rtol=1e-12, atol=0)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from cxresearch.stats.inference import compare_samples, compare_to_target, compare_waves
 from cxresearch.stats.multiplicity import adjusted_confidence
+from cxresearch.stats.registry import MeanMetric
 
 METRICS = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "ces_mean": (1, 7), "mean": (1, 5)}
 
@@ -159,5 +160,48 @@ def test_share_verdict_agrees_with_its_interval_in_the_far_tail(  # type: ignore
     target = data.draw(st.floats(50, 99.9))
     cmp = compare_to_target(
         scores, target, metric=metric, weights=w, confidence=confidence, alternative=alternative
+    )
+    assert agrees(cmp, 0.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    metric=st.sampled_from(["nps", "ces_mean", "mean_1_5"]),
+    data=st.data(),
+    alternative=st.sampled_from(["two-sided", "greater", "less"]),
+    confidence=st.sampled_from([0.95, 0.99, 0.995, 0.999, 0.9999]),
+)
+def test_mean_and_nps_verdicts_agree_with_their_intervals_in_the_far_tail(  # type: ignore[no-untyped-def]
+    metric, data, alternative, confidence
+):
+    # From 99 % on, a mean's (NPS's) interval is the union of Hall's (adjusted Wald's) at
+    # the level and the interval with two answers added at each end of the scale, and its
+    # test is the one that union inverts; answers piled up at the top (or all one answer),
+    # weighted or not, targets anywhere on the scale.
+    if metric == "mean_1_5":
+        m: str | MeanMetric = MeanMetric("mean_1_5", scale=(1, 5), integer=True)
+        top, pool = 5, [5, 5, 5, 5, 4, 3, 1]
+    else:
+        m = metric
+        top = METRICS[metric][1]
+        pool = [top, top, top, top, top - 1, top - 2, METRICS[metric][0]]
+    scores = data.draw(st.lists(st.sampled_from(pool), min_size=2, max_size=80))
+    w = data.draw(weights(len(scores)))
+    low, high = (-100.0, 100.0) if metric == "nps" else (1.0, float(top))
+    # Targets anywhere, or just beside a bound of the interval at this level or at the
+    # switch level (where the union changes sides), so that the far tail is what decides.
+    bounds = [low, high]
+    for level in (confidence, 0.99):
+        near = compare_to_target(
+            scores, low, metric=m, weights=w, confidence=level, alternative=alternative
+        )
+        bounds += [b + low for b in (near.ci_low, near.ci_high) if np.isfinite(b)]
+    step = data.draw(st.floats(-1e-3, 1e-3)) * (high - low)
+    target = data.draw(
+        st.one_of(st.floats(low, high), st.sampled_from(bounds).map(lambda b: b + step))
+    )
+    target = float(np.clip(target, low, high))
+    cmp = compare_to_target(
+        scores, target, metric=m, weights=w, confidence=confidence, alternative=alternative
     )
     assert agrees(cmp, 0.0)
