@@ -19,6 +19,11 @@ gives the bytes back; only the batch's process writes them (atomically, as befor
   on the new pool, so only the report that crashes its worker twice fails.
 - A worker whose batch process is gone (SIGKILL) exits within a second: it would otherwise
   wait for work for ever (each worker holds its own end of the pool's queue).
+- A worker keeps the report fonts loaded between reports (``render._PrintSetup``), and
+  WeasyPrint keeps temporary copies of them while they are loaded. Each pool's workers
+  keep their temporary files in a folder of the pool's own
+  (``cxresearch-<batch pid>-render-…``), which the pool removes when it closes, also
+  after killing workers that were printing; a worker whose batch is gone removes it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import shutil
 import signal
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -35,7 +43,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from cxresearch.errors import ReportError
-from cxresearch.report.cancel import Cancellation
+from cxresearch.report.cancel import KERNEL_FILE_PREFIX, Cancellation
 
 __all__ = ["RenderPool"]
 
@@ -45,17 +53,25 @@ _PARENT_POLL_SECONDS = 1.0
 _BLOCKED = {signal.SIGINT, signal.SIGTERM}
 
 
-def _watch_parent(parent: int) -> None:
+def _watch_parent(parent: int, scratch: str) -> None:
     while os.getppid() == parent:
         time.sleep(_PARENT_POLL_SECONDS)
-    os._exit(0)  # the batch is gone: nobody will collect this worker's pages
+    # The batch is gone: nobody will collect this worker's pages, nor remove its files.
+    render = sys.modules.get("cxresearch.report.render")
+    if render is not None:
+        render.release_print_setup()
+    shutil.rmtree(scratch, ignore_errors=True)
+    os._exit(0)
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker(parent: int, scratch: str) -> None:
     """Initializer of each worker process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    # The fonts' temporary copies live as long as the worker (render._PrintSetup): in the
+    # pool's folder, the batch removes them even if it has to kill the worker.
+    tempfile.tempdir = scratch
+    threading.Thread(target=_watch_parent, args=(parent, scratch), daemon=True).start()
 
 
 def _warm() -> None:
@@ -107,16 +123,19 @@ class RenderPool:
         self.cancellation = cancellation
         self._lock = threading.Lock()
         self._closed = False
+        self._folders: dict[ProcessPoolExecutor, str] = {}
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        folder = tempfile.mkdtemp(prefix=f"{KERNEL_FILE_PREFIX}{os.getpid()}-render-")
         # "spawn": the batch's process runs threads, which fork must not copy.
         pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), folder),
         )
+        self._folders[pool] = folder
         with _signals_blocked():
             for _ in range(self.workers):  # every worker starts now, importing
                 pool.submit(_warm)
@@ -134,7 +153,13 @@ class RenderPool:
         with self._lock:
             if self._pool is broken and not self._closed:
                 broken.shutdown(wait=False, cancel_futures=True)
+                self._remove_folder(broken)
                 self._pool = self._new_pool()
+
+    def _remove_folder(self, pool: ProcessPoolExecutor) -> None:
+        folder = self._folders.pop(pool, None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def render(
         self, notebook: bytes, *, title: str, language: str, pdf: bool
@@ -183,5 +208,6 @@ class RenderPool:
             for process in processes.values():
                 with contextlib.suppress(Exception):
                     process.join(timeout=5)
-            return
-        pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._remove_folder(pool)

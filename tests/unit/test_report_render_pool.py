@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -60,10 +61,15 @@ def test_pages_from_a_worker_are_the_bytes_rendered_in_process() -> None:
         pool = RenderPool(1)
         try:
             there = pool.render(notebook, title="Kotiposti", language="fi", pdf=True)
+            again = pool.render(notebook, title="Kotiposti", language="fi", pdf=True)
             without_pdf = pool.render(notebook, title="Kotiposti", language="fi", pdf=False)
+            (folder,) = pool._folders.values()
+            # The worker keeps the fonts it loaded (and WeasyPrint its copies of them).
+            assert [p.name[:11] for p in Path(folder).iterdir()] == ["weasyprint-"]
         finally:
             pool.close()
-    assert there == here
+    assert there == here == again
+    assert not Path(folder).exists()
     assert here[1] is not None and here[1].startswith(b"%PDF")
     assert without_pdf == (here[0], None)
 
@@ -99,6 +105,9 @@ def test_a_stop_request_returns_at_once_and_close_kills_the_workers() -> None:
     stop = Cancellation()
     pool = RenderPool(2, cancellation=stop)
     workers = [p.pid for p in pool._pool._processes.values()]  # type: ignore[attr-defined]
+    pool.render(executed_notebook(), title="x", language="fi", pdf=True)  # fonts loaded
+    (folder,) = pool._folders.values()
+    assert any(Path(folder).iterdir())
     stop.request("SIGINT")
     started = time.monotonic()
     with pytest.raises(ReportError, match="stopping"):
@@ -106,6 +115,7 @@ def test_a_stop_request_returns_at_once_and_close_kills_the_workers() -> None:
     pool.close()
     assert time.monotonic() - started < 10
     assert len(workers) == 2 and not any(alive(pid) for pid in workers)
+    assert not Path(folder).exists()  # the killed workers' temporary files too
 
 
 def test_workers_ignore_ctrl_c_and_end_when_the_batch_is_killed() -> None:
@@ -118,6 +128,7 @@ def test_workers_ignore_ctrl_c_and_end_when_the_batch_is_killed() -> None:
         signal.signal(signal.SIGINT, lambda *_: None)  # the batch's own handler
         pool = RenderPool(2)
         print(*pool._pool._processes, flush=True)
+        print(*pool._folders.values(), flush=True)
         time.sleep(600)
         """
     )
@@ -130,7 +141,8 @@ def test_workers_ignore_ctrl_c_and_end_when_the_batch_is_killed() -> None:
     try:
         assert batch.stdout is not None
         workers = [int(pid) for pid in batch.stdout.readline().split()]
-        assert len(workers) == 2
+        folder = Path(batch.stdout.readline().strip())
+        assert len(workers) == 2 and folder.is_dir()
         time.sleep(0.5)
         os.killpg(batch.pid, signal.SIGINT)  # the batch itself would handle it
         time.sleep(1.0)
@@ -141,6 +153,7 @@ def test_workers_ignore_ctrl_c_and_end_when_the_batch_is_killed() -> None:
         while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not any(alive(pid) for pid in workers)
+        assert not folder.exists()  # the workers removed their temporary files
     finally:
         if batch.poll() is None:
             batch.kill()
