@@ -22,7 +22,7 @@ gives the bytes back; only the batch's process writes them (atomically, as befor
 - A worker keeps the report fonts loaded between reports (``render._PrintSetup``), and
   WeasyPrint keeps temporary copies of them while they are loaded. Each pool's workers
   keep their temporary files in a folder of the pool's own
-  (``cxresearch-<batch pid>-render-…``), which the pool removes when it closes, also
+  (``cxresearch-render-<batch pid>-…``), which the pool removes when it closes, also
   after killing workers that were printing; a worker whose batch is gone removes it.
 """
 
@@ -43,7 +43,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from cxresearch.errors import ReportError
-from cxresearch.report.cancel import KERNEL_FILE_PREFIX, Cancellation
+from cxresearch.report.cancel import Cancellation
 
 __all__ = ["RenderPool"]
 
@@ -127,7 +127,9 @@ class RenderPool:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        folder = tempfile.mkdtemp(prefix=f"{KERNEL_FILE_PREFIX}{os.getpid()}-render-")
+        # Not named like the kernel files (cxresearch-<pid>-…): those are files, and what a
+        # stopped batch leaves of them is counted and removed by name (cancel.py).
+        folder = tempfile.mkdtemp(prefix=f"cxresearch-render-{os.getpid()}-")
         # "spawn": the batch's process runs threads, which fork must not copy.
         pool = ProcessPoolExecutor(
             max_workers=self.workers,
