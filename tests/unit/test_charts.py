@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 from IPython.core.formatters import DisplayFormatter
 from matplotlib.colors import to_hex
@@ -26,7 +25,9 @@ from matplotlib.text import Text
 from PIL import Image
 
 import cxresearch.present as cx
+from cxresearch.journey.run import JourneyRun, open_journey
 from cxresearch.present import chart_base
+from cxresearch.present import journey as pj
 from cxresearch.present.chart_base import (
     CSS_DPI,
     DPI,
@@ -43,7 +44,6 @@ from cxresearch.present.driver_plots import (
     ipa_plot,
     share_axis_end,
 )
-from cxresearch.present.journey_plots import journey_heatmap
 from cxresearch.present.plots import STATUS_COLOURS, STATUS_MARKERS
 from cxresearch.session import RunSession, open_run
 from cxresearch.stats.drivers import driver_importance, importance_performance
@@ -244,22 +244,18 @@ def test_nothing_to_draw_gives_no_chart() -> None:
     assert cx.nps_mix_plot(empty_mix, labels) is None
 
 
+@cache
+def journey(client: str) -> JourneyRun:
+    return open_journey(ROOT / "params" / f"{client}.yaml")
+
+
 def _heatmap(client: str) -> ReportFigure:
-    """The journey heatmap (column names above the cells) on a small frame."""
-    cells = pd.DataFrame(
-        {
-            "touchpoint": ["web", "web", "app", "app"],
-            "journey_stage": ["usage", "renewal", "usage", "renewal"],
-            "value": [40.0, -10.0, 25.0, 5.0],
-            "ci_low": [30.0, -40.0, 10.0, -30.0],
-            "ci_high": [50.0, 20.0, 40.0, 40.0],
-            "n": [120, 10, 80, 20],
-        }
-    )
-    return journey_heatmap(
-        cells, session(client).labels, rows="touchpoint", columns="journey_stage",
-        row_order=["web", "app"], column_order=["purchase", "usage", "renewal"], title="NPS",
-        centre=20.0, decimals=0, min_base=30,
+    """The journey heatmap (column names above the cells) of the client's first metric."""
+    j = journey(client)
+    metric = j.experience[0]
+    return pj.heatmap(
+        j.cells(metric), metric, j.labels, touchpoints=j.touchpoints(), stages=j.stages(),
+        overall=j.overall(metric)["value"], min_base=j.min_base,
     )  # type: ignore[return-value]  # fmt: skip
 
 
