@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/charts.py --encoders
 	$(BIN)/python benchmarks/bench_qual.py
 	$(BIN)/python benchmarks/bench_readers.py
 	$(BIN)/python benchmarks/bench_raking.py

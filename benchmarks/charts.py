@@ -5,8 +5,9 @@ targets, norms, NPS mix, trends per group, profile; drivers: importance and IPA 
 outcome; journey: the heatmap per experience metric) and shows each one as a kernel does
 (IPython's display formatter, which asks ``ReportFigure._repr_png_`` for the PNG). It prints
 the CPU seconds of building and of showing, the draws (``draw_event``) and constrained-layout
-passes per chart while it is shown, and the PNG bytes. The statistics behind the charts are
-computed once, untimed.
+passes per chart while it is shown, and the PNG bytes; the peer is the same charts, built
+again, written by matplotlib's own ``savefig(format="png", dpi=150)`` (its CPU beyond the
+building). The statistics behind the charts are computed once, untimed.
 
 ``--before REF`` runs the same in a child process with the package as it was at a git ref
 (``git archive``), alternating with this checkout, so both are measured in the same minutes
@@ -16,7 +17,8 @@ matplotlib's (Pillow, ``matplotlib.image.imsave``), which the charts used before
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/charts.py --before main --repeat 3 --encoders
+    .venv/bin/python benchmarks/charts.py --encoders                 # against savefig
+    .venv/bin/python benchmarks/charts.py --before main --repeat 3   # and a git ref
 """
 
 from __future__ import annotations
@@ -154,6 +156,20 @@ def _show(figs: list[Any]) -> tuple[list[bytes], int, int]:
     return pngs, len(draws), passes[0]
 
 
+def _savefig(figs: list[Any]) -> tuple[list[bytes], int]:
+    """Each chart through matplotlib's own ``savefig`` (the peer); (PNGs, draws)."""
+    import io
+
+    draws: list[Any] = []
+    pngs = []
+    for fig in figs:
+        fig.canvas.mpl_connect("draw_event", draws.append)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=150)
+        pngs.append(buffer.getvalue())
+    return pngs, len(draws)
+
+
 def _cpu(fn: Callable[[], Any]) -> tuple[Any, float]:
     started = time.process_time()
     out = fn()
@@ -166,10 +182,11 @@ def child(repeat: int) -> dict[str, Any]:
 
     inputs = {c: _inputs(c) for c in CLIENTS}
     _show(_build(inputs[CLIENTS[0]]))  # untimed: fonts and caches, as a kernel's first chart
-    build, show, charts, draws, passes, size = [], [], 0, 0, 0, 0
+    build, show, peer, charts, draws, passes, size = [], [], [], 0, 0, 0, 0
+    peer_draws = 0
     for _ in range(repeat):
-        b = sh = 0.0
-        charts = draws = passes = size = 0
+        b = sh = pe = 0.0
+        charts = draws = passes = size = peer_draws = 0
         for client in CLIENTS:
             figs, seconds = _cpu(lambda c=client: _build(inputs[c]))
             b += seconds
@@ -179,13 +196,19 @@ def child(repeat: int) -> dict[str, Any]:
             draws += n_draws
             passes += n_passes
             size += sum(map(len, pngs))
+            (_, n_draws), seconds = _cpu(lambda c=client: _savefig(_build(inputs[c])))
+            pe += seconds
+            peer_draws += n_draws
         build.append(b)
         show.append(sh)
+        peer.append(pe - b)  # savefig's share: built the same way
     return {
         "package": str(Path(cxresearch.__file__).parent),
         "charts": charts,
         "build_cpu": statistics.median(build),
         "show_cpu": statistics.median(show),
+        "savefig_cpu": statistics.median(peer),
+        "savefig_draws": peer_draws,
         "draws": draws,
         "layout_passes": passes,
         "png_bytes": size,
@@ -285,6 +308,15 @@ def main(argv: list[str] | None = None) -> int:
             f"| {label} | {r['charts']} | {build:.2f} | {show:.2f} | {r['draws']} | "
             f"{r['layout_passes']} | {r['png_bytes'] / 1024:,.0f} |"
         )
+    for name, runs in rows.items():
+        if runs:
+            peer = statistics.median(r["savefig_cpu"] for r in runs)
+            label = "this checkout" if name == "now" else f"before ({args.before})"
+            print(
+                f"{label}: the same charts through matplotlib's savefig (the peer): "
+                f"{peer:.2f} CPU s, {runs[0]['savefig_draws']} draws; shown / savefig "
+                f"{medians[name][1] / peer:.2f}"
+            )
     if "before" in medians:
         (b0, s0), (b1, s1) = medians["before"], medians["now"]
         print(
