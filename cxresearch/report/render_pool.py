@@ -29,6 +29,7 @@ gives the bytes back; only the batch's process writes them (atomically, as befor
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import shutil
@@ -74,6 +75,22 @@ def _start_worker(parent: int, scratch: str) -> None:
     threading.Thread(target=_watch_parent, args=(parent, scratch), daemon=True).start()
 
 
+_frozen_after_render = False
+
+
+def _freeze() -> None:
+    """Keep what the worker has loaded out of every later garbage collection.
+
+    A worker holds about 200,000 objects of its imports (nbconvert, WeasyPrint, ...), and a
+    report's printing allocates enough to start one to three full collections, each of
+    which walked all of them: 0.09 of 0.71 CPU s for kotiposti's benchmarking PDF, 0.38 of
+    1.29 for its journey (measured with ``gc.callbacks``). Frozen, they are not walked;
+    the reports' own garbage is still collected. Nothing else changes (same bytes).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _warm() -> None:
     """Import the renderers once per worker, while the first notebooks execute."""
     import nbconvert  # noqa: F401
@@ -81,11 +98,18 @@ def _warm() -> None:
 
     from cxresearch.report import job  # noqa: F401
 
+    _freeze()
+
 
 def _render(notebook: bytes, title: str, language: str, pdf: bool) -> tuple[bytes, bytes | None]:
     from cxresearch.report.job import render_pages
 
-    return render_pages(notebook, title=title, language=language, pdf=pdf)
+    global _frozen_after_render
+    pages = render_pages(notebook, title=title, language=language, pdf=pdf)
+    if not _frozen_after_render:  # now also what the first report loaded (fonts, caches)
+        _frozen_after_render = True
+        _freeze()
+    return pages
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -64,6 +65,8 @@ def test_pages_from_a_worker_are_the_bytes_rendered_in_process() -> None:
             again = pool.render(notebook, title="Kotiposti", language="fi", pdf=True)
             without_pdf = pool.render(notebook, title="Kotiposti", language="fi", pdf=False)
             (folder,) = pool._folders.values()
+            # What the worker loaded is out of its garbage collections from now on.
+            assert pool._pool.submit(gc.get_freeze_count).result() > 10_000
             # The worker keeps the fonts it loaded (and WeasyPrint its copies of them).
             assert [p.name[:11] for p in Path(folder).iterdir()] == ["weasyprint-"]
         finally:
