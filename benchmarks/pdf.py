@@ -18,6 +18,7 @@ Examples
     .venv/bin/cxresearch report --force            # the demo reports, with their PDFs
     .venv/bin/python benchmarks/pdf.py              # reports/*/*/*.html that have a PDF
     .venv/bin/python benchmarks/pdf.py --reports /tmp/out --all --repeat 5 --markdown
+    .venv/bin/python benchmarks/pdf.py --freeze     # the heap frozen, as in a render worker
 """
 
 from __future__ import annotations
@@ -121,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="every page, not only those with a PDF")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each way per report")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument(
+        "--freeze",
+        action="store_true",
+        help="freeze the heap after the first pages, as a render worker does (render_pool)",
+    )
     args = parser.parse_args(argv)
     pages = sorted(args.reports.glob("*/*/*.html"))
     if not args.all:
@@ -132,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     ways = {"plain": plain_pdf, "ours": ours_pdf}
     for way in ways.values():  # imports and first-use costs outside the figures
         way(texts[pages[0]])
+    if args.freeze:
+        from cxresearch.report.render_pool import _freeze
+
+        _freeze()
     cpu: dict[tuple[str, Path], list[float]] = collections.defaultdict(list)
     size: dict[tuple[str, Path], int] = {}
     for run in range(args.repeat):
@@ -175,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)))
     print(
         f"\n{len(pages)} pages, median of {args.repeat} runs each way, alternating; phases of "
-        "ours from one more run (CPU s; 'other' = the rest of render_pdf)."
+        "ours from one more run (CPU s; 'other' = the rest of render_pdf)"
+        + ("; heap frozen after the first pages." if args.freeze else ".")
     )
     return 0
 
