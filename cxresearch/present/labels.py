@@ -14,6 +14,7 @@ and chart labels, which escape (tables) or draw (charts) the text themselves.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -185,7 +186,27 @@ def _read(language: str) -> Mapping[str, Any]:
     data = yaml.safe_load(text)
     if not isinstance(data, dict):  # pragma: no cover - packaging error, not user input
         raise RuntimeError(f"labels_{language}.yaml is not a mapping")
-    return data
+    return _percent_kept_together(data)
+
+
+# A space between a number (or a field that becomes one) and "%": "99 %:n", "{level} %".
+_SPACE_BEFORE_PERCENT = re.compile(r"(?<=[\d}]) (?=%)")
+
+
+def _percent_kept_together(value: Any) -> Any:
+    """Every label with "99 %" written with a no-break space, so no line ends before "%".
+
+    Finnish writes a space before the per cent sign; a plain space lets a table note or a
+    sentence wrap between "99" and "%:n tasolla" on A4. The YAML stays readable with plain
+    spaces and the rule holds for every label, including ones added later.
+    """
+    if isinstance(value, str):
+        return _SPACE_BEFORE_PERCENT.sub("\u00a0", value)
+    if isinstance(value, dict):
+        return {key: _percent_kept_together(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_percent_kept_together(item) for item in value]
+    return value
 
 
 def get_labels(language: str = "fi") -> Labels:

@@ -123,6 +123,15 @@ def test_a_template_field_left_out_stays_visible_instead_of_crashing() -> None:
     assert "{n_current}" in FI.text("base_sentence", n_kept="1")
 
 
+def test_no_line_can_end_between_a_number_and_its_percent_sign() -> None:
+    # "Luottamusvälit 99 %:n tasolla" wrapped before "%:n" in a table note on A4.
+    note = FI.fill("journey.targets_note", level="99", m="10", method="Holm")
+    assert "99\u00a0%:n" in note and "99 %" not in note
+    assert "95\u00a0%" in FI.plain("narrow_note", flag="‡")
+    # Only after a number or a field: "(CSAT, % 4–5)" keeps its ordinary space.
+    assert FI.metric("csat_top2") == "Tyytyväisyys (CSAT, % 4–5)"
+
+
 def test_unsupported_language_is_named() -> None:
     with pytest.raises(ValueError, match=r"language must be one of \('fi', 'en'\), got 'sv'"):
         get_labels("sv")
