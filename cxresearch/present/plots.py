@@ -559,7 +559,9 @@ def target_plot(frame: pd.DataFrame, labels: Labels) -> Figure:
             ax.set_yticks(range(len(part)), ticks)
             for tick, r in zip(ax.get_yticklabels(), part, strict=True):
                 tick.set_color(STATUS_COLOURS[str(r["status"])])
-            low, high = honest_limits(name)
+            # A metric without fixed bounds: up to the highest interval end or target drawn.
+            drawn = [float(r["ci_high"]) for r in part] + [float(r["target"]) for r in part]
+            low, high = honest_limits(name, np.array(drawn, dtype=float))
             ax.set_xlim(low, high)
             if low < 0 < high:
                 ax.axvline(0, color=OVERALL, linewidth=0.8, zorder=0)

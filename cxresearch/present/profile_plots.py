@@ -200,7 +200,9 @@ def group_trend_plot(
         return None
     shown.sort(key=lambda kp: -float(kp[1]["value"].iloc[-1]))
     rows = math.ceil(len(shown) / columns)
-    low, high = honest_limits(metric)
+    # A metric without fixed bounds: up to the highest interval end of the panels drawn.
+    highs = np.concatenate([part["ci_high"].to_numpy(float) for _, part in shown])
+    low, high = honest_limits(metric, highs)
     with chart_style():
         fig = ReportFigure(figsize=(TEXT_WIDTH_IN, 0.9 + 1.9 * rows), layout="constrained")
         axes = fig.subplots(rows, columns, squeeze=False, sharex=True, sharey=True).ravel()

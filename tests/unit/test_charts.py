@@ -235,6 +235,27 @@ def test_group_trends_leave_out_groups_too_small_in_some_wave() -> None:
     )
 
 
+def test_a_metric_without_bounds_gets_an_axis_that_holds_what_is_drawn() -> None:
+    # A metric the registry has no scale for (an operational figure such as handling
+    # minutes) starts at zero and ends above the highest interval end or target drawn,
+    # not at the 0-1.1 fallback of an axis computed without the values.
+    import pandas as pd
+
+    s = session("northwind")
+    frame = s.group_trend("nps", "journey_stage").assign(metric="handling_minutes")
+    fig = cx.group_trend_plot(frame, s.labels, group="journey_stage", waves=s.waves, min_base=30)
+    assert fig is not None
+    shown = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    top = max(ax.get_ylim()[1] for ax in shown)
+    assert shown and top >= frame["ci_high"][frame["n"] >= 30].max() > 1.1
+    targets = pd.DataFrame(
+        [dict(label="a", metric="handling_minutes", target=12.0, value=9.5, ci_low=8.0,
+              ci_high=11.0, status="met")]
+    )  # fmt: skip
+    (ax,) = cx.target_plot(targets, s.labels).axes
+    assert ax.get_xlim() == (0.0, 13.2)
+
+
 def test_nothing_to_draw_gives_no_chart() -> None:
     import pandas as pd
 
