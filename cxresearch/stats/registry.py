@@ -525,7 +525,7 @@ class Metric:
             alternative,
         )
         with np.errstate(divide="ignore", invalid="ignore"):
-            stat = centre / se
+            stat = float(np.divide(centre, se))
         return TestResult(
             float(a.value[0] - b.value[0]),
             float(low),
@@ -785,6 +785,82 @@ class MeanMetric(Metric):
     def score(self, x: np.ndarray) -> np.ndarray:
         return x
 
+    # -- a sample without spread (every answer the same) ----------------------------------
+    # Its SE is 0, so a t interval is the single point [θ̂, θ̂] and every other value is
+    # "significant" whatever n is (R's t.test refuses: "data are essentially constant").
+    # On a bounded scale the sample says as much as a sample that happens to lack the
+    # other answers, so it takes the far tail's pseudo-answer interval at every level
+    # (two answers added at each end; :mod:`cxresearch.stats.far_tail`) and the test
+    # that interval inverts, with Kish's effective base when weighted. Without a scale
+    # nothing bounds the spread: no interval, no test (NaN), as for a base without answers.
+    def _flat(self, s: Summary) -> np.ndarray:
+        """Groups with a base (n ≥ 2) whose answers are all the same."""
+        spread = np.sqrt(np.nan_to_num(s.parts["dev2"], nan=np.inf))
+        return (s.n >= 2) & (spread <= 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(s.theta))))
+
+    def _flat_pivot(self, s: Summary) -> tuple[np.ndarray, np.ndarray]:
+        """Centre and SE of the sample with the scale's pseudo-answers (NaN without a scale)."""
+        if not self.has_tail("hall"):
+            nan = np.full_like(s.theta, np.nan, dtype="float64")
+            return nan, nan
+        # The design's effective n is a ratio of variances, 0/0 here: the pseudo-answers
+        # enter at the mean weight through Kish's base instead (n when unweighted).
+        low, high = self.value_range()
+        n = np.fmin(s.n_star, s.n_effective)
+        return ends_pivot(s.theta, np.zeros_like(s.theta), n, low, high)
+
+    def interval(
+        self,
+        s: Summary,
+        *,
+        confidence: float,
+        method: str | None = None,
+        alternative: str = "two-sided",
+    ) -> tuple[np.ndarray, np.ndarray]:
+        low, high = super().interval(
+            s, confidence=confidence, method=method, alternative=alternative
+        )
+        flat = self._flat(s)
+        if not flat.any():
+            return low, high
+        centre, se = self._flat_pivot(s)
+        crit = _critical(confidence, alternative, s.df)
+        lo, hi = self.value_range()
+        with np.errstate(invalid="ignore"):
+            # The hull with θ̂: the pseudo-answers' interval can miss θ̂ at low levels
+            # (80 %), and an interval without its own estimate would read wrongly.
+            flat_low = np.clip(np.fmin(centre - crit * se, s.theta), lo, hi)
+            flat_high = np.clip(np.fmax(centre + crit * se, s.theta), lo, hi)
+        flat_low = np.where(np.isnan(centre), np.nan, flat_low)
+        flat_high = np.where(np.isnan(centre), np.nan, flat_high)
+        flat_low, flat_high = _sides(flat_low, flat_high, alternative)
+        return np.where(flat, flat_low, low), np.where(flat, flat_high, high)
+
+    def test(
+        self,
+        s: Summary,
+        null: float,
+        *,
+        confidence: float,
+        method: str | None = None,
+        alternative: str = "two-sided",
+    ) -> tuple[np.ndarray, np.ndarray]:
+        stat, pvalue = super().test(
+            s, null, confidence=confidence, method=method, alternative=alternative
+        )
+        flat = self._flat(s)
+        if not flat.any():
+            return stat, pvalue
+        centre, se = self._flat_pivot(s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            flat_stat = (centre - null) / se
+        flat_p = _pvalue(flat_stat, alternative, s.df)
+        # The interval is the hull of the pseudo-answers' interval and θ̂, so a null
+        # between θ̂ and the centre lies in it at every level: never rejected.
+        between = (null - s.theta) * (null - centre) <= 0
+        flat_p = np.where(between & ~np.isnan(centre), 1.0, flat_p)
+        return np.where(flat, flat_stat, stat), np.where(flat, flat_p, pvalue)
+
     def _parts(
         self, x: np.ndarray, w: np.ndarray, codes: np.ndarray, k: int, sums: GroupSums = None
     ) -> dict[str, np.ndarray]:
@@ -837,7 +913,11 @@ class MeanMetric(Metric):
         # Welch–Satterthwaite df on each sample's design df (n − 1 when unweighted).
         with np.errstate(divide="ignore", invalid="ignore"):
             df = (va + vb) ** 2 / (va**2 / a.df + vb**2 / b.df)
-        return a.theta - b.theta, np.sqrt(va + vb), df, "Welch two-sample t test"
+        se = np.sqrt(va + vb)
+        # Two samples without spread: Welch's t has no SE (R's t.test refuses), so no
+        # interval and no test rather than a certain difference from a handful of answers.
+        se = np.where(se > 0, se, np.nan)
+        return a.theta - b.theta, se, df, "Welch two-sample t test"
 
     def effect(self, a: Summary, b: Summary | None, null: float = 0.0) -> tuple[float, float]:
         sd_a = float(self.sd(a)[0])

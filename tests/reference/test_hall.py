@@ -145,8 +145,15 @@ def test_no_skew_gives_student_t() -> None:
 
 
 def test_a_sample_without_spread_is_decided_as_student_t_decides_it() -> None:
-    # All answers 5: SE 0, t = +∞ and κ = 0; Hall's g keeps ±∞ (no NaN p-value)
+    # All answers 5: SE 0. Without a scale neither method has an interval or a test (R's
+    # t.test stops: "data are essentially constant"); on a scale both take the pseudo-
+    # answers' route (tests/reference/test_flat_sample.py), never p = 0 from 4 answers.
     hall = compare_to_target([5, 5, 5, 5], 4, metric="mean")
     student = compare_to_target([5, 5, 5, 5], 4, metric="mean", method="t")
-    assert hall.pvalue == student.pvalue == 0.0
-    assert (hall.ci_low, hall.ci_high) == (student.ci_low, student.ci_high) == (1.0, 1.0)
+    assert np.isnan(hall.pvalue) and np.isnan(student.pvalue)
+    assert np.isnan(hall.ci_low) and np.isnan(student.ci_high)
+    hall = compare_to_target([5, 5, 5, 5], 4, metric="ces_mean")
+    student = compare_to_target([5, 5, 5, 5], 4, metric="ces_mean", method="t")
+    assert hall.pvalue == student.pvalue
+    assert (hall.ci_low, hall.ci_high) == (student.ci_low, student.ci_high)
+    assert 0.05 < hall.pvalue < 1.0
