@@ -160,9 +160,12 @@ def _savefig(figs: list[Any]) -> tuple[list[bytes], int]:
     """Each chart through matplotlib's own ``savefig`` (the peer); (PNGs, draws)."""
     import io
 
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     draws: list[Any] = []
     pngs = []
     for fig in figs:
+        FigureCanvasAgg(fig)  # matplotlib's own canvas and renderer, not the chart's
         fig.canvas.mpl_connect("draw_event", draws.append)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=150)

@@ -17,6 +17,9 @@
   the picture), and matplotlib's automatic title placement measured both axes' tick labels
   for every title in every pass (titles sit at ``axes.titley`` 1.0 instead, where that
   placement put them anyway; the heatmap, with its column names above, keeps it).
+* **Fonts looked up once per draw.** The chart's canvas draws with :class:`_ChartRenderer`,
+  which finds each font once per draw; matplotlib (3.11) looked the font file up again
+  and read its height tables for every text measured or drawn, ~200 times per chart.
 * **Alt text.** Each chart says in the report's language what it shows and its numbers
   (:attr:`ReportFigure.alt`); the notebook output carries it as the image's metadata and
   the report template writes it into ``<img alt>``.
@@ -38,8 +41,9 @@ from typing import Any
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Text
 
@@ -148,6 +152,91 @@ _WHITEGRID: dict[str, Any] = {
 _PAD = 3 / 72 + 0.1
 
 
+class _ChartRenderer(RendererAgg):
+    """Agg's renderer that finds each font once per draw: the same pixels, less lookup.
+
+    matplotlib (3.11) resolves a text's font file (``fontManager._find_fonts_by_props``,
+    which reads eleven rcParams per call) for every text it measures or draws, and
+    measuring a text also reads the font's OS/2 (or hhea) and head tables to get its line
+    height. A chart measures its tick labels in every layout pass and again when drawn:
+    about 200 lookups per chart for a dozen distinct fonts. Both answers are kept here,
+    per font properties (their hash, as matplotlib's own font cache keys them), until the
+    next draw clears the canvas.
+    """
+
+    def __init__(self, width: float, height: float, dpi: float, figure: Figure) -> None:
+        super().__init__(width, height, dpi)
+        self._figure = figure
+        self._fonts: dict[int, Any] = {}
+        self._heights: dict[int, tuple[float, float, float] | tuple[None, None, None]] = {}
+
+    def clear(self) -> None:
+        """Clear the pixels and forget the fonts (rcParams may differ at the next draw)."""
+        super().clear()
+        self._fonts.clear()
+        self._heights.clear()
+
+    def _prepare_font(self, font_prop: FontProperties) -> Any:
+        # RendererAgg._prepare_font's contract: the FT2Font, its buffer cleared, sized.
+        key = hash(font_prop)
+        font = self._fonts.get(key)
+        if font is None:
+            font = self._fonts[key] = get_font(fontManager._find_fonts_by_props(font_prop))
+        font.clear()
+        font.set_size(font_prop.get_size_in_points(), self.dpi)
+        return font
+
+    def _get_font_height_metrics(
+        self, prop: FontProperties
+    ) -> tuple[float, float, float] | tuple[None, None, None]:
+        """(ascent, descent, line gap) in pixels, as ``Text._get_layout`` computes them.
+
+        matplotlib 3.11 asks the renderer first and otherwise reads the tables itself for
+        every text measured; the same arithmetic here, once per font. (None, None, None)
+        lets matplotlib compute it (a text measured at another dpi than the renderer's).
+        """
+        dpi = self._figure.dpi
+        if dpi != self.dpi:
+            return None, None, None
+        key = hash(prop)
+        found = self._heights.get(key)
+        if found is None:
+            found = self._heights[key] = _font_height_metrics(self._prepare_font(prop), prop, dpi)
+        return found
+
+
+def _font_height_metrics(
+    font: Any, prop: FontProperties, dpi: float
+) -> tuple[float, float, float] | tuple[None, None, None]:
+    """A font's ascent, descent and line gap at ``prop``'s size: matplotlib 3.11's arithmetic.
+
+    The typographic metrics of the OS/2 table, else the hhea table's (``Text._get_layout``).
+    """
+    for table_name, gap_key, ascent_key, descent_key in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+        scale = 1 / units_per_em * prop.get_size_in_points() * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
+
+
+class _ChartCanvas(FigureCanvasAgg):
+    """Agg's canvas drawing with :class:`_ChartRenderer` (one per size and dpi, as Agg's)."""
+
+    def get_renderer(self) -> RendererAgg:
+        width, height = self.get_width_height(physical=True)
+        key = width, height, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = _ChartRenderer(width, height, self.figure.dpi, self.figure)
+            self._lastKey = key
+        return self.renderer
+
+
 class ReportFigure(Figure):
     """A Figure that shows itself as a PNG at its own printed size, with its alt text.
 
@@ -167,8 +256,8 @@ class ReportFigure(Figure):
         super().__init__(*args, **kwargs)
         # Its own Agg canvas: extents asked for while the chart is built share one cached
         # renderer (a plain Figure makes a new one, with a new pixel buffer, per question),
-        # and the PNG is that canvas's one draw.
-        FigureCanvasAgg(self)
+        # and the PNG is that canvas's one draw (fonts looked up once: _ChartRenderer).
+        _ChartCanvas(self)
         _keep_own_png(_ipython_shell())
         engine = self.get_layout_engine()
         if isinstance(engine, ConstrainedLayoutEngine):

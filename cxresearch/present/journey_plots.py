@@ -16,7 +16,7 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from cxresearch.present.chart_base import TEXT_WIDTH_IN
@@ -136,7 +136,7 @@ def journey_heatmap(
             side.set_visible(False)
         with mpl.rc_context({"axes.titley": None}):
             ax.set_title(title, pad=12)
-        scalar = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
+        scalar = mpl.cm.ScalarMappable(norm=_colourbar_norm(norm), cmap=cmap)
         bar = fig.colorbar(scalar, ax=ax, shrink=0.8, pad=0.02)
         bar.ax.axhline(centre, color=OVERALL, linewidth=1)
         bar.ax.yaxis.set_major_formatter(
@@ -154,6 +154,22 @@ def journey_heatmap(
                 )
     fig.alt = chart_words(labels, "heatmap_alt", title=title, items="; ".join(items))
     return fig
+
+
+def _colourbar_norm(norm: TwoSlopeNorm) -> Normalize:
+    """The colour bar's scale: linear where the cells' two slopes are one line.
+
+    A colour bar of a ``TwoSlopeNorm`` gets a "function" scale that sends every tick,
+    label and pixel row through the norm and its inverse on masked arrays (a tenth of
+    drawing a heat-map); centred in its range, the norm is the straight line from vmin to
+    vmax, so a linear ``Normalize`` draws the same bar, ticks and colours.
+    """
+    if norm.vmin is None or norm.vmax is None:
+        return norm
+    vmin, vcentre, vmax = float(norm.vmin), float(norm.vcenter), float(norm.vmax)
+    if math.isclose(vcentre - vmin, vmax - vcentre, rel_tol=1e-9, abs_tol=0.0):
+        return Normalize(vmin=vmin, vmax=vmax)
+    return norm
 
 
 def _annotate(

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 from IPython.core.formatters import DisplayFormatter
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.colors import to_hex
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Text
@@ -333,12 +334,57 @@ def test_each_chart_is_laid_out_and_drawn_once_per_display_at_its_shown_size(
 def test_a_chart_shows_the_pixels_savefig_writes() -> None:
     shown = {name: fig.png() for name, fig in _fresh_charts("kotiposti").items()}
     for name, fig in _fresh_charts("kotiposti").items():
+        FigureCanvasAgg(fig)  # matplotlib's own canvas and renderer (fonts looked up per text)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI)  # draws twice: laid out, then drawn
         assert np.array_equal(_pixels(shown[name]), _pixels(buffer.getvalue())), name
         assert Image.open(io.BytesIO(shown[name])).mode == "RGB"  # opaque: no alpha written
     # The same chart gives the same bytes.
     assert shown["breakdown"] == _fresh_charts("kotiposti")["breakdown"].png()
+
+
+def test_a_draw_looks_each_font_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.font_manager import fontManager
+
+    looked_up: list[int] = []
+    find = fontManager._find_fonts_by_props
+
+    def counted(prop: Any, *args: Any, **kwargs: Any) -> Any:
+        looked_up.append(hash(prop))
+        return find(prop, *args, **kwargs)
+
+    monkeypatch.setattr(fontManager, "_find_fonts_by_props", counted)
+    for name, fig in _fresh_charts("northwind").items():
+        looked_up.clear()
+        fig.png()
+        # Each distinct font once (matplotlib alone: every text measured or drawn, ~200).
+        assert looked_up and len(looked_up) == len(set(looked_up)), name
+        looked_up.clear()
+        fig.png()  # a second draw looks them up again (rcParams may have changed)
+        assert looked_up and len(looked_up) == len(set(looked_up)), name
+
+
+def test_font_heights_are_matplotlibs() -> None:
+    from matplotlib.font_manager import FontProperties
+
+    fig = _fresh_charts("northwind")["breakdown"]
+    renderer = fig.canvas.get_renderer()
+    for prop in (
+        FontProperties(family="DejaVu Sans", size=9.5),
+        FontProperties(family="DejaVu Sans", size=11, weight="bold"),
+    ):
+        # matplotlib's own arithmetic on a renderer without the hook: two lines of text
+        # are spaced by ascent + descent + line gap.
+        plain = Text(0, 0, "Ab\nAb", fontproperties=prop, figure=fig)
+        mine = Text(0, 0, "Ab\nAb", fontproperties=prop, figure=fig)
+        other = FigureCanvasAgg(ReportFigure(dpi=DPI)).get_renderer()
+        assert type(other) is RendererAgg
+        _, lines_plain, _ = plain._get_layout(other)
+        _, lines_mine, _ = mine._get_layout(renderer)
+        assert lines_mine == lines_plain
+        ascent, descent, gap = renderer._get_font_height_metrics(prop)
+        assert ascent > 0 and descent > 0 and gap >= 0
+        assert lines_mine[1][2][1] - lines_mine[0][2][1] == pytest.approx(-(ascent + descent + gap))
 
 
 def test_titles_sit_where_matplotlib_would_place_them(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -373,3 +419,26 @@ def test_a_chart_keeps_its_own_png_where_pyplot_registered_a_printer_for_figures
     png = data["image/png"]
     png = base64.b64decode(png) if isinstance(png, str) else png
     assert np.array_equal(_pixels(png), _pixels(_heatmap("northwind").png()))
+
+
+def test_the_heatmaps_colour_bar_is_linear_where_its_norm_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matplotlib.colors import TwoSlopeNorm
+
+    from cxresearch.present import journey_plots
+
+    fig = _heatmap("kotiposti")
+    bar = fig.axes[1]
+    assert bar.get_yscale() == "linear"  # not the "function" scale of a TwoSlopeNorm
+    # The same pixels as the colour bar of the cells' own TwoSlopeNorm.
+    monkeypatch.setattr(journey_plots, "_colourbar_norm", lambda norm: norm)
+    two_slopes = _heatmap("kotiposti")
+    assert two_slopes.axes[1].get_yscale() == "function"
+    assert np.array_equal(_pixels(fig.png()), _pixels(two_slopes.png()))
+    monkeypatch.undo()
+    # Off centre, the two slopes differ and the bar keeps the norm's own scale.
+    skewed = TwoSlopeNorm(vcenter=50.0, vmin=20.0, vmax=60.0)
+    assert journey_plots._colourbar_norm(skewed) is skewed
+    centred = journey_plots._colourbar_norm(TwoSlopeNorm(vcenter=50.0, vmin=20.0, vmax=80.0))
+    assert type(centred).__name__ == "Normalize" and (centred.vmin, centred.vmax) == (20, 80)
