@@ -5,9 +5,11 @@ targets, norms, NPS mix, trends per group, profile; drivers: importance and IPA 
 outcome; journey: the heatmap per experience metric) and shows each one as a kernel does
 (IPython's display formatter, which asks ``ReportFigure._repr_png_`` for the PNG). It prints
 the CPU seconds of building and of showing, the draws (``draw_event``) and constrained-layout
-passes per chart while it is shown, and the PNG bytes; the peer is the same charts, built
-again, written by matplotlib's own ``savefig(format="png", dpi=150)`` (its CPU beyond the
-building). The statistics behind the charts are computed once, untimed.
+passes per chart while it is shown, the PNG bytes and Python's garbage collections while
+the charts are built and shown (the imports frozen first, as in a report kernel forked from
+the template); the peer is the same charts, built again, written by matplotlib's own
+``savefig(format="png", dpi=150)`` on its own canvas (its CPU beyond the building). The
+statistics behind the charts are computed once, untimed.
 
 ``--before REF`` runs the same in a child process with the package as it was at a git ref
 (``git archive``), alternating with this checkout, so both are measured in the same minutes
@@ -29,6 +31,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")  # as in a report kernel
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -179,21 +182,53 @@ def _cpu(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.process_time() - started
 
 
+class _Collections:
+    """Python's garbage collections (count, CPU s) while ``on``, from ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.on, self.count, self.cpu, self._started = False, 0, 0.0, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, _info: dict[str, Any]) -> None:
+        if not self.on:
+            return
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.count += 1
+            self.cpu += time.process_time() - self._started
+
+
 def child(repeat: int) -> dict[str, Any]:
     """Build and show every client's charts ``repeat`` times; medians."""
-    import cxresearch
+    import IPython.core.formatters  # noqa: F401
+    import matplotlib.backends.backend_agg  # noqa: F401
 
+    import cxresearch
+    import cxresearch.journey.run
+    import cxresearch.present
+    import cxresearch.session
+
+    # As in a report kernel, forked from a template whose imports are frozen
+    # (report/zygote.py): collections walk only what was made after them.
+    gc.collect()
+    gc.freeze()
     inputs = {c: _inputs(c) for c in CLIENTS}
     _show(_build(inputs[CLIENTS[0]]))  # untimed: fonts and caches, as a kernel's first chart
     build, show, peer, charts, draws, passes, size = [], [], [], 0, 0, 0, 0
     peer_draws = 0
+    collections = _Collections()
+    gc_count, gc_cpu = [], []
     for _ in range(repeat):
         b = sh = pe = 0.0
         charts = draws = passes = size = peer_draws = 0
+        collections.count, collections.cpu = 0, 0.0
         for client in CLIENTS:
+            collections.on = True
             figs, seconds = _cpu(lambda c=client: _build(inputs[c]))
             b += seconds
             (pngs, n_draws, n_passes), seconds = _cpu(lambda f=figs: _show(f))
+            collections.on = False
             sh += seconds
             charts += len(figs)
             draws += n_draws
@@ -204,6 +239,8 @@ def child(repeat: int) -> dict[str, Any]:
             peer_draws += n_draws
         build.append(b)
         show.append(sh)
+        gc_count.append(collections.count)
+        gc_cpu.append(collections.cpu)
         peer.append(pe - b)  # savefig's share: built the same way
     return {
         "package": str(Path(cxresearch.__file__).parent),
@@ -215,6 +252,8 @@ def child(repeat: int) -> dict[str, Any]:
         "draws": draws,
         "layout_passes": passes,
         "png_bytes": size,
+        "gc_collections": statistics.median(gc_count),
+        "gc_cpu": statistics.median(gc_cpu),
         "load": os.getloadavg()[0],
     }
 
@@ -296,8 +335,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.before:
                 rows["before"].append(_run_child(args.repeat, tmp))
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-    print("| package | charts | build CPU s | show CPU s | draws | layout passes | PNG KiB |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| package | charts | build CPU s | show CPU s | draws | layout passes | PNG KiB | "
+        "garbage collections (CPU s) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     medians = {}
     for name, runs in rows.items():
         if not runs:
@@ -309,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         label = "this checkout" if name == "now" else f"before ({args.before})"
         print(
             f"| {label} | {r['charts']} | {build:.2f} | {show:.2f} | {r['draws']} | "
-            f"{r['layout_passes']} | {r['png_bytes'] / 1024:,.0f} |"
+            f"{r['layout_passes']} | {r['png_bytes'] / 1024:,.0f} | "
+            f"{r['gc_collections']:.0f} ({statistics.median(x['gc_cpu'] for x in runs):.2f}) |"
         )
     for name, runs in rows.items():
         if runs:

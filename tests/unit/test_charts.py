@@ -442,3 +442,27 @@ def test_the_heatmaps_colour_bar_is_linear_where_its_norm_is_one_line(
     assert journey_plots._colourbar_norm(skewed) is skewed
     centred = journey_plots._colourbar_norm(TwoSlopeNorm(vcenter=50.0, vmin=20.0, vmax=80.0))
     assert type(centred).__name__ == "Normalize" and (centred.vmin, centred.vmax) == (20, 80)
+
+
+def test_the_garbage_collector_is_paused_while_a_chart_is_built_and_drawn() -> None:
+    import gc
+
+    seen: list[bool] = []
+    fig = _fresh_charts("northwind")["breakdown"]
+    fig.canvas.mpl_connect("draw_event", lambda _event: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    with chart_base.chart_style():
+        seen.append(gc.isenabled())
+    fig.png()
+    assert seen == [False, False] and gc.isenabled()  # paused in both, running after
+    with pytest.raises(RuntimeError), chart_base.chart_style():
+        raise RuntimeError("a chart that fails")
+    assert gc.isenabled()
+    gc.disable()  # switched off by the caller: left off
+    try:
+        with chart_base.chart_style():
+            pass
+        fig.png()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
