@@ -10,8 +10,9 @@ in one process and alternating per report, so that both see the same machine:
 
 CPU seconds (median of ``--repeat`` runs each), their ratio, the PDF sizes, and one more
 run of ours split into WeasyPrint's phases (HTML parsing, CSS cascade, box tree, layout,
-drawing, images, fonts, writing the file). The phases are timed by wrapping WeasyPrint's
-own functions (private API: a phase WeasyPrint no longer has is left out, not guessed).
+drawing, images, fonts, writing the file) and Python's garbage collections during them.
+The phases are timed by wrapping WeasyPrint's own functions (private API: a phase
+WeasyPrint no longer has is left out, not guessed), the collections by ``gc.callbacks``.
 
 Examples
 --------
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import collections
 import functools
+import gc
 import statistics
 import sys
 import time
@@ -35,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-PHASES = ("parse", "cascade", "boxes", "layout", "draw", "images", "fonts", "write", "other")
+PHASES = (
+    "parse", "cascade", "boxes", "layout", "draw", "images", "fonts", "write", "gc", "other"
+)  # fmt: skip
 
 
 def plain_pdf(page: str) -> bytes:
@@ -71,6 +75,17 @@ def phase_clock() -> Iterator[collections.Counter[str]]:
 
     spent: collections.Counter[str] = collections.Counter()
     stack: list[str] = []
+    collecting: list[float] = []
+
+    def collection(phase: str, info: dict[str, int]) -> None:
+        # Python's garbage collections, out of the phase they interrupted.
+        if phase == "start":
+            collecting.append(time.process_time())
+        elif collecting:
+            elapsed = time.process_time() - collecting.pop()
+            spent["gc"] += elapsed
+            if stack:
+                spent[stack[-1]] -= elapsed
 
     def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
@@ -109,9 +124,11 @@ def phase_clock() -> Iterator[collections.Counter[str]]:
             continue
         saved.append((owner, attribute, original))
         setattr(owner, attribute, timed(name, original))
+    gc.callbacks.append(collection)
     try:
         yield spent
     finally:
+        gc.callbacks.remove(collection)
         for owner, attribute, original in saved:
             setattr(owner, attribute, original)
 

@@ -8,7 +8,9 @@ Content-Security-Policy forbids every script and every load but inline images, s
 fonts, so that even a piece of markup that slipped through the escaping
 (:mod:`cxresearch.present.escaping`) could not run or fetch anything. The PDF is printed
 offline: WeasyPrint's URL fetcher (:func:`offline_url_fetcher`) refuses everything but the
-page's own ``data:`` URIs (and files inside the report's own folder, when one is given).
+page's own ``data:`` URIs and images (taken out of the page before it is parsed and served
+from memory: :mod:`cxresearch.report.pdf_page`) and files inside the report's own folder,
+when one is given.
 
 References
 ----------
@@ -26,7 +28,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -221,16 +223,22 @@ class RefusedURL(Exception):
 
 
 def offline_url_fetcher(
-    folder: str | Path | None = None, *, files: Iterable[str | Path] = ()
+    folder: str | Path | None = None,
+    *,
+    files: Iterable[str | Path] = (),
+    images: Mapping[str, tuple[str, bytes]] | None = None,
 ) -> Any:
     """A WeasyPrint URL fetcher that loads only what belongs to the report itself.
 
     ``data:`` URIs (the report's inlined charts) are decoded by WeasyPrint's own fetcher.
-    ``file:`` URLs are read only when the file resolves (after symlinks) to one of
-    ``files`` (the pinned fonts, :mod:`cxresearch.report.pdf_fonts`) or, when ``folder``
-    is given, to a file inside it. Every other URL (``http``, ``https``, ``ftp``, ``file``
-    elsewhere, ...) raises :class:`RefusedURL` and is recorded in the fetcher's
-    ``refused`` list, so that no request leaves the machine and no file is attached.
+    ``images`` are the page's own images taken out of it before printing
+    (:func:`cxresearch.report.pdf_page.detach_images`): each of their URLs is served from
+    memory, with its media type. ``file:`` URLs are read only when the file resolves (after
+    symlinks) to one of ``files`` (the pinned fonts, :mod:`cxresearch.report.pdf_fonts`)
+    or, when ``folder`` is given, to a file inside it. Every other URL (``http``,
+    ``https``, ``ftp``, ``file`` elsewhere, a ``cx-image:`` URL it was not given, ...)
+    raises :class:`RefusedURL` and is recorded in the fetcher's ``refused`` list, so that
+    no request leaves the machine and no file is attached.
     """
     from urllib.parse import unquote, urlsplit
 
@@ -238,6 +246,7 @@ def offline_url_fetcher(
 
     allowed = Path(folder).resolve() if folder is not None else None
     named = {Path(f).resolve() for f in files}
+    memory = dict(images or {})
     refused: list[str] = []
 
     def permitted(url: str) -> str | None:
@@ -260,6 +269,9 @@ def offline_url_fetcher(
 
         class OfflineFetcher(urls.URLFetcher):
             def fetch(self, url: str, headers: Any = None) -> Any:
+                if url in memory:
+                    mime_type, data = memory[url]
+                    return urls.URLFetcherResponse(url, data, {"Content-Type": mime_type})
                 target = permitted(url)
                 if target is None:
                     raise refuse(url)
@@ -269,6 +281,9 @@ def offline_url_fetcher(
     else:  # earlier versions: a function
 
         def fetcher(url: str, *args: Any, **kwargs: Any) -> Any:
+            if url in memory:
+                mime_type, data = memory[url]
+                return {"string": data, "mime_type": mime_type, "redirected_url": url}
             target = permitted(url)
             if target is None:
                 raise refuse(url)
@@ -347,8 +362,9 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     are the pinned files of :mod:`cxresearch.report.pdf_fonts`, so the same HTML gives the
     same PDF bytes whatever else is installed. The provenance section becomes an appendix
     on its own pages (:func:`mark_appendix`). The fonts are loaded once per process
-    (:class:`_PrintSetup`; the bytes are those of a fresh load) and PNG charts go into the
-    PDF without being decoded and encoded again where that is not needed
+    (:class:`_PrintSetup`; the bytes are those of a fresh load), the charts' base64 text
+    is not parsed (:mod:`cxresearch.report.pdf_page`) and PNG charts go into the PDF
+    without being decoded and encoded again where that is not needed
     (:mod:`cxresearch.report.pdf_images`; the same pixels).
 
     Nothing is fetched from the network or from files outside ``base_url``'s folder but
@@ -370,14 +386,17 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     import weasyprint
 
     from cxresearch.report.pdf_images import fast_png_images
+    from cxresearch.report.pdf_page import detach_images
 
     base = Path(base_url).resolve().as_uri() + "/" if base_url is not None else None
+    # The charts' base64 text is not parsed: WeasyPrint reads their bytes from memory.
+    page, images = detach_images(page)
     try:
         with _PDF_LOCK, _reproducible_weasyprint(), fast_png_images():
             # The pinned fonts (cxresearch.report.pdf_fonts), loaded once per process:
             # the bytes do not depend on the fonts the machine happens to have.
             setup = _shared_print_setup()
-            fetcher = offline_url_fetcher(base_url, files=setup.files)
+            fetcher = offline_url_fetcher(base_url, files=setup.files, images=images)
             document = weasyprint.HTML(
                 string=mark_appendix(page), base_url=base, url_fetcher=fetcher
             )
