@@ -386,7 +386,8 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     same PDF bytes whatever else is installed. The provenance section becomes an appendix
     on its own pages (:func:`mark_appendix`). The fonts are loaded once per process
     (:class:`_PrintSetup`; the bytes are those of a fresh load), the charts' base64 text
-    is not parsed (:mod:`cxresearch.report.pdf_page`), PNG charts go into the PDF
+    is not parsed and the tables' style blocks are one sheet
+    (:mod:`cxresearch.report.pdf_page`), PNG charts go into the PDF
     without being decoded and encoded again where that is not needed
     (:mod:`cxresearch.report.pdf_images`; the same pixels), and Python's garbage
     collector pauses while WeasyPrint works (:func:`_collections_paused`).
@@ -410,11 +411,13 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     import weasyprint
 
     from cxresearch.report.pdf_images import fast_png_images
-    from cxresearch.report.pdf_page import detach_images
+    from cxresearch.report.pdf_page import detach_images, merge_styles
 
     base = Path(base_url).resolve().as_uri() + "/" if base_url is not None else None
     # The charts' base64 text is not parsed: WeasyPrint reads their bytes from memory.
+    # The tables' style blocks are one sheet (the same cascade, fewer sheets to match).
     page, images = detach_images(page)
+    page = merge_styles(page)
     try:
         with _PDF_LOCK, _reproducible_weasyprint(), fast_png_images(), _collections_paused():
             # The pinned fonts (cxresearch.report.pdf_fonts), loaded once per process:

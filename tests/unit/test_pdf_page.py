@@ -157,3 +157,70 @@ def test_a_page_prints_as_it_did_with_its_images_inline(monkeypatch: pytest.Monk
     assert any(new in stream for stream in renamed for new in names.values())
     # Equal images are embedded once, as they were.
     assert detached.count(b"/Subtype /Image") == inline.count(b"/Subtype /Image") == 2
+
+
+STYLED = (
+    '<html><head><meta charset="utf-8"><style>td { color: black }</style></head><body>'
+    "<p>alku<style>#a td { color: red }\n#a td.c1 { text-align: left }</style> teksti</p>"
+    '<table id="a"><tr><td>1</td><td class="c1">2</td></tr></table>'
+    '<style type="text/css">#a td { color: blue }  </style>'
+    '<table id="b"><tr><td>3</td></tr></table><style></style>'
+    "<style>\n#b td { color: green }\n#a td { text-align: center }\n</style></body></html>"
+)
+
+
+def test_the_bodys_style_blocks_become_one_sheet_in_their_order() -> None:
+    merged = pdf_page.merge_styles(STYLED)
+    assert merged == (
+        '<html><head><meta charset="utf-8"><style>td { color: black }</style></head><body>'
+        '<p>alku<style type="text/css">\n#a td { color: red }\n#a td.c1 { text-align: left }'
+        "\n#a td { color: blue }\n#b td { color: green }\n#a td { text-align: center }\n"
+        '</style> teksti</p><table id="a"><tr><td>1</td><td class="c1">2</td></tr></table>'
+        '<table id="b"><tr><td>3</td></tr></table></body></html>'
+    )
+
+
+def test_style_blocks_that_could_cascade_differently_are_left_alone() -> None:
+    body = "<style>#a td { color: red }</style>{}<style>#b td { color: blue }</style>"
+    page = "<html><head></head><body>" + body + "</body></html>"
+    assert pdf_page.merge_styles(page.replace("{}", "")) != page.replace("{}", "")
+    around = [  # something a <style> could hide in, or a block that is not plain
+        "<!-- <style>p { color: red }</style> -->",
+        "<script>x = '<style>'</script>",
+        "<textarea><style>p{}</style></textarea>",
+        "<svg><style>circle { fill: red }</style></svg>",
+        '<style media="screen">p { color: red }</style>',
+        "<STYLE>p { color: red }</STYLE>",
+        "<style>p { color: red };</style>",
+        "<style>p { color: red } p</style>",
+        "<style>p { color: red </style>",
+        "<style>p } { color: red }</style>",
+        "<style>} p {{ color: red }</style>",
+        "<style>@import 'x.css';</style>",
+        "<style>p { content: '}' }</style>",
+        "<style>/* } */ p { color: red }</style>",
+        "<style>p { background: url(x{.png) }</style>",
+        "<style>p { content: \\7d }</style>",
+    ]
+    for extra in around:
+        unchanged = page.replace("{}", extra)
+        assert pdf_page.merge_styles(unchanged) == unchanged, extra
+    single = "<html><head></head><body><style>p{}</style><p>x</p></body></html>"
+    assert pdf_page.merge_styles(single) == single
+    assert pdf_page.merge_styles(body) == body  # no <head>: not a page
+
+
+def test_merged_sheets_print_the_same_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert pdf_page.merge_styles(STYLED) != STYLED
+    merged = render_pdf(STYLED)
+    with monkeypatch.context() as patched:
+        patched.setattr(pdf_page, "merge_styles", lambda page: page)
+        separate = render_pdf(STYLED)
+    assert merged == separate
+    # The rules' order decides between equal selectors: reversing it shows in the PDF.
+    blocks = re.findall(r"<style[^>]*>[^<]*</style>", STYLED)[1:]
+    swapped = STYLED.replace(blocks[0], "\0").replace(blocks[1], blocks[0])
+    swapped = swapped.replace("\0", blocks[1])
+    with monkeypatch.context() as patched:
+        patched.setattr(pdf_page, "merge_styles", lambda page: page)
+        assert render_pdf(swapped) != separate
