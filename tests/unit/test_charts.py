@@ -466,3 +466,63 @@ def test_the_garbage_collector_is_paused_while_a_chart_is_built_and_drawn() -> N
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_interval_rows_are_drawn_one_errorbar_per_look_with_the_pixels_of_one_per_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pandas as pd
+
+    from cxresearch.present import plots
+
+    s = session("northwind")
+    head = s.headline()
+    norms = pd.DataFrame(
+        {"name": ["A", "B", "C", "D"], "value": [30.0, 25.0, 10.0, 40.0],
+         "ci_low": [26.0, np.nan, np.nan, 33.0], "ci_high": [34.0, np.nan, np.nan, 47.0]}
+    )  # fmt: skip
+    targets = s.target_results()
+
+    def build() -> dict[str, ReportFigure]:
+        return {
+            "breakdown": cx.breakdown_plot(
+                s.breakdown("nps", "touchpoint"), s.labels, overall=head["nps"]
+            ),
+            "norms": cx.benchmark_plot(head["nps"], norms, s.labels, client_label="X"),
+            "targets": cx.target_plot(
+                targets[targets["status"].isin(["met", "not_met", "inconclusive"])], s.labels
+            ),
+        }  # type: ignore[return-value]
+
+    grouped = build()
+    # The client (accent) and the norms with intervals (grey squares): two errorbars for
+    # three intervals; the two norms without one are one line of markers.
+    (ax,) = grouped["norms"].axes
+    assert len(ax.containers) == 2
+    assert [len(c.lines[0].get_xdata()) for c in ax.containers] == [1, 2]
+    in_bars = {id(ln) for c in ax.containers for ln in (c.lines[0], *c.lines[1])}
+    alone = [ln for ln in ax.lines if ln.get_gid() == "estimate" and id(ln) not in in_bars]
+    assert [list(ln.get_xdata()) for ln in alone] == [[25.0, 10.0]]
+    assert alone[0].get_linestyle() == "None"  # markers, not a line between the norms
+    # A look is a colour and a marker: the same colour with two markers is two errorbars.
+    fig = ReportFigure()
+    looks = plots._IntervalRows(fig.subplots())
+    for y, marker in enumerate(["o", "s", "o"]):
+        looks.add(y, 1.0, 0.5, 1.5, "#000000", "1", marker=marker)
+    looks.draw()
+    drawn_markers = [c.lines[0].get_marker() for c in fig.axes[0].containers]
+    assert drawn_markers == ["o", "s"]
+    rows = len(grouped["breakdown"].axes[0].get_yticklabels())
+    assert 1 <= len(grouped["breakdown"].axes[0].containers) < rows
+    # Drawn row by row (as before): the same pixels.
+    add = plots._IntervalRows.add
+
+    def add_and_draw(self: Any, *args: Any, **kwargs: Any) -> None:
+        add(self, *args, **kwargs)
+        self.draw()
+
+    monkeypatch.setattr(plots._IntervalRows, "add", add_and_draw)
+    row_by_row = build()
+    assert len(row_by_row["norms"].axes[0].containers) == 3
+    for name, fig in grouped.items():
+        assert np.array_equal(_pixels(fig.png()), _pixels(row_by_row[name].png())), name
