@@ -34,7 +34,6 @@ colour).
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +47,7 @@ from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Text
 
+from cxresearch.collector import collector_paused
 from cxresearch.present.format import metric_bounds
 from cxresearch.present.png import encode_png
 
@@ -280,7 +280,7 @@ class ReportFigure(Figure):
         canvas = self.canvas
         if not isinstance(canvas, FigureCanvasAgg):  # a caller attached another canvas
             canvas = FigureCanvasAgg(self)
-        with _collector_paused():
+        with collector_paused():
             canvas.draw()  # runs the layout engine once, then draws every artist
         return encode_png(np.asarray(canvas.buffer_rgba()), dpi=DPI)
 
@@ -334,30 +334,8 @@ def chart_style() -> Iterator[None]:
     Waskom, M. (2021). seaborn: statistical data visualization. *Journal of Open Source
     Software* 6(60), 3021 (``axes_style``).
     """
-    with _collector_paused(), mpl.rc_context(_WHITEGRID), mpl.rc_context(_RC):  # type: ignore[arg-type]
+    with collector_paused(), mpl.rc_context(_WHITEGRID), mpl.rc_context(_RC):  # type: ignore[arg-type]
         yield
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a chart is built or drawn.
-
-    A chart is tens of thousands of new objects (artists, transforms, ticks, paths), most
-    of them kept by the figure: the collector, triggered every 700 allocations, walked them
-    again and again (650 collections for the 51 demo charts, a sixth of their CPU, and
-    with them full collections of the kernel's heap). Paused, they are examined after the
-    block, in a few collections (``benchmarks/charts.py``). Only reference cycles that
-    became garbage inside the block wait until after it (matplotlib's objects mostly stay
-    referenced by the figure anyway). A collector switched off before is left off.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def honest_limits(metric: str, values: Any = ()) -> tuple[float, float]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import copy
-import gc
 import html
 import logging
 import os
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from cxresearch.collector import collector_paused
 from cxresearch.errors import ReportError
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -219,28 +219,6 @@ def _reproducible_weasyprint() -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-@contextmanager
-def _collections_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a PDF is printed, as it was after.
-
-    WeasyPrint allocates millions of small objects per report, which start hundreds of
-    collections (kotiposti's journey: 345 young, 31 middle, 2 full) that walk the
-    printing's own live boxes and styles again and again, and find next to nothing: 4-8 %
-    of the PDF's CPU in a render worker whose imports are frozen (0.038 of 0.67 CPU s for
-    the benchmarking report, 0.077 of 0.99 for the journey), while the peak memory of
-    printing the journey three times is the same with it off (259 MB). Reference counting
-    still frees what the page no longer needs; the document's cycles are left to the next
-    collection after the print. A collector that was already off stays off.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class RefusedURL(Exception):
     """A URL the report tried to load while printing; the report is not printed."""
 
@@ -390,7 +368,7 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     (:mod:`cxresearch.report.pdf_page`), PNG charts go into the PDF
     without being decoded and encoded again where that is not needed
     (:mod:`cxresearch.report.pdf_images`; the same pixels), and Python's garbage
-    collector pauses while WeasyPrint works (:func:`_collections_paused`).
+    collector pauses while WeasyPrint works (:func:`cxresearch.collector.collector_paused`).
 
     Nothing is fetched from the network or from files outside ``base_url``'s folder but
     the pinned fonts (:func:`offline_url_fetcher`); a page that tries is not printed.
@@ -419,7 +397,7 @@ def render_pdf(page: str, *, base_url: str | Path | None = None) -> bytes:
     page, images = detach_images(page)
     page = merge_styles(page)
     try:
-        with _PDF_LOCK, _reproducible_weasyprint(), fast_png_images(), _collections_paused():
+        with _PDF_LOCK, _reproducible_weasyprint(), fast_png_images(), collector_paused():
             # The pinned fonts (cxresearch.report.pdf_fonts), loaded once per process:
             # the bytes do not depend on the fonts the machine happens to have.
             setup = _shared_print_setup()
