@@ -339,11 +339,20 @@ def _diff(value: float, low: float, high: float, labels: Labels, *, decimals: in
     return f"{text} ({format_interval(low, high, labels, decimals=decimals)})"
 
 
-def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confidence: float) -> Any:
+def impact_plot(
+    table: pd.DataFrame,
+    book: Codebook,
+    labels: Labels,
+    *,
+    confidence: float,
+    min_base: float | None = None,
+) -> Any:
     """Themes ranked by their effect on overall NPS (prevalence × difference), with intervals.
 
     Bars left of zero pull NPS down, right of zero lift it; each bar is annotated with the
-    theme's prevalence among commenters. Themes whose interval crosses zero are grey.
+    theme's prevalence among commenters. Themes whose interval crosses zero are grey and
+    hatched, and so are themes with fewer than ``min_base`` mentions (marked †), as
+    :func:`impact_table` greys them: a chart beside the table follows the same rule.
     """
     from cxresearch.present.chart_base import OKABE_ITO, TEXT_WIDTH_IN
     from cxresearch.present.plots import ACCENT, MUTED, OVERALL, ReportFigure, chart_style
@@ -354,7 +363,12 @@ def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confiden
     effect = data["effect_on_nps"].to_numpy(float)
     low = data["effect_ci_low"].to_numpy(float)
     high = data["effect_ci_high"].to_numpy(float)
-    clear = (low > 0) | (high < 0)
+    small = (
+        data["mentions"].to_numpy(float) < min_base
+        if min_base is not None
+        else np.zeros(len(data), dtype=bool)
+    )
+    clear = ((low > 0) | (high < 0)) & ~small
     level = float(table["interval_confidence"].iloc[0]) if len(table) else confidence
     ci = format_ci_label(level, labels)
     with chart_style():
@@ -366,7 +380,7 @@ def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confiden
         ]
         bars = ax.barh(y, effect, height=0.6, color=colours, zorder=2)
         for bar, c in zip(bars, clear, strict=True):
-            if not c:  # not told apart from zero: hatched as well as grey
+            if not c:  # not told apart from zero, or few mentions: hatched as well as grey
                 bar.set_hatch("//")
                 bar.set_edgecolor("white")
         ax.errorbar(
@@ -380,7 +394,10 @@ def impact_plot(table: pd.DataFrame, book: Codebook, labels: Labels, *, confiden
             zorder=3,
         )
         ax.axvline(0, color=OVERALL, linewidth=1)
-        names = [book.label(str(c), labels.language) for c in data.index]
+        names = [
+            book.label(str(c), labels.language) + ("†" if f else "")
+            for c, f in zip(data.index, small, strict=True)
+        ]
         prevalence = [_pct(p, labels) for p in data["prevalence"]]
         ax.set_yticks(y, [f"{n} ({p} %)" for n, p in zip(names, prevalence, strict=True)])
         ax.set_xlabel(qual_plain(labels, "impact_axis", ci=ci))

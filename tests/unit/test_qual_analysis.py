@@ -224,3 +224,54 @@ def test_weighted_prevalence_uses_the_package_share_estimator():
     assert row["n_effective"] < len(codes)
     with pytest.raises(ValueError, match="no value for"):
         theme_prevalence(codes, weights=weights.iloc[:10])
+
+
+def test_impact_plot_greys_few_mention_themes_as_the_table_does():
+    from matplotlib.colors import to_hex
+
+    from cxresearch.present.plots import MUTED
+    from cxresearch.present.qual import impact_plot, impact_table
+
+    book = codebook_from_mapping(BOOK)
+    labels = get_labels("en")
+    # Both themes' effects exclude zero; "price" has 6 mentions, under a base of 30.
+    table = pd.DataFrame(
+        {
+            "mentions": [6, 74],
+            "prevalence": [0.02, 0.29],
+            "effect_on_nps": [-1.0, 3.3],
+            "effect_ci_low": [-2.5, 0.1],
+            "effect_ci_high": [-0.1, 6.7],
+            "nps_mentioners": [-48.0, 52.0],
+            "nps_others": [37.0, 28.0],
+            "difference": [-85.0, 23.0],
+            "ci_low": [-118.0, 1.0],
+            "ci_high": [-7.0, 43.0],
+            "pvalue": [0.01, 0.02],
+            "pvalue_adjusted": [0.03, 0.041],
+            "detractor_share": [0.48, 0.13],
+            "detractor_ci_low": [0.05, 0.08],
+            "detractor_ci_high": [0.94, 0.22],
+            "interval_confidence": [0.969, 0.969],
+            "adjust": ["bh", "bh"],
+        },
+        index=pd.Index(["price", "service"], name="code"),
+    )
+
+    def bars(fig):
+        ax = fig.axes[0]
+        ticks = [t.get_text() for t in ax.get_yticklabels()]
+        return {
+            tick: (to_hex(p.get_facecolor()), p.get_hatch())
+            for tick, p in zip(ticks, ax.patches, strict=True)
+        }
+
+    muted = to_hex(MUTED)
+    shown = bars(impact_plot(table, book, labels, confidence=0.95, min_base=30))
+    assert shown["Price† (2 %)"] == (muted, "//")
+    assert shown["Service (29 %)"][0] != muted and shown["Service (29 %)"][1] is None
+    # the table beside it greys the same rows
+    assert impact_table(table, book, labels, confidence=0.95, min_base=30).muted == (True, False)
+    # without a base every theme whose interval excludes zero keeps its colour
+    plain = bars(impact_plot(table, book, labels, confidence=0.95))
+    assert plain["Price (2 %)"][0] != muted and plain["Price (2 %)"][1] is None
