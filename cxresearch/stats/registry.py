@@ -800,12 +800,12 @@ class MeanMetric(Metric):
 
     def _flat_pivot(self, s: Summary) -> tuple[np.ndarray, np.ndarray]:
         """Centre and SE of the sample with the scale's pseudo-answers (NaN without a scale)."""
-        if not self.has_tail("hall"):
+        low, high = self.value_range()
+        if not (np.isfinite(low) and np.isfinite(high)):
             nan = np.full_like(s.theta, np.nan, dtype="float64")
             return nan, nan
         # The design's effective n is a ratio of variances, 0/0 here: the pseudo-answers
         # enter at the mean weight through Kish's base instead (n when unweighted).
-        low, high = self.value_range()
         n = np.fmin(s.n_star, s.n_effective)
         return ends_pivot(s.theta, np.zeros_like(s.theta), n, low, high)
 
